@@ -1,0 +1,299 @@
+//! The tool's `Error`: everything that is *not* a finding. Each variant is a miette
+//! diagnostic with a stable code (`tollgate::<module>::<what>`) and, where there is a source
+//! file, the file with the offending span labelled. Every error ends the run with exit 2.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceOffset, SourceSpan};
+
+/// Source text shared between a report or policy and the diagnostics that point into it.
+pub type Source = NamedSource<Arc<str>>;
+
+/// Everything that stops tollgate from deciding.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum Error {
+    #[error("cannot read {what} {path}")]
+    #[diagnostic(code(tollgate::io::read))]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot read the report from standard input")]
+    #[diagnostic(code(tollgate::io::stdin))]
+    ReadStdin {
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {what} to {path}")]
+    #[diagnostic(code(tollgate::output::write))]
+    Write {
+        what: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path} is not valid tollgate configuration")]
+    #[diagnostic(
+        code(tollgate::config::syntax),
+        help("every key is documented in the README's tollgate.toml reference")
+    )]
+    ConfigSyntax {
+        path: PathBuf,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+    },
+
+    #[error("{reason}")]
+    #[diagnostic(code(tollgate::config::value))]
+    Config {
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("report {name} is not valid JSON")]
+    #[diagnostic(code(tollgate::report::syntax))]
+    ReportSyntax {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+    },
+
+    #[error("report {name} is not a document tollgate knows")]
+    #[diagnostic(code(tollgate::report::unknown))]
+    ReportUnknown {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("{found}")]
+        at: SourceSpan,
+        found: String,
+        #[help]
+        hint: String,
+    },
+
+    #[error("report {name} is an API error response, not a compliance report: {code}: {message}")]
+    #[diagnostic(
+        code(tollgate::report::vendor_error),
+        help("the request that saved this file failed; fetch the evidence again")
+    )]
+    ReportVendorError {
+        name: String,
+        code: String,
+        message: String,
+    },
+
+    #[error("report {name}: {reason}")]
+    #[diagnostic(code(tollgate::report::field))]
+    ReportField {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("here")]
+        at: SourceSpan,
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("report {name} is incomplete: {reason}")]
+    #[diagnostic(code(tollgate::report::incomplete))]
+    ReportIncomplete {
+        name: String,
+        reason: String,
+        #[help]
+        hint: String,
+    },
+
+    #[error("report {name} lists resource {id} twice")]
+    #[diagnostic(
+        code(tollgate::report::duplicate),
+        help("pages overlap or a page was saved twice; fetch the report again rather than gating on doubtful evidence")
+    )]
+    ReportDuplicate {
+        name: String,
+        id: String,
+        #[source_code]
+        src: Source,
+        #[label("first here")]
+        first: SourceSpan,
+        #[label("again here")]
+        again: SourceSpan,
+    },
+
+    #[error("report {name} holds no resources")]
+    #[diagnostic(
+        code(tollgate::report::empty),
+        help("an empty report is treated as missing evidence; pass --allow-empty if an empty fleet is expected")
+    )]
+    ReportEmpty { name: String },
+
+    #[error("no report to check")]
+    #[diagnostic(
+        code(tollgate::config::no_reports),
+        help("pass -r FILE (or -r - for standard input), or list `reports` in tollgate.toml")
+    )]
+    NoReports,
+
+    #[error("policy {name} does not compile")]
+    #[diagnostic(code(tollgate::policy::syntax))]
+    PolicySyntax {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("policy {name} has invalid RULE metadata: {reason}")]
+    #[diagnostic(code(tollgate::policy::rule))]
+    PolicyRule {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("rule id {id} is used by two policies: {first} and {name}")]
+    #[diagnostic(
+        code(tollgate::policy::duplicate),
+        help("rule ids identify findings, waivers and incidents, so each must be unique")
+    )]
+    PolicyDuplicate {
+        id: String,
+        first: String,
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("second use of {id}")]
+        at: SourceSpan,
+    },
+
+    #[error("{} of {total} policies could not be loaded", .errors.len())]
+    #[diagnostic(code(tollgate::policy::load))]
+    Policies {
+        total: usize,
+        #[related]
+        errors: Vec<Error>,
+    },
+
+    #[error("no policy found in {paths}")]
+    #[diagnostic(
+        code(tollgate::policy::none),
+        help(
+            "pass -p with a .rhai file or a directory of them, or set `policies` in tollgate.toml"
+        )
+    )]
+    NoPolicies { paths: String },
+
+    #[error("rule {rule} failed on {subject}: {reason}")]
+    #[diagnostic(code(tollgate::policy::runtime))]
+    PolicyRuntime {
+        rule: String,
+        subject: String,
+        reason: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("rule {rule} exceeded its {limit} on {subject}")]
+    #[diagnostic(code(tollgate::policy::budget))]
+    PolicyBudget {
+        rule: String,
+        subject: String,
+        limit: String,
+        #[source_code]
+        src: Source,
+        #[label("stopped here")]
+        at: SourceSpan,
+        #[help]
+        hint: String,
+    },
+
+    #[error("{} policy evaluation(s) failed; the gate cannot decide", .count)]
+    #[diagnostic(
+        code(tollgate::policy::errors),
+        help("fix the policies above; results were still written with the errors listed")
+    )]
+    Evaluation {
+        count: usize,
+        #[related]
+        errors: Vec<Error>,
+    },
+}
+
+impl Error {
+    /// True when the error is a closed standard output (`tollgate check | head`), which is
+    /// not a failure of the gate.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// A named source for diagnostics.
+pub(crate) fn source(name: &str, text: &Arc<str>) -> Source {
+    NamedSource::new(name, Arc::clone(text))
+}
+
+/// Rhai positions are 1-based (line, character column); miette wants a byte span.
+pub(crate) fn span_of(src: &str, pos: rhai::Position) -> SourceSpan {
+    match pos.line() {
+        Some(line) => span_at(src, line, pos.position().unwrap_or(1)),
+        None => (0, 0).into(), // Position::NONE: label the file, not a point in it
+    }
+}
+
+/// A one-character span at a 1-based line and column.
+pub(crate) fn span_at(src: &str, line: usize, column: usize) -> SourceSpan {
+    let at = SourceOffset::from_location(src, line, column.max(1));
+    (at.offset(), 1).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn span_points_at_line_and_column() {
+        let src = "ab\ncdef\n";
+        let span = span_at(src, 2, 3);
+        assert_eq!(span.offset(), 5);
+        assert_eq!(&src[span.offset()..span.offset() + 1], "e");
+        assert_eq!(span_of(src, rhai::Position::NONE).offset(), 0);
+    }
+
+    #[test]
+    fn broken_pipe_is_recognised() {
+        let e = Error::Write {
+            what: "human output".into(),
+            path: "-".into(),
+            source: std::io::Error::from(std::io::ErrorKind::BrokenPipe),
+        };
+        assert!(e.is_broken_pipe());
+        let e = Error::NoReports;
+        assert!(!e.is_broken_pipe());
+    }
+}

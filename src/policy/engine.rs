@@ -1,0 +1,310 @@
+//! The sandboxed Rhai engine: the only place an `Engine` is built, and the place that
+//! decides what a policy can see. No file, network, process or clock access: the raw
+//! engine has none and none is registered. `eval` is disabled, imports are off
+//! (`max_modules = 0`), and every call runs under the operation, call-depth, expression
+//! and data-size limits in [`Limits`]. `print` and `debug` go to standard error, never
+//! to standard output, which belongs to the emitters.
+
+use std::sync::{Arc, OnceLock};
+
+use rhai::packages::{
+    BasicArrayPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage, CorePackage,
+    LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Module, Position};
+
+/// A module shared between engines (`rhai::Shared` is `Arc` with the `sync` feature).
+type SharedModule = Arc<Module>;
+
+use super::{Globals, Limits};
+use crate::report::Report;
+use crate::resource::{Resource, Severities};
+
+/// A resource as policies see it: read-only fields through an indexer, so `node.name` and
+/// `node["name"]` both work and an unknown field is an error rather than a silent `()`.
+#[derive(Clone)]
+pub(crate) struct ResourceRef(pub Arc<Resource>);
+
+/// A report as `check_report` sees it.
+#[derive(Clone)]
+pub(crate) struct ReportRef(pub Arc<Report>);
+
+/// Fields of the report object given to `check_report`.
+pub(crate) const REPORT_FIELDS: &[&str] = &[
+    "kind",
+    "resource_kind",
+    "provider",
+    "name",
+    "count",
+    "fetched_at",
+    "resources",
+    "results",
+    "raw",
+];
+
+/// Keys a finding map may carry.
+pub(crate) const FINDING_KEYS: &[&str] = &[
+    "action",
+    "message",
+    "severity",
+    "resource",
+    "properties",
+    "key",
+];
+
+/// A sandboxed engine for one policy, whose `global::` module holds `PARAMS`, `NOW` and the
+/// policy's own literal constants.
+pub(crate) fn sandboxed(
+    limits: &Limits,
+    operations: u64,
+    globals: Module,
+    rule_id: &str,
+) -> Engine {
+    let mut engine = Engine::new_raw();
+    for pkg in packages() {
+        engine.register_global_module(Arc::clone(pkg));
+    }
+    engine
+        .set_max_strings_interned(1024)
+        // Never 0: Rhai reads 0 as "unlimited".
+        .set_max_operations(operations.max(1))
+        // Set explicitly: Rhai's default differs between debug and release builds.
+        .set_max_call_levels(limits.call_levels)
+        .set_max_expr_depths(limits.expr_depth, limits.expr_depth)
+        .set_max_string_size(limits.string_len)
+        .set_max_array_size(limits.array_len)
+        .set_max_map_size(limits.map_len)
+        .set_max_modules(0)
+        .set_strict_variables(true)
+        // Registered operator overloads must be seen first (see register_unit_ordering).
+        .set_fast_operators(false)
+        .disable_symbol("eval");
+    let id = rule_id.to_string();
+    engine.on_print(move |msg| eprintln!("policy {id}: {msg}"));
+    let id = rule_id.to_string();
+    engine.on_debug(move |msg, _, pos| eprintln!("policy {id} ({pos}): {msg}"));
+    engine.register_static_module("global", Arc::new(globals));
+    register_api(&mut engine);
+    engine
+}
+
+/// The standard library a policy gets, built once per process and shared by every engine.
+/// Deliberately absent: time (no clock), file and I/O packages.
+fn packages() -> &'static [SharedModule] {
+    static PACKAGES: OnceLock<Vec<SharedModule>> = OnceLock::new();
+    PACKAGES.get_or_init(|| {
+        vec![
+            CorePackage::new().as_shared_module(),
+            LogicPackage::new().as_shared_module(),
+            BasicMathPackage::new().as_shared_module(),
+            BasicStringPackage::new().as_shared_module(),
+            MoreStringPackage::new().as_shared_module(),
+            BasicArrayPackage::new().as_shared_module(),
+            BasicMapPackage::new().as_shared_module(),
+        ]
+    })
+}
+
+/// The `global::` module for one policy.
+pub(crate) fn globals_module(globals: &Globals, constants: Vec<(String, Dynamic)>) -> Module {
+    let mut module = Module::new();
+    for (name, value) in constants {
+        module.set_var(name, value);
+    }
+    module.set_var("PARAMS", globals.params.clone());
+    module.set_var("NOW", globals.now);
+    module.build_index();
+    module
+}
+
+fn register_api(engine: &mut Engine) {
+    engine.register_type_with_name::<ResourceRef>("Resource");
+    engine.register_indexer_get(resource_field);
+    engine.register_fn("to_string", |r: &mut ResourceRef| describe(&r.0));
+    engine.register_fn("to_debug", |r: &mut ResourceRef| describe(&r.0));
+
+    engine.register_type_with_name::<Severities>("Counts");
+    engine.register_indexer_get(count_field);
+    engine.register_fn("to_string", |c: &mut Severities| c.to_string());
+    engine.register_fn("to_debug", |c: &mut Severities| c.to_string());
+
+    engine.register_type_with_name::<ReportRef>("Report");
+    engine.register_indexer_get(report_field);
+    engine.register_fn("to_string", |r: &mut ReportRef| {
+        format!("{} report {}", r.0.kind, r.0.name)
+    });
+    engine.register_fn("to_debug", |r: &mut ReportRef| {
+        format!("{} report {}", r.0.kind, r.0.name)
+    });
+
+    register_unit_ordering(engine);
+
+    engine.register_fn("deny", |message: ImmutableString| {
+        finding("deny", message, Map::new())
+    });
+    engine.register_fn("warn", |message: ImmutableString| {
+        finding("warn", message, Map::new())
+    });
+    engine.register_fn("deny", |message: ImmutableString, extra: Map| {
+        finding("deny", message, extra)
+    });
+    engine.register_fn("warn", |message: ImmutableString, extra: Map| {
+        finding("warn", message, extra)
+    });
+}
+
+/// Rhai answers `() > 0` with `false`, which would let a policy pass on a value the report
+/// does not have (a JSON null, or a field the vendor does not report). Ordering a missing
+/// value against a number is made an error instead; `==` and `!=` keep working, so
+/// `x != ()` stays the way to test for a value.
+fn register_unit_ordering(engine: &mut Engine) {
+    fn missing(op: &str) -> Box<EvalAltResult> {
+        runtime(format!(
+            "cannot use `{op}` on () and a number: the value is missing from the report"
+        ))
+    }
+    for op in ["<", "<=", ">", ">="] {
+        engine.register_fn(
+            op,
+            move |_: (), _: rhai::INT| -> Result<bool, Box<EvalAltResult>> { Err(missing(op)) },
+        );
+        engine.register_fn(
+            op,
+            move |_: rhai::INT, _: ()| -> Result<bool, Box<EvalAltResult>> { Err(missing(op)) },
+        );
+        engine.register_fn(
+            op,
+            move |_: (), _: rhai::FLOAT| -> Result<bool, Box<EvalAltResult>> { Err(missing(op)) },
+        );
+        engine.register_fn(
+            op,
+            move |_: rhai::FLOAT, _: ()| -> Result<bool, Box<EvalAltResult>> { Err(missing(op)) },
+        );
+    }
+}
+
+fn finding(action: &str, message: ImmutableString, extra: Map) -> Map {
+    let mut map = extra;
+    map.insert("action".into(), action.into());
+    map.insert("message".into(), message.into());
+    map
+}
+
+fn describe(r: &Resource) -> String {
+    format!("{} {}", r.kind(), r.label())
+}
+
+type Fallible = Result<Dynamic, Box<EvalAltResult>>;
+
+fn resource_field(r: &mut ResourceRef, name: &str) -> Fallible {
+    let r = &r.0;
+    if name == "raw" {
+        return r
+            .raw
+            .to_dynamic()
+            .map_err(|e| runtime(format!("raw of {} is not valid JSON: {e}", r.id)));
+    }
+    match r.field(name) {
+        Some(value) => Ok(value.to_dynamic()),
+        None => Err(runtime(unknown_field(
+            &format!("a {} resource", r.kind()),
+            name,
+            r.kind().field_names(),
+        ))),
+    }
+}
+
+fn count_field(c: &mut Severities, name: &str) -> Fallible {
+    match c.get(name) {
+        Some(value) => Ok(value.map_or(Dynamic::UNIT, Dynamic::from_int)),
+        None => Err(runtime(unknown_field(
+            "patch counts",
+            name,
+            Severities::FIELDS.into_iter(),
+        ))),
+    }
+}
+
+fn report_field(r: &mut ReportRef, name: &str) -> Fallible {
+    let report = &r.0;
+    let int = |n: usize| Dynamic::from_int(i64::try_from(n).unwrap_or(i64::MAX));
+    Ok(match name {
+        "kind" => report.kind.id().into(),
+        "resource_kind" => report.kind.resource_kind().as_str().into(),
+        "provider" => report.kind.provider().as_str().into(),
+        "name" => report.name.to_string().into(),
+        "count" => match report.declared {
+            Some(n) => Dynamic::from_int(i64::try_from(n).unwrap_or(i64::MAX)),
+            None => int(report.resources.len()),
+        },
+        "fetched_at" => report.fetched_at.map_or(Dynamic::UNIT, Dynamic::from_int),
+        "resources" => Dynamic::from_array(
+            report
+                .resources
+                .iter()
+                .map(|res| Dynamic::from(ResourceRef(Arc::clone(res))))
+                .collect(),
+        ),
+        "results" => match &report.results {
+            Some(raw) => raw
+                .to_dynamic()
+                .map_err(|e| runtime(format!("results are not valid JSON: {e}")))?,
+            None => Dynamic::UNIT,
+        },
+        "raw" => report
+            .raw
+            .to_dynamic()
+            .map_err(|e| runtime(format!("the report is not valid JSON: {e}")))?,
+        _ => {
+            return Err(runtime(unknown_field(
+                "the report",
+                name,
+                REPORT_FIELDS.iter().copied(),
+            )))
+        }
+    })
+}
+
+fn runtime(message: String) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(message.into(), Position::NONE).into()
+}
+
+/// "a patch_node resource has no field `misssing` (did you mean `missing`?); its fields
+/// are: ...": the field-typo diagnostic.
+pub(crate) fn unknown_field<'a>(
+    what: &str,
+    name: &str,
+    fields: impl Iterator<Item = &'a str>,
+) -> String {
+    let fields: Vec<&str> = fields.collect();
+    let suggestion = fields
+        .iter()
+        .map(|f| (strsim::levenshtein(f, name), *f))
+        .filter(|(d, _)| *d <= 2.max(name.len() / 3))
+        .min()
+        .map(|(_, f)| format!(" (did you mean `{f}`?)"))
+        .unwrap_or_default();
+    format!(
+        "{what} has no field `{name}`{suggestion}; its fields are: {}",
+        fields.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::ResourceKind;
+
+    #[test]
+    fn typo_suggests_the_nearest_field() {
+        let msg = unknown_field(
+            "a patch_node resource",
+            "misssing",
+            ResourceKind::PatchNode.field_names(),
+        );
+        assert!(msg.contains("did you mean `missing`?"), "{msg}");
+        assert!(msg.contains("its fields are: kind, provider"), "{msg}");
+        let msg = unknown_field("patch counts", "zzzzzz", Severities::FIELDS.into_iter());
+        assert!(!msg.contains("did you mean"), "{msg}");
+    }
+}

@@ -1,0 +1,580 @@
+//! Running policies: `check` for every resource of a kind a rule applies to, and
+//! `check_report` once per report, in parallel over resources (rayon). Each resource is
+//! turned into its Rhai value once and shared by every policy. Outcomes are collected in
+//! input order and findings sorted by rule id (stable), so the result is identical to a
+//! single-threaded run.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};
+
+use super::engine::{ReportRef, ResourceRef, FINDING_KEYS};
+use super::Policy;
+use crate::error::{self, Error};
+use crate::finding::{Finding, Level, Severity, Subject};
+use crate::fingerprint;
+use crate::report::Report;
+use crate::resource::Resource;
+
+/// At most this many errors are shown per rule; the rest are counted.
+const ERRORS_SHOWN_PER_RULE: usize = 3;
+
+/// What evaluation produced.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    /// Findings sorted by rule id, then in report and resource order.
+    pub findings: Vec<Finding>,
+    /// Policy errors, a few per rule (see `error_count` for all of them).
+    pub errors: Vec<Error>,
+    /// Every failed policy call.
+    pub error_count: usize,
+    /// How many policy calls ran.
+    pub calls: usize,
+}
+
+type Outcome = Result<Vec<Finding>, Error>;
+
+/// Evaluate every policy against every report.
+pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
+    let resources: Vec<&Arc<Resource>> = reports.iter().flat_map(|r| r.resources.iter()).collect();
+    let per_resource: Vec<Vec<Outcome>> = resources
+        .par_iter()
+        .map(|resource| {
+            let kind = resource.kind();
+            let value = Dynamic::from(ResourceRef(Arc::clone(resource)));
+            policies
+                .iter()
+                .filter(|p| p.rule.applies_to(kind))
+                .filter_map(|p| {
+                    let engine = p.check.as_ref()?;
+                    let subject = Subject::Resource(Arc::clone(resource));
+                    Some(run(p, engine, "check", value.clone(), subject, None))
+                })
+                .collect()
+        })
+        .collect();
+    let per_report: Vec<Vec<Outcome>> = reports
+        .par_iter()
+        .map(|report| {
+            let value = Dynamic::from(ReportRef(Arc::clone(report)));
+            policies
+                .iter()
+                .filter(|p| p.rule.applies_to(report.kind.resource_kind()))
+                .filter_map(|p| {
+                    let engine = p.check_report.as_ref()?;
+                    let subject = Subject::Report {
+                        kind: report.kind,
+                        name: Arc::clone(&report.name),
+                    };
+                    Some(run(
+                        p,
+                        engine,
+                        "check_report",
+                        value.clone(),
+                        subject,
+                        Some(report),
+                    ))
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut out = Evaluation::default();
+    let mut shown: HashMap<String, usize> = HashMap::new();
+    for outcome in per_resource.into_iter().chain(per_report).flatten() {
+        out.calls += 1;
+        match outcome {
+            Ok(findings) => out.findings.extend(findings),
+            Err(err) => {
+                out.error_count += 1;
+                let rule = rule_of(&err);
+                let n = shown.entry(rule).or_default();
+                if *n < ERRORS_SHOWN_PER_RULE {
+                    out.errors.push(err);
+                }
+                *n += 1;
+            }
+        }
+    }
+    out.findings.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
+    out
+}
+
+fn rule_of(err: &Error) -> String {
+    match err {
+        Error::PolicyRuntime { rule, .. } | Error::PolicyBudget { rule, .. } => rule.clone(),
+        _ => String::new(),
+    }
+}
+
+fn run(
+    policy: &Policy,
+    engine: &Engine,
+    function: &str,
+    arg: Dynamic,
+    subject: Subject,
+    report: Option<&Arc<Report>>,
+) -> Outcome {
+    let mut scope = Scope::new();
+    let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+    let value = engine
+        .call_fn_with_options::<Dynamic>(options, &mut scope, &policy.ast, function, (arg,))
+        .map_err(|e| runtime_error(policy, &subject, &e))?;
+    collect(policy, value, &subject, report).map_err(|reason| Error::PolicyRuntime {
+        rule: policy.rule.id.clone(),
+        subject: subject.describe(),
+        at: function_span(&policy.src, function),
+        src: error::source(&policy.name, &policy.src),
+        reason,
+        hint: Some(
+            "return () to pass, or a finding: a string, deny(msg), warn(msg), a map with a `message`, or an array of these".into(),
+        ),
+    })
+}
+
+/// Turn what a policy returned into findings.
+fn collect(
+    policy: &Policy,
+    value: Dynamic,
+    subject: &Subject,
+    report: Option<&Arc<Report>>,
+) -> Result<Vec<Finding>, String> {
+    if value.is_unit() {
+        return Ok(Vec::new());
+    }
+    if value.is_array() {
+        let items = value.into_array().map_err(|t| format!("returned {t}"))?;
+        let mut findings = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            if item.is_unit() {
+                continue;
+            }
+            if item.is_array() {
+                return Err(format!("item {i} of the returned array is itself an array"));
+            }
+            findings
+                .push(one(policy, item, subject, report).map_err(|e| format!("item {i}: {e}"))?);
+        }
+        return Ok(findings);
+    }
+    Ok(vec![one(policy, value, subject, report)?])
+}
+
+fn one(
+    policy: &Policy,
+    value: Dynamic,
+    subject: &Subject,
+    report: Option<&Arc<Report>>,
+) -> Result<Finding, String> {
+    let rule = &policy.rule;
+    let mut finding = Finding {
+        rule: Arc::clone(rule),
+        severity: rule.severity,
+        level: Level::Deny,
+        message: String::new(),
+        subject: subject.clone(),
+        properties: serde_json::Map::new(),
+        fingerprint: String::new(),
+    };
+    let mut key = None;
+    if value.is_string() {
+        finding.message = value.to_string();
+    } else if value.is_map() {
+        let map = value.cast::<rhai::Map>();
+        for (k, v) in map {
+            match k.as_str() {
+                "message" => finding.message = string(&k, v)?,
+                "action" => {
+                    finding.level = match string(&k, v)?.as_str() {
+                        "deny" => Level::Deny,
+                        "warn" => Level::Warn,
+                        other => return Err(format!("action {other:?} is not deny or warn")),
+                    }
+                }
+                "severity" => finding.severity = string(&k, v)?.parse::<Severity>()?,
+                "key" => key = Some(string(&k, v)?),
+                "resource" => finding.subject = resource(v, report)?,
+                "properties" => {
+                    finding.properties = match rhai::serde::from_dynamic::<serde_json::Value>(&v) {
+                        Ok(serde_json::Value::Object(map)) => map,
+                        Ok(_) => return Err("`properties` must be a map".into()),
+                        Err(e) => {
+                            return Err(format!("`properties` cannot be written as JSON: {e}"))
+                        }
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "a finding has no key `{other}`; finding keys are: {}",
+                        FINDING_KEYS.join(", ")
+                    ))
+                }
+            }
+        }
+        if finding.message.is_empty() {
+            return Err("a finding map needs a non-empty `message`".into());
+        }
+    } else {
+        return Err(format!("returned a {}", value.type_name()));
+    }
+    finding.fingerprint = fingerprint::of(&rule.id, finding.subject.id(), key.as_deref());
+    Ok(finding)
+}
+
+fn string(key: &str, value: Dynamic) -> Result<String, String> {
+    let type_name = value.type_name();
+    value
+        .into_string()
+        .map_err(|_| format!("`{key}` must be a string, not {type_name}"))
+}
+
+/// The `resource` of a finding: a resource value, or the id of a resource in the report.
+fn resource(value: Dynamic, report: Option<&Arc<Report>>) -> Result<Subject, String> {
+    if let Some(r) = value.clone().try_cast::<ResourceRef>() {
+        return Ok(Subject::Resource(r.0));
+    }
+    let type_name = value.type_name();
+    let id = value
+        .into_string()
+        .map_err(|_| format!("`resource` must be a resource or a resource id, not {type_name}"))?;
+    let report = report
+        .ok_or("`resource` as an id works only in check_report; return the resource itself")?;
+    report
+        .resources
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| Subject::Resource(Arc::clone(r)))
+        .ok_or_else(|| format!("`resource` names {id:?}, which is not in the report"))
+}
+
+fn runtime_error(policy: &Policy, subject: &Subject, err: &EvalAltResult) -> Error {
+    let inner = err.unwrap_inner();
+    let pos = if inner.position().is_none() {
+        err.position()
+    } else {
+        inner.position()
+    };
+    let at = error::span_of(&policy.src, pos);
+    let src = error::source(&policy.name, &policy.src);
+    let rule = policy.rule.id.clone();
+    let subject = subject.describe();
+    let budget = |limit: &str, knob: &str| {
+        Error::PolicyBudget {
+        rule: rule.clone(),
+        subject: subject.clone(),
+        limit: limit.to_string(),
+        src: src.clone(),
+        at,
+        hint: format!(
+            "a policy call is stopped when it exceeds its {limit}; make the policy do less per call, or raise `{knob}` under [limits] in tollgate.toml"
+        ),
+    }
+    };
+    match inner {
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            let knob = if policy.check_report.is_some() && subject.starts_with("the ") {
+                "report_operations"
+            } else {
+                "operations"
+            };
+            budget("operation limit", knob)
+        }
+        EvalAltResult::ErrorStackOverflow(_) => budget("call depth limit", "call_levels"),
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            let knob = if what.contains("tring") {
+                "string_len"
+            } else if what.contains("rray") {
+                "array_len"
+            } else {
+                "map_len"
+            };
+            budget(&format!("data size limit ({what})"), knob)
+        }
+        _ => {
+            let reason = strip_position(&inner.to_string());
+            let hint = if matches!(inner, EvalAltResult::ErrorTooManyModules(_)) {
+                Some("imports are disabled in policies".to_string())
+            } else if reason.contains("()") {
+                Some("a value the report does not give is () (a JSON null or a field the vendor does not report); test `x != ()` before using it".to_string())
+            } else {
+                None
+            };
+            Error::PolicyRuntime {
+                rule,
+                subject,
+                reason,
+                src,
+                at,
+                hint,
+            }
+        }
+    }
+}
+
+/// Rhai appends " (line L, position P)" to messages; the span already shows it.
+fn strip_position(message: &str) -> String {
+    match message.rsplit_once(" (line ") {
+        Some((text, rest)) if rest.ends_with(')') => text.to_string(),
+        _ => message.to_string(),
+    }
+}
+
+fn function_span(src: &str, name: &str) -> miette::SourceSpan {
+    let needle = format!("fn {name}");
+    src.find(&needle)
+        .map_or((0, 0).into(), |at| (at, needle.len()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{compile, Globals, Limits};
+    use crate::report::{load, Input, LoadOptions};
+    use std::path::Path;
+
+    const NODES: &str = r#"{"count":3,"instance_compliant":[
+        {"instance_id":"a","name":"web-1","group":"prod","non_compliant_summary":{"non_compliant_count":2,"severity_summary":{"critical_count":2}}},
+        {"instance_id":"b","name":"web-2","group":"dev","non_compliant_summary":{"non_compliant_count":1,"severity_summary":{"critical_count":1}}},
+        {"instance_id":"c","name":"db-1","group":"prod","non_compliant_summary":{"non_compliant_count":0,"severity_summary":{"critical_count":0}}}]}"#;
+
+    fn reports() -> Vec<Arc<Report>> {
+        let input = Input {
+            name: "nodes.json".into(),
+            text: NODES.into(),
+        };
+        vec![Arc::new(load(&input, LoadOptions::default()).unwrap())]
+    }
+
+    fn policy(body: &str) -> Policy {
+        policy_with(body, &Limits::default())
+    }
+
+    fn policy_with(body: &str, limits: &Limits) -> Policy {
+        let mut params = rhai::Map::new();
+        params.insert(
+            "prod_groups".into(),
+            Dynamic::from(vec![Dynamic::from("prod")]),
+        );
+        let globals = Globals { params, now: 1_000 };
+        let src = format!("const RULE = #{{ id: \"T-1\", severity: \"high\", applies_to: [\"patch_node\"] }};\n{body}");
+        compile(Path::new("t.rhai"), src.into(), limits, &globals).unwrap()
+    }
+
+    fn eval(body: &str) -> Evaluation {
+        evaluate(&[policy(body)], &reports())
+    }
+
+    fn first_error(body: &str) -> String {
+        let e = eval(body);
+        assert_eq!(e.findings.len(), 0);
+        let err = e.errors.first().expect("an error");
+        let code = miette::Diagnostic::code(err).unwrap().to_string();
+        format!(
+            "{code}: {err} / {:?}",
+            miette::Diagnostic::help(err).map(|h| h.to_string())
+        )
+    }
+
+    #[test]
+    fn the_design_example_finds_criticals_on_prod() {
+        let e = eval(
+            "fn check(node) {
+                if node.group in global::PARAMS.prod_groups && node.missing.critical > 0 {
+                    deny(`${node.name} misses ${node.missing.critical} critical patches`)
+                }
+            }",
+        );
+        assert!(e.errors.is_empty(), "{:?}", e.errors);
+        assert_eq!(e.findings.len(), 1);
+        let f = &e.findings[0];
+        assert_eq!(f.message, "web-1 misses 2 critical patches");
+        assert_eq!(f.subject.id(), "a");
+        assert_eq!((f.severity, f.level), (Severity::High, Level::Deny));
+        assert_eq!(f.fingerprint, fingerprint::of("T-1", "a", None));
+        assert_eq!(e.calls, 3);
+    }
+
+    #[test]
+    fn every_return_shape_is_a_finding() {
+        let e = eval(
+            r#"fn check(node) {
+                if node.id == "a" { return "bare string"; }
+                if node.id == "b" { return [warn("w"), (), #{ message: "m", severity: "low", properties: #{ n: 1 }, key: "k" }]; }
+                deny("d", #{ severity: "critical" })
+            }"#,
+        );
+        assert!(e.errors.is_empty(), "{:?}", e.errors);
+        let got: Vec<(&str, Severity, Level)> = e
+            .findings
+            .iter()
+            .map(|f| (f.message.as_str(), f.severity, f.level))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("bare string", Severity::High, Level::Deny),
+                ("w", Severity::High, Level::Warn),
+                ("m", Severity::Low, Level::Deny),
+                ("d", Severity::Critical, Level::Deny),
+            ]
+        );
+        assert_eq!(e.findings[2].properties["n"], 1);
+        assert_eq!(
+            e.findings[2].fingerprint,
+            fingerprint::of("T-1", "b", Some("k"))
+        );
+    }
+
+    #[test]
+    fn check_report_sees_the_report() {
+        let e = eval(
+            r#"fn check_report(report) {
+                let bad = report.resources.filter(|n| n.status == "non_compliant");
+                if report.count != 3 || report.kind != "huawei.coc.patch_compliance" { throw "wrong report"; }
+                deny(`${bad.len()} of ${report.count} nodes non-compliant`, #{ resource: bad[0] })
+            }"#,
+        );
+        assert!(e.errors.is_empty(), "{:?}", e.errors);
+        assert_eq!(e.findings[0].message, "2 of 3 nodes non-compliant");
+        assert_eq!(e.findings[0].subject.id(), "a");
+    }
+
+    #[test]
+    fn bad_returns_are_errors_not_passes() {
+        assert!(first_error("fn check(n) { true }").contains("returned a bool"));
+        assert!(first_error("fn check(n) { 5 }").contains("returned a i64"));
+        assert!(first_error("fn check(n) { #{ mesage: \"x\" } }").contains("no key `mesage`"));
+        assert!(first_error("fn check(n) { #{ severity: \"low\" } }")
+            .contains("needs a non-empty `message`"));
+        assert!(
+            first_error("fn check(n) { #{ message: \"x\", severity: \"huge\" } }")
+                .contains("not a severity")
+        );
+        assert!(
+            first_error("fn check(n) { #{ message: \"x\", action: \"block\" } }")
+                .contains("not deny or warn")
+        );
+    }
+
+    #[test]
+    fn field_typo_lists_the_fields() {
+        let msg = first_error("fn check(node) { node.misssing.critical > 0 }");
+        assert!(msg.starts_with("tollgate::policy::runtime"), "{msg}");
+        assert!(msg.contains("did you mean `missing`?"), "{msg}");
+        assert!(
+            msg.contains("a patch_node resource has no field `misssing`"),
+            "{msg}"
+        );
+        let msg = first_error("fn check(node) { node.missing.critcal > 0 }");
+        assert!(msg.contains("did you mean `critical`?"), "{msg}");
+    }
+
+    #[test]
+    fn runtime_errors_name_rule_resource_and_line() {
+        let e = eval("fn check(node) {\n  let x = 1;\n  throw \"boom\";\n}");
+        assert_eq!(e.error_count, 3);
+        let Error::PolicyRuntime {
+            rule,
+            subject,
+            at,
+            src,
+            ..
+        } = &e.errors[0]
+        else {
+            panic!("{:?}", e.errors)
+        };
+        assert_eq!(rule, "T-1");
+        assert_eq!(subject, "patch_node a (web-1) at nodes.json:2:9");
+        let line = miette::SourceCode::read_span(src.inner(), at, 0, 0)
+            .unwrap()
+            .line();
+        assert_eq!(line, 3, "0-based: the throw is on the policy's fourth line");
+    }
+
+    #[test]
+    fn runaway_policies_hit_their_budgets() {
+        assert!(first_error("fn check(n) { loop { } }").starts_with("tollgate::policy::budget"));
+        assert!(first_error("fn check(n) { loop { } }").contains("`operations`"));
+        assert!(first_error("fn f(x) { f(x + 1) }\nfn check(n) { f(0) }").contains("call depth"));
+        assert!(
+            first_error("fn check(n) { let s = \"xxxxxxxx\"; loop { s += s; } }")
+                .contains("`string_len`")
+        );
+        assert!(first_error("fn check(n) { let a = [1]; loop { a += a; } }").contains("limit"));
+    }
+
+    #[test]
+    fn ordering_a_missing_value_is_an_error_with_a_hint() {
+        for body in [
+            "fn check(node) { node.failed > 0 }",
+            "fn check(node) { 0 <= node.failed }",
+            "fn check(node) { node.failed >= 0.5 }",
+        ] {
+            let msg = first_error(body);
+            assert!(
+                msg.contains("the value is missing from the report"),
+                "{msg}"
+            );
+            assert!(msg.contains("test `x != ()`"), "{msg}");
+        }
+        let e = eval("fn check(node) { if node.failed != () && node.failed > 0 { \"x\" } }");
+        assert!(
+            e.errors.is_empty() && e.findings.is_empty(),
+            "{:?}",
+            e.errors
+        );
+    }
+
+    #[test]
+    fn policies_cannot_reach_out() {
+        for body in [
+            "fn check(n) { import \"os\" as os; }",
+            "fn check(n) { timestamp() }",
+            "fn check(n) { open_file(\"/etc/passwd\") }",
+            "fn check(n) { global::SECRET }",
+        ] {
+            let e = eval(body);
+            assert!(e.error_count > 0, "{body} should fail");
+        }
+    }
+
+    #[test]
+    fn parallel_and_serial_runs_agree() {
+        let p = [policy(
+            "fn check(node) { if node.missing.critical > 0 { `${node.id}` } }",
+        )];
+        let r = reports();
+        let serial = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| evaluate(&p, &r));
+        let parallel = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(|| evaluate(&p, &r));
+        let ids = |e: &Evaluation| {
+            e.findings
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&serial), vec!["a", "b"]);
+        assert_eq!(ids(&serial), ids(&parallel));
+    }
+
+    #[test]
+    fn print_does_not_reach_stdout_and_globals_are_read_only() {
+        let e = eval("fn check(n) { print(\"hello\"); debug(n); global::NOW }");
+        assert!(
+            e.errors
+                .first()
+                .is_some_and(|e| e.to_string().contains("returned a i64")),
+            "{:?}",
+            e.errors
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! Policies: Rhai files with a `RULE` constant and `check(resource)` and/or
+//! `check_report(report)`. `load` compiles them once and validates their metadata;
+//! `eval` runs them over every resource in a sandboxed engine (`engine`).
+//! This stage reads reports and produces findings; it knows nothing of outputs or verdicts.
+
+mod engine;
+mod eval;
+mod load;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use eval::{evaluate, Evaluation};
+pub use load::{compile, load, Policy};
+
+use crate::finding::Severity;
+use crate::resource::ResourceKind;
+
+/// How a rule's findings may block the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Enforcement {
+    /// Blocks at or above `--fail-on` (the default).
+    #[default]
+    Hard,
+    /// Like hard; documents that the rule is expected to be waived case by case.
+    Soft,
+    /// Never blocks; always reported.
+    Advisory,
+}
+
+impl Enforcement {
+    /// The name used in `RULE.enforcement`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Hard => "hard",
+            Enforcement::Soft => "soft",
+            Enforcement::Advisory => "advisory",
+        }
+    }
+}
+
+/// A rule's metadata, read from its `RULE` constant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub enforcement: Enforcement,
+    /// The resource kinds `check` is called for; empty means every kind.
+    pub applies_to: Vec<ResourceKind>,
+    pub help: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    /// The policy file, as found under the policy path.
+    pub file: PathBuf,
+    /// 1-based line of `const RULE`.
+    pub line: u32,
+}
+
+impl Rule {
+    /// Does the rule look at resources of this kind?
+    pub fn applies_to(&self, kind: ResourceKind) -> bool {
+        self.applies_to.is_empty() || self.applies_to.contains(&kind)
+    }
+}
+
+/// Sandbox limits for every policy call. A policy that exceeds one fails with
+/// `tollgate::policy::budget` naming the knob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Rhai operations per `check` call.
+    pub operations: u64,
+    /// Rhai operations per `check_report` call (it may walk every resource).
+    pub report_operations: u64,
+    /// Nested function calls.
+    pub call_levels: usize,
+    /// Expression nesting depth.
+    pub expr_depth: usize,
+    /// Longest string, in bytes.
+    pub string_len: usize,
+    /// Largest array.
+    pub array_len: usize,
+    /// Largest object map.
+    pub map_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            operations: 100_000,
+            report_operations: 50_000_000,
+            call_levels: 32,
+            expr_depth: 64,
+            string_len: 1 << 20,
+            array_len: 10_000_000,
+            map_len: 100_000,
+        }
+    }
+}
+
+/// Values a policy sees in `global::`: `PARAMS` and `NOW`.
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    /// `[params]` from tollgate.toml and `--param`.
+    pub params: rhai::Map,
+    /// The evaluation time, Unix milliseconds.
+    pub now: i64,
+}

@@ -1,0 +1,112 @@
+//! Huawei Cloud COC compliance report details: `GET /v1/patch/instance/compliant/{id}`
+//! (api-docs/huawei-coc-api-reference.txt, "Querying Compliance Report Details").
+//! One `patch_item` per `compliance_items` record; `id` is `NODE_ID/TITLE`.
+
+use serde::Deserialize;
+
+use super::RecordCx;
+use crate::error::Error;
+use crate::resource::{Detail, PatchItem, Resource, Status};
+
+/// The top-level key that identifies this response.
+pub(super) const MARKER: &str = "compliance_items";
+
+#[derive(Deserialize)]
+struct Record {
+    instance_id: Option<String>,
+    title: Option<String>,
+    classification: Option<String>,
+    severity_level: Option<String>,
+    compliance_level: Option<String>,
+    patch_detail: Option<PatchDetail>,
+}
+
+#[derive(Deserialize)]
+struct PatchDetail {
+    installed_time: Option<i64>,
+    patch_baseline_id: Option<String>,
+    patch_baseline_name: Option<String>,
+    patch_status: Option<String>,
+}
+
+/// One `compliance_items` record to a `patch_item`.
+pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
+    let rec: Record = cx.parse(raw)?;
+    let title = cx.require_id(raw, "title", rec.title)?;
+    let node = rec.instance_id.unwrap_or_default();
+    let detail = rec.patch_detail.unwrap_or(PatchDetail {
+        installed_time: None,
+        patch_baseline_id: None,
+        patch_baseline_name: None,
+        patch_status: None,
+    });
+    // A patch that is installed (or superseded by another installed patch) is compliant;
+    // missing, failed, rejected and awaiting-reboot patches are not, as in Alibaba's rule.
+    let status = match detail.patch_status.as_deref() {
+        Some("INSTALLED" | "INSTALLED_OTHER") => Status::Compliant,
+        Some("MISSING" | "FAILED" | "REJECT" | "PENDING_REBOOT") => Status::NonCompliant,
+        _ => Status::Unknown,
+    };
+    let item = PatchItem {
+        node_id: Some(node.clone()).filter(|n| !n.is_empty()),
+        title: Some(title.clone()),
+        classification: rec.classification,
+        severity: rec.severity_level,
+        compliance_level: rec.compliance_level,
+        patch_status: detail.patch_status,
+        installed_at: detail.installed_time,
+        baseline: detail
+            .patch_baseline_name
+            .or_else(|| detail.patch_baseline_id.clone()),
+        baseline_id: detail.patch_baseline_id,
+    };
+    let mut resource = cx.resource(raw, format!("{node}/{title}"), Detail::PatchItem(item));
+    resource.name = Some(title);
+    resource.status = status;
+    resource.reported_at = detail.installed_time;
+    Ok(resource)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::tests::input;
+    use crate::report::{load, LoadOptions, ReportKind};
+    use crate::resource::{Detail, Status};
+
+    const DOC_EXAMPLE: &str =
+        include_str!("../../tests/fixtures/reports/huawei-coc-items/doc-example.json");
+
+    #[test]
+    fn documented_example_normalizes() {
+        let report = load(&input(DOC_EXAMPLE), LoadOptions::default()).unwrap();
+        assert_eq!(report.kind, ReportKind::CocItems);
+        insta::assert_json_snapshot!(report.resources);
+    }
+
+    #[test]
+    fn status_follows_patch_status() {
+        let item = |status: &str| {
+            format!(
+                r#"{{"count":1,"compliance_items":[{{"instance_id":"n","title":"t","patch_detail":{{"patch_status":"{status}"}}}}]}}"#
+            )
+        };
+        for (patch_status, expected) in [
+            ("INSTALLED", Status::Compliant),
+            ("INSTALLED_OTHER", Status::Compliant),
+            ("MISSING", Status::NonCompliant),
+            ("FAILED", Status::NonCompliant),
+            ("REJECT", Status::NonCompliant),
+            ("PENDING_REBOOT", Status::NonCompliant),
+            ("SOMETHING_NEW", Status::Unknown),
+        ] {
+            let report = load(&input(&item(patch_status)), LoadOptions::default()).unwrap();
+            let r = &report.resources[0];
+            assert_eq!(r.status, expected, "{patch_status}");
+            assert_eq!(r.id, "n/t");
+            let Detail::PatchItem(p) = &r.detail else {
+                panic!()
+            };
+            assert_eq!(p.patch_status.as_deref(), Some(patch_status));
+        }
+    }
+}

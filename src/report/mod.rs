@@ -1,0 +1,924 @@
+//! Reports: the text of a vendor API response (or an array of its pages) becomes a
+//! [`Report`] of normalized [`Resource`]s.
+//!
+//! The document is never parsed into a generic JSON tree. The top level is read as a map
+//! of borrowed raw values, which is enough to detect the kind; the record array is split
+//! into borrowed raw elements, and each element is deserialized into the vendor module's
+//! typed struct on all cores. A resource keeps its original object as a span of the text
+//! (`raw`) and the line and column where it starts (`origin`).
+//!
+//! One file per vendor format; each exposes `MARKER` (the top-level key that identifies
+//! the shape) and `record()` (one record to one resource). This module owns what they
+//! share: detection, pages, positions, declared totals, duplicates and empty reports.
+
+mod coc_items;
+mod coc_patch;
+mod config_pack;
+mod config_states;
+mod oos_patch;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::error::{self, Error};
+use crate::resource::{Origin, Provider, RawJson, Resource, ResourceKind};
+
+/// The report kinds tollgate reads; the names are what `--report-kind` takes.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+pub enum ReportKind {
+    /// Huawei Cloud COC `GET /v1/patch/instance/compliant`.
+    #[value(name = "huawei.coc.patch_compliance")]
+    #[serde(rename = "huawei.coc.patch_compliance")]
+    CocPatch,
+    /// Huawei Cloud COC `GET /v1/patch/instance/compliant/{id}`.
+    #[value(name = "huawei.coc.patch_items")]
+    #[serde(rename = "huawei.coc.patch_items")]
+    CocItems,
+    /// Huawei Cloud Config `GET /v1/resource-manager/domains/{domain_id}/policy-states/summary`.
+    #[value(name = "huawei.config.policy_states_summary")]
+    #[serde(rename = "huawei.config.policy_states_summary")]
+    ConfigStates,
+    /// Alibaba Cloud OOS `ListInstancePatchStates`.
+    #[value(name = "alibaba.oos.instance_patch_states")]
+    #[serde(rename = "alibaba.oos.instance_patch_states")]
+    OosPatch,
+    /// Alibaba Cloud Config `GetCompliancePackReport`.
+    #[value(name = "alibaba.config.compliance_pack_report")]
+    #[serde(rename = "alibaba.config.compliance_pack_report")]
+    ConfigPack,
+}
+
+impl ReportKind {
+    /// Every kind, in documentation order.
+    pub const ALL: [ReportKind; 5] = [
+        ReportKind::CocPatch,
+        ReportKind::CocItems,
+        ReportKind::ConfigStates,
+        ReportKind::OosPatch,
+        ReportKind::ConfigPack,
+    ];
+
+    /// The report kind id (`huawei.coc.patch_compliance`, ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            ReportKind::CocPatch => "huawei.coc.patch_compliance",
+            ReportKind::CocItems => "huawei.coc.patch_items",
+            ReportKind::ConfigStates => "huawei.config.policy_states_summary",
+            ReportKind::OosPatch => "alibaba.oos.instance_patch_states",
+            ReportKind::ConfigPack => "alibaba.config.compliance_pack_report",
+        }
+    }
+
+    /// The kind of resource each record becomes.
+    pub fn resource_kind(self) -> ResourceKind {
+        match self {
+            ReportKind::CocPatch | ReportKind::OosPatch => ResourceKind::PatchNode,
+            ReportKind::CocItems => ResourceKind::PatchItem,
+            ReportKind::ConfigStates => ResourceKind::ConfigRule,
+            ReportKind::ConfigPack => ResourceKind::CompliancePack,
+        }
+    }
+
+    /// The cloud the report comes from.
+    pub fn provider(self) -> Provider {
+        match self {
+            ReportKind::CocPatch | ReportKind::CocItems | ReportKind::ConfigStates => {
+                Provider::Huawei
+            }
+            ReportKind::OosPatch | ReportKind::ConfigPack => Provider::Alibaba,
+        }
+    }
+
+    /// The top-level key whose presence identifies the shape.
+    fn marker(self) -> &'static str {
+        match self {
+            ReportKind::CocPatch => coc_patch::MARKER,
+            ReportKind::CocItems => coc_items::MARKER,
+            ReportKind::ConfigStates => config_states::MARKER,
+            ReportKind::OosPatch => oos_patch::MARKER,
+            ReportKind::ConfigPack => config_pack::MARKER,
+        }
+    }
+
+    /// The vendor API whose response this is, for messages.
+    pub fn api(self) -> &'static str {
+        match self {
+            ReportKind::CocPatch => "Huawei COC GET /v1/patch/instance/compliant",
+            ReportKind::CocItems => "Huawei COC GET /v1/patch/instance/compliant/{id}",
+            ReportKind::ConfigStates => {
+                "Huawei Config GET /v1/resource-manager/domains/{domain_id}/policy-states/summary"
+            }
+            ReportKind::OosPatch => "Alibaba OOS ListInstancePatchStates",
+            ReportKind::ConfigPack => "Alibaba Config GetCompliancePackReport",
+        }
+    }
+
+    /// Is the marker's value an array of records (rather than one record object)?
+    fn records_are_array(self) -> bool {
+        !matches!(self, ReportKind::ConfigPack)
+    }
+
+    fn parse_record(self, raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
+        match self {
+            ReportKind::CocPatch => coc_patch::record(raw, cx),
+            ReportKind::CocItems => coc_items::record(raw, cx),
+            ReportKind::ConfigStates => config_states::record(raw, cx),
+            ReportKind::OosPatch => oos_patch::record(raw, cx),
+            ReportKind::ConfigPack => config_pack::record(raw, cx),
+        }
+    }
+}
+
+impl std::fmt::Display for ReportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// The text of one report and the name it is shown under.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The path as the user gave it, or `<stdin>`.
+    pub name: Arc<str>,
+    pub text: Arc<str>,
+}
+
+/// A loaded report: its kind, where it came from, and its resources in document order.
+#[derive(Debug)]
+pub struct Report {
+    pub kind: ReportKind,
+    /// The path as the user gave it, or `<stdin>`.
+    pub name: Arc<str>,
+    /// The total the API declared (`count`), where it declares one.
+    pub declared: Option<u64>,
+    /// When the evidence was fetched (Unix ms), when known.
+    pub fetched_at: Option<i64>,
+    pub resources: Vec<Arc<Resource>>,
+    /// The report-level `results` object of a Huawei Config summary.
+    pub results: Option<RawJson>,
+    /// The whole document.
+    pub raw: RawJson,
+}
+
+/// How a report may be loaded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Skip detection and read the document as this kind.
+    pub kind: Option<ReportKind>,
+    /// Accept a report with zero resources.
+    pub allow_empty: bool,
+}
+
+/// Read a report: detect (or take) its kind, normalize its records, and check that the
+/// evidence is whole (declared totals, duplicates, last page, emptiness).
+pub fn load(input: &Input, options: LoadOptions) -> Result<Report, Error> {
+    let text = &input.text;
+    let pages = split_pages(input)?;
+    let kind = match options.kind {
+        Some(kind) => {
+            for page in &pages {
+                require_marker(input, page, kind)?;
+            }
+            kind
+        }
+        None => detect_all(input, &pages)?,
+    };
+
+    let mut declared: Option<u64> = None;
+    let mut results = None;
+    let mut records: Vec<(String, &RawValue)> = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        let meta = page_meta(input, page, kind)?;
+        if let Some(count) = meta.declared {
+            match declared {
+                Some(first) if first != count => {
+                    return Err(Error::ReportIncomplete {
+                        name: input.name.to_string(),
+                        reason: format!(
+                            "page 1 declares a total of {first} but page {} declares {count}",
+                            i + 1
+                        ),
+                        hint: "the pages come from different queries or moments; fetch the report again in one go".into(),
+                    });
+                }
+                _ => declared = Some(count),
+            }
+        }
+        if i + 1 == pages.len() {
+            if let Some(token) = meta.next_token {
+                return Err(Error::ReportIncomplete {
+                    name: input.name.to_string(),
+                    reason: format!("its last page has NextToken {token:?}, so more pages exist"),
+                    hint: "save every page (an array of the responses) or use `tollgate fetch`"
+                        .into(),
+                });
+            }
+        }
+        results = results.or(meta.results);
+        records.extend(page_records(input, page, kind)?);
+    }
+
+    let mut resources = parse_records(input, kind, &records)?;
+    locate(text, &mut resources);
+    check_duplicates(input, &resources)?;
+    if let Some(total) = declared {
+        if total != resources.len() as u64 {
+            return Err(Error::ReportIncomplete {
+                name: input.name.to_string(),
+                reason: format!(
+                    "it declares a total of {total} but holds {} records",
+                    resources.len()
+                ),
+                hint: "a page is missing or was cut short; save every page as one JSON array of responses, or use `tollgate fetch`".into(),
+            });
+        }
+    }
+    if resources.is_empty() && !options.allow_empty {
+        return Err(Error::ReportEmpty {
+            name: input.name.to_string(),
+        });
+    }
+
+    Ok(Report {
+        kind,
+        name: Arc::clone(&input.name),
+        declared,
+        fetched_at: None,
+        resources: resources.into_iter().map(Arc::new).collect(),
+        results,
+        raw: RawJson::new(Arc::clone(text), 0, text.len()),
+    })
+}
+
+/// One API response: its top-level keys and their raw values.
+struct Page<'a> {
+    /// JSON pointer prefix: `""` for a single response, `"/2"` for the third page.
+    pointer: String,
+    offset: usize,
+    fields: BTreeMap<String, &'a RawValue>,
+}
+
+fn split_pages(input: &Input) -> Result<Vec<Page<'_>>, Error> {
+    let text: &str = &input.text;
+    let first = text
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .chars()
+        .next();
+    match first {
+        Some('[') => {
+            let elements: Vec<&RawValue> =
+                serde_json::from_str(text).map_err(|e| syntax_error(input, 0, text, &e))?;
+            elements
+                .into_iter()
+                .enumerate()
+                .map(|(i, raw)| page_object(input, raw, format!("/{i}")))
+                .collect()
+        }
+        Some('{') => {
+            let fields =
+                serde_json::from_str(text).map_err(|e| syntax_error(input, 0, text, &e))?;
+            Ok(vec![Page {
+                pointer: String::new(),
+                offset: 0,
+                fields,
+            }])
+        }
+        None => Err(Error::ReportSyntax {
+            name: input.name.to_string(),
+            src: error::source(&input.name, &input.text),
+            at: (0, 0).into(),
+            reason: "the document is empty".into(),
+        }),
+        Some(_) => {
+            // Let the JSON parser say what is wrong, with its position.
+            let err = serde_json::from_str::<&RawValue>(text)
+                .err()
+                .map(|e| syntax_error(input, 0, text, &e));
+            Err(err.unwrap_or_else(|| {
+                unknown(
+                    input,
+                    0,
+                    "a JSON value that is not an object or an array of pages".into(),
+                    None,
+                )
+            }))
+        }
+    }
+}
+
+fn page_object<'a>(
+    input: &'a Input,
+    raw: &'a RawValue,
+    pointer: String,
+) -> Result<Page<'a>, Error> {
+    let offset = offset_in(&input.text, raw.get());
+    match serde_json::from_str::<BTreeMap<String, &RawValue>>(raw.get()) {
+        Ok(fields) => Ok(Page {
+            pointer,
+            offset,
+            fields,
+        }),
+        Err(_) => Err(unknown(
+            input,
+            offset,
+            format!("page {pointer} is not a JSON object"),
+            None,
+        )),
+    }
+}
+
+fn detect_all(input: &Input, pages: &[Page<'_>]) -> Result<ReportKind, Error> {
+    if pages.is_empty() {
+        return Err(unknown(
+            input,
+            0,
+            "an empty array: no page to recognise".into(),
+            Some("pass --report-kind to read an empty array of pages".into()),
+        ));
+    }
+    let mut kind = None;
+    for page in pages {
+        let this = detect(input, page)?;
+        match kind {
+            Some(first) if first != this => {
+                return Err(unknown(
+                    input,
+                    page.offset,
+                    format!("page {} is {this} but page /0 is {first}", page.pointer),
+                    Some("put each kind of report in its own file".into()),
+                ));
+            }
+            _ => kind = Some(this),
+        }
+    }
+    kind.ok_or_else(|| unknown(input, 0, "no page".into(), None))
+}
+
+/// The kind of one page, from its top-level keys.
+fn detect(input: &Input, page: &Page<'_>) -> Result<ReportKind, Error> {
+    let has = |key: &str| page.fields.contains_key(key);
+    let matches: Vec<ReportKind> = ReportKind::ALL
+        .into_iter()
+        .filter(|k| has(k.marker()))
+        .collect();
+    if let [kind] = matches.as_slice() {
+        return Ok(*kind);
+    }
+    if let Some(err) = vendor_error(input, page) {
+        return Err(err);
+    }
+    let keys: Vec<&str> = page.fields.keys().map(String::as_str).take(8).collect();
+    let found = if matches.len() > 1 {
+        format!(
+            "keys of several kinds at once: {}",
+            matches
+                .iter()
+                .map(|k| k.marker())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else if keys.is_empty() {
+        "an empty object".into()
+    } else {
+        format!("an object with keys {}", keys.join(", "))
+    };
+    Err(unknown(input, page.offset, found, None))
+}
+
+/// An API error body saved in place of a report (Huawei `error_code`/`error_msg`, Alibaba
+/// `Code`/`Message`).
+fn vendor_error(input: &Input, page: &Page<'_>) -> Option<Error> {
+    let text = |key: &str| {
+        page.fields
+            .get(key)
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+    };
+    let (code, message) = match (text("error_code"), text("Code")) {
+        (Some(code), _) => (code, text("error_msg").unwrap_or_default()),
+        (None, Some(code)) if page.fields.contains_key("Message") => {
+            (code, text("Message").unwrap_or_default())
+        }
+        _ => return None,
+    };
+    Some(Error::ReportVendorError {
+        name: input.name.to_string(),
+        code,
+        message,
+    })
+}
+
+fn require_marker(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<(), Error> {
+    if page.fields.contains_key(kind.marker()) {
+        return Ok(());
+    }
+    if let Some(err) = vendor_error(input, page) {
+        return Err(err);
+    }
+    Err(unknown(
+        input,
+        page.offset,
+        format!("no top-level `{}`", kind.marker()),
+        Some(format!(
+            "--report-kind {kind} expects the response of {}, which has a top-level `{}`",
+            kind.api(),
+            kind.marker()
+        )),
+    ))
+}
+
+fn unknown(input: &Input, offset: usize, found: String, hint: Option<String>) -> Error {
+    let known: Vec<String> = ReportKind::ALL
+        .iter()
+        .map(|k| format!("  {} — {} (top-level `{}`)", k.id(), k.api(), k.marker()))
+        .collect();
+    let hint = hint.unwrap_or_else(|| {
+        format!(
+            "tollgate knows these report kinds, recognised by their top-level key:\n{}\nA report may also be a JSON array of such responses (pages). Pass --report-kind to name the kind.",
+            known.join("\n")
+        )
+    });
+    Error::ReportUnknown {
+        name: input.name.to_string(),
+        src: error::source(&input.name, &input.text),
+        at: (offset, 1).into(),
+        found,
+        hint,
+    }
+}
+
+/// What a page says about the report as a whole.
+#[derive(Default)]
+struct PageMeta {
+    declared: Option<u64>,
+    next_token: Option<String>,
+    results: Option<RawJson>,
+}
+
+fn page_meta(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<PageMeta, Error> {
+    let mut meta = PageMeta::default();
+    match kind {
+        ReportKind::CocPatch | ReportKind::CocItems => {
+            if let Some(raw) = page.fields.get("count") {
+                let count = serde_json::from_str::<Option<u64>>(raw.get()).map_err(|_| {
+                    field_error(
+                        input,
+                        offset_in(&input.text, raw.get()),
+                        "`count` must be a non-negative whole number".into(),
+                        None,
+                    )
+                })?;
+                meta.declared = count;
+            }
+        }
+        ReportKind::OosPatch => {
+            if let Some(raw) = page.fields.get("NextToken") {
+                let token = serde_json::from_str::<Option<String>>(raw.get()).unwrap_or(None);
+                // "-" stands for "no token" in the documented sample response.
+                meta.next_token = token.filter(|t| !t.is_empty() && t != "-");
+            }
+        }
+        ReportKind::ConfigStates => {
+            if let Some(raw) = page.fields.get("results") {
+                let start = offset_in(&input.text, raw.get());
+                meta.results = Some(RawJson::new(
+                    Arc::clone(&input.text),
+                    start,
+                    start + raw.get().len(),
+                ));
+            }
+        }
+        ReportKind::ConfigPack => {}
+    }
+    Ok(meta)
+}
+
+fn page_records<'a>(
+    input: &'a Input,
+    page: &Page<'a>,
+    kind: ReportKind,
+) -> Result<Vec<(String, &'a RawValue)>, Error> {
+    let key = kind.marker();
+    let Some(raw) = page.fields.get(key) else {
+        return Ok(Vec::new());
+    };
+    let base = format!("{}/{key}", page.pointer);
+    if raw.get() == "null" {
+        return Ok(Vec::new());
+    }
+    if !kind.records_are_array() {
+        return Ok(vec![(base, *raw)]);
+    }
+    let elements: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| {
+        field_error(
+            input,
+            offset_in(&input.text, raw.get()),
+            format!("`{key}` must be an array of records"),
+            None,
+        )
+    })?;
+    Ok(elements
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (format!("{base}/{i}"), e))
+        .collect())
+}
+
+fn parse_records(
+    input: &Input,
+    kind: ReportKind,
+    records: &[(String, &RawValue)],
+) -> Result<Vec<Resource>, Error> {
+    let parsed: Vec<Result<Resource, Error>> = records
+        .par_iter()
+        .map(|(pointer, raw)| {
+            let cx = RecordCx {
+                input,
+                kind,
+                pointer,
+                offset: offset_in(&input.text, raw.get()),
+            };
+            kind.parse_record(raw.get(), &cx)
+        })
+        .collect();
+    // The first error in document order, whatever order the threads finished in.
+    parsed.into_iter().collect()
+}
+
+/// Fill in the line and column of every resource in one pass over the text.
+/// Resources arrive in document order, so each newline is counted once.
+fn locate(text: &str, resources: &mut [Resource]) {
+    let bytes = text.as_bytes();
+    let (mut line, mut line_start, mut pos) = (1u32, 0usize, 0usize);
+    for r in resources {
+        let at = r.raw.offset().min(bytes.len());
+        if at < pos {
+            (line, line_start, pos) = (1, 0, 0);
+        }
+        for nl in memchr::memchr_iter(b'\n', &bytes[pos..at]) {
+            line += 1;
+            line_start = pos + nl + 1;
+        }
+        pos = at;
+        r.origin.line = line;
+        r.origin.column = text
+            .get(line_start..at)
+            .map_or(1, |s| s.chars().count() + 1) as u32;
+    }
+}
+
+fn check_duplicates(input: &Input, resources: &[Resource]) -> Result<(), Error> {
+    let mut seen: HashMap<&str, &Resource> = HashMap::with_capacity(resources.len());
+    for r in resources {
+        if let Some(first) = seen.insert(&r.id, r) {
+            return Err(Error::ReportDuplicate {
+                name: input.name.to_string(),
+                id: r.id.clone(),
+                src: error::source(&input.name, &input.text),
+                first: (first.raw.offset(), 1).into(),
+                again: (r.raw.offset(), 1).into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Byte offset of `part` (a slice borrowed from `whole`) within `whole`.
+fn offset_in(whole: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
+}
+
+fn syntax_error(input: &Input, base: usize, part: &str, err: &serde_json::Error) -> Error {
+    let at = base + offset_of_error(part, err);
+    Error::ReportSyntax {
+        name: input.name.to_string(),
+        src: error::source(&input.name, &input.text),
+        at: (at, 1).into(),
+        reason: message_of(err),
+    }
+}
+
+fn field_error(input: &Input, offset: usize, reason: String, hint: Option<String>) -> Error {
+    Error::ReportField {
+        name: input.name.to_string(),
+        src: error::source(&input.name, &input.text),
+        at: (offset, 1).into(),
+        reason,
+        hint,
+    }
+}
+
+/// serde_json positions are 1-based line and column within the parsed slice.
+fn offset_of_error(part: &str, err: &serde_json::Error) -> usize {
+    if err.line() == 0 {
+        return 0;
+    }
+    let at = error::span_at(part, err.line(), err.column()).offset();
+    at.min(part.len().saturating_sub(1))
+}
+
+/// The error message without serde_json's "at line L column C" suffix, which counts from
+/// the record rather than the file.
+fn message_of(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((msg, _)) => msg.to_string(),
+        None => text,
+    }
+}
+
+/// Everything a vendor module needs to turn one record into a resource.
+pub(crate) struct RecordCx<'a> {
+    input: &'a Input,
+    kind: ReportKind,
+    pointer: &'a str,
+    offset: usize,
+}
+
+impl RecordCx<'_> {
+    /// Deserialize the record into the vendor struct; a type error points into the file.
+    fn parse<'de, T: Deserialize<'de>>(&self, raw: &'de str) -> Result<T, Error> {
+        serde_json::from_str(raw).map_err(|e| {
+            field_error(
+                self.input,
+                self.offset + offset_of_error(raw, &e),
+                format!("{} in record {}", message_of(&e), self.pointer),
+                Some(format!(
+                    "the record does not have the shape of {}",
+                    self.kind.api()
+                )),
+            )
+        })
+    }
+
+    /// An error about `field` of this record, pointing at the field in the file.
+    fn field_error(&self, raw: &str, field: &str, reason: String) -> Error {
+        let needle = format!("\"{field}\"");
+        let at = raw.find(&needle).unwrap_or(0);
+        field_error(self.input, self.offset + at, reason, None)
+    }
+
+    /// The resource shell: provider, source, raw span and origin (located later).
+    fn resource(&self, raw: &str, id: String, detail: crate::resource::Detail) -> Resource {
+        Resource {
+            provider: self.kind.provider(),
+            source: self.kind,
+            id,
+            name: None,
+            region: None,
+            group: None,
+            status: crate::resource::Status::Unknown,
+            reported_at: None,
+            detail,
+            raw: RawJson::new(
+                Arc::clone(&self.input.text),
+                self.offset,
+                self.offset + raw.len(),
+            ),
+            origin: Origin {
+                file: Arc::clone(&self.input.name),
+                pointer: self.pointer.to_string(),
+                line: 0,
+                column: 0,
+            },
+        }
+    }
+
+    /// The id of the record, which must be a non-empty string.
+    fn require_id(&self, raw: &str, field: &str, value: Option<String>) -> Result<String, Error> {
+        match value {
+            Some(id) if !id.trim().is_empty() => Ok(id),
+            _ => Err(self.field_error(
+                raw,
+                field,
+                format!(
+                    "record {} has no `{field}`, which identifies the resource",
+                    self.pointer
+                ),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn input(text: &str) -> Input {
+        Input {
+            name: "test.json".into(),
+            text: text.into(),
+        }
+    }
+
+    fn load_str(text: &str) -> Result<Report, Error> {
+        load(&input(text), LoadOptions::default())
+    }
+
+    fn code(err: &Error) -> String {
+        miette::Diagnostic::code(err)
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    }
+
+    const COC_TWO: &str = r#"{
+  "count" : 2,
+  "instance_compliant" : [ {
+    "instance_id" : "a", "status" : "compliant"
+  }, {
+    "instance_id" : "b", "status" : "non_compliant"
+  } ]
+}"#;
+
+    #[test]
+    fn positions_point_at_each_record() {
+        let report = load_str(COC_TWO).unwrap();
+        let r = &report.resources;
+        assert_eq!((r[0].origin.line, r[0].origin.column), (3, 28));
+        assert_eq!((r[1].origin.line, r[1].origin.column), (5, 6));
+        assert_eq!(r[1].origin.pointer, "/instance_compliant/1");
+        assert!(r[1].raw.as_str().starts_with('{'));
+        assert!(r[1].raw.as_str().contains("\"b\""));
+    }
+
+    #[test]
+    fn pages_are_one_report() {
+        let page = |ids: &[&str]| {
+            let recs: Vec<String> = ids
+                .iter()
+                .map(|i| format!(r#"{{"instance_id":"{i}"}}"#))
+                .collect();
+            format!(r#"{{"count":3,"instance_compliant":[{}]}}"#, recs.join(","))
+        };
+        let text = format!("[{},\n{}]", page(&["a", "b"]), page(&["c"]));
+        let report = load_str(&text).unwrap();
+        assert_eq!(report.kind, ReportKind::CocPatch);
+        assert_eq!(report.resources.len(), 3);
+        assert_eq!(
+            report.resources[2].origin.pointer,
+            "/1/instance_compliant/0"
+        );
+        assert_eq!(report.resources[2].origin.line, 2);
+    }
+
+    #[test]
+    fn declared_total_must_match() {
+        let text = r#"{"count":3,"instance_compliant":[{"instance_id":"a"}]}"#;
+        let err = load_str(text).unwrap_err();
+        assert_eq!(code(&err), "tollgate::report::incomplete");
+        assert!(err
+            .to_string()
+            .contains("declares a total of 3 but holds 1"));
+    }
+
+    #[test]
+    fn duplicate_ids_fail() {
+        let text = r#"{"count":2,"instance_compliant":[{"instance_id":"a"},{"instance_id":"a"}]}"#;
+        let err = load_str(text).unwrap_err();
+        assert_eq!(code(&err), "tollgate::report::duplicate");
+    }
+
+    #[test]
+    fn empty_report_fails_unless_allowed() {
+        let text = r#"{"count":0,"instance_compliant":[]}"#;
+        assert_eq!(
+            code(&load_str(text).unwrap_err()),
+            "tollgate::report::empty"
+        );
+        let options = LoadOptions {
+            allow_empty: true,
+            ..Default::default()
+        };
+        assert!(load(&input(text), options).unwrap().resources.is_empty());
+    }
+
+    #[test]
+    fn malformed_json_points_at_the_error() {
+        let err =
+            load_str("{\n  \"count\": 1,\n  \"instance_compliant\": [ {\"instance_id\": } ]\n}")
+                .unwrap_err();
+        assert_eq!(code(&err), "tollgate::report::syntax");
+        let Error::ReportSyntax { at, src, .. } = &err else {
+            panic!("{err:?}")
+        };
+        let text = miette::SourceCode::read_span(src.inner(), at, 0, 0).unwrap();
+        assert_eq!(text.line(), 2, "0-based line of the error");
+    }
+
+    #[test]
+    fn unknown_document_lists_known_kinds() {
+        let err = load_str(r#"{"items": [], "total": 3}"#).unwrap_err();
+        assert_eq!(code(&err), "tollgate::report::unknown");
+        let help = miette::Diagnostic::help(&err).unwrap().to_string();
+        for kind in ReportKind::ALL {
+            assert!(help.contains(kind.id()), "{kind} missing from {help}");
+        }
+        assert!(err.to_string().contains("not a document tollgate knows"));
+    }
+
+    #[test]
+    fn vendor_error_bodies_are_named() {
+        let err =
+            load_str(r#"{"error_code":"COC.00040001","error_msg":"no permission"}"#).unwrap_err();
+        assert_eq!(code(&err), "tollgate::report::vendor_error");
+        assert!(err.to_string().contains("no permission"));
+        let err =
+            load_str(r#"{"Code":"Throttling","Message":"slow down","RequestId":"x"}"#).unwrap_err();
+        assert!(err.to_string().contains("Throttling: slow down"));
+    }
+
+    #[test]
+    fn forced_kind_needs_its_marker() {
+        let options = LoadOptions {
+            kind: Some(ReportKind::OosPatch),
+            ..Default::default()
+        };
+        let err = load(&input(COC_TWO), options).unwrap_err();
+        assert_eq!(code(&err), "tollgate::report::unknown");
+        assert!(miette::Diagnostic::help(&err)
+            .unwrap()
+            .to_string()
+            .contains("InstancePatchStates"));
+    }
+
+    #[test]
+    fn pages_of_different_kinds_fail() {
+        let text = r#"[{"count":1,"instance_compliant":[{"instance_id":"a"}]},
+                       {"InstancePatchStates":[{"InstanceId":"i-1"}]}]"#;
+        let err = load_str(text).unwrap_err();
+        assert!(format!("{err:?}").contains("page /1 is alibaba.oos.instance_patch_states"));
+    }
+
+    #[test]
+    fn empty_and_scalar_documents_fail() {
+        assert_eq!(
+            code(&load_str("  \n").unwrap_err()),
+            "tollgate::report::syntax"
+        );
+        assert_eq!(
+            code(&load_str("42").unwrap_err()),
+            "tollgate::report::unknown"
+        );
+        assert_eq!(
+            code(&load_str("nope").unwrap_err()),
+            "tollgate::report::syntax"
+        );
+        assert_eq!(
+            code(&load_str("[]").unwrap_err()),
+            "tollgate::report::unknown"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_never_overflows_the_stack() {
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        // In a field tollgate does not read, serde_json skips it without recursing.
+        let text =
+            format!(r#"{{"count":1,"instance_compliant":[{{"instance_id":"a","x":{deep}}}]}}"#);
+        let report = load_str(&text).unwrap();
+        // Reading it as a value stops at serde_json's recursion limit with an error.
+        assert!(report.resources[0].raw.to_dynamic().is_err());
+        // At the top level it is a syntax error.
+        assert_eq!(
+            code(&load_str(&deep).unwrap_err()),
+            "tollgate::report::unknown"
+        );
+        let text = format!(r#"{{"count":1,"instance_compliant":{deep}}}"#);
+        assert!(load_str(&text).is_err());
+    }
+
+    #[test]
+    fn column_counts_characters_not_bytes() {
+        let mut resources = vec![];
+        let text = "{\"é\": [ {\"x\":1} ]}";
+        let report_input = input(text);
+        let cx = RecordCx {
+            input: &report_input,
+            kind: ReportKind::CocPatch,
+            pointer: "/é/0",
+            offset: text.find("{\"x").unwrap(),
+        };
+        resources.push(cx.resource(
+            "{\"x\":1}",
+            "x".into(),
+            crate::resource::Detail::PatchNode(Default::default()),
+        ));
+        locate(text, &mut resources);
+        assert_eq!(resources[0].origin.column, 9, "é is one column");
+    }
+}
