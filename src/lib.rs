@@ -1,7 +1,51 @@
-//! tollgate: a policy-as-code compliance gate.
+//! tollgate: a policy-as-code compliance gate. It reads compliance reports (Huawei Cloud
+//! COC and Config, Alibaba Cloud OOS and Config), evaluates Rhai policies against them,
+//! and decides pass (exit 0), fail (exit 1) or could-not-decide (exit 2).
+//!
+//! The library exists for tests and for `main.rs`; the pipeline is in [`run`].
+
+#![forbid(unsafe_code)]
+// `Error` carries a diagnostic's source text and spans, so it is large; it is built at most
+// a few times per run, on the way out, where its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
+pub mod cli;
 pub mod error;
 pub mod finding;
 pub mod fingerprint;
+pub mod output;
 pub mod policy;
 pub mod report;
 pub mod resource;
+pub mod run;
+pub mod settings;
+pub mod source;
+pub mod verdict;
+
+pub use error::Error;
+pub use run::run;
+pub use verdict::ExitStatus;
+
+/// Set up miette's rendering of diagnostics from `--color` and the environment.
+pub fn install_report_hook(args: &cli::Args) {
+    use std::io::IsTerminal;
+    let color = match args.color {
+        cli::ColorChoice::Always => true,
+        cli::ColorChoice::Never => false,
+        cli::ColorChoice::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    // Only fails when a hook is already set, which leaves that one in place.
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .terminal_links(false)
+                .context_lines(2)
+                .build(),
+        )
+    }));
+}

@@ -1,1 +1,16 @@
-fn main() {}
+//! The `tollgate` binary: parse arguments, run, turn the result into an exit code.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = tollgate::cli::Args::parse();
+    tollgate::install_report_hook(&args);
+    match tollgate::run(args) {
+        Ok(status) => status.into(), // Pass → 0, Fail → 1
+        Err(err) if err.is_broken_pipe() => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{:?}", miette::Report::new(err));
+            tollgate::ExitStatus::Error.into() // 2
+        }
+    }
+}

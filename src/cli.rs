@@ -1,0 +1,102 @@
+//! The command line, as clap derive structs only: the shape of what the user typed.
+//! Merging with tollgate.toml, defaults and validation live in `settings`.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+use crate::report::ReportKind;
+
+/// tollgate: a policy-as-code compliance gate for cloud patch and configuration reports.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, about, long_about = None, propagate_version = true)]
+pub struct Args {
+    /// When to colour output and diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "TOLLGATE_COLOR")]
+    pub color: ColorChoice,
+
+    /// Say more on standard error (-v: each step; -vv: each report and policy).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate policies against compliance reports and exit 0 (pass), 1 (fail) or 2 (error).
+    Check(CheckArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `tollgate check`.
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct CheckArgs {
+    /// Configuration file [default: tollgate.toml in the working directory, when present].
+    #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// A report file, a directory of *.json reports, or `-` for standard input. Repeatable.
+    #[arg(short, long = "report", value_name = "FILE", env = "TOLLGATE_REPORT")]
+    pub reports: Vec<PathBuf>,
+
+    /// Read reports as this kind instead of detecting it from the JSON shape.
+    #[arg(long, value_enum, value_name = "KIND", env = "TOLLGATE_REPORT_KIND")]
+    pub report_kind: Option<ReportKind>,
+
+    /// A policy file or a directory searched for *.rhai. Repeatable.
+    #[arg(short, long = "policy", value_name = "PATH", env = "TOLLGATE_POLICY")]
+    pub policies: Vec<PathBuf>,
+
+    /// Output FORMAT to standard output, or FORMAT=PATH to a file. Repeatable.
+    /// Formats: human, json.
+    #[arg(
+        short,
+        long = "output",
+        value_name = "FORMAT[=PATH]",
+        env = "TOLLGATE_OUTPUT"
+    )]
+    pub outputs: Vec<String>,
+
+    /// Findings at or above this severity block the gate [default: high].
+    #[arg(long, value_enum, value_name = "SEVERITY", env = "TOLLGATE_FAIL_ON")]
+    pub fail_on: Option<Severity>,
+
+    /// A policy parameter, KEY=VALUE; VALUE is read as TOML (5, true, ["a","b"]) or else as
+    /// a string. Overrides [params] in tollgate.toml. Repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+
+    /// Accept reports with no resources instead of failing with exit 2.
+    #[arg(long, env = "TOLLGATE_ALLOW_EMPTY")]
+    pub allow_empty: bool,
+
+    /// Exit 0 on a failed gate (findings are still reported). Errors still exit 2.
+    #[arg(long, env = "TOLLGATE_NO_FAIL")]
+    pub no_fail: bool,
+
+    /// Threads for parsing and evaluation [default: all cores]; 1 runs single-threaded.
+    #[arg(short, long, value_name = "N", env = "TOLLGATE_JOBS")]
+    pub jobs: Option<usize>,
+
+    /// Evaluate as of this time (RFC 3339, or Unix milliseconds) instead of now: sets
+    /// `global::NOW` and the result's timestamp, to replay a past gate exactly.
+    #[arg(long, value_name = "TIME", env = "TOLLGATE_NOW")]
+    pub now: Option<String>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    Always,
+    Never,
+}

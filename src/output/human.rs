@@ -1,0 +1,255 @@
+//! `-o human`: findings grouped by rule, for a terminal or a CI log. Colour only when the
+//! caller says so (a terminal, NO_COLOR unset); the last line is the verdict with counts.
+
+use std::io::{self, Write};
+
+use owo_colors::{OwoColorize, Style};
+
+use super::{thousands, Context};
+use crate::finding::{Severity, Subject};
+use crate::verdict::{ExitStatus, Judged, SeverityCounts, Verdict};
+
+/// Findings listed per rule before the rest are summarised (the JSON output has them all).
+const SHOWN_PER_RULE: usize = 50;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn style(&self, style: Style, text: &str) -> String {
+        if self.on {
+            text.style(style).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+    fn bad(&self, t: &str) -> String {
+        self.style(Style::new().red().bold(), t)
+    }
+    fn warn(&self, t: &str) -> String {
+        self.style(Style::new().yellow(), t)
+    }
+    fn good(&self, t: &str) -> String {
+        self.style(Style::new().green(), t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.style(Style::new().dimmed(), t)
+    }
+    fn bold(&self, t: &str) -> String {
+        self.style(Style::new().bold(), t)
+    }
+}
+
+pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Paint { on: cx.color };
+    let mut quiet_rules = Vec::new();
+    for rule in &verdict.rules {
+        let findings: Vec<&Judged> = verdict.findings_of(&rule.id).collect();
+        let errored = verdict
+            .errors
+            .iter()
+            .any(|e| e.rule.as_deref() == Some(rule.id.as_str()));
+        if findings.is_empty() {
+            if !errored {
+                quiet_rules.push(rule.id.as_str());
+            }
+            continue;
+        }
+        let blocking = findings.iter().filter(|j| j.blocking).count();
+        let mark = if blocking > 0 {
+            paint.bad("✗")
+        } else {
+            paint.warn("!")
+        };
+        let tally = match blocking {
+            0 => format!("{} non-blocking", thousands(findings.len())),
+            b if b == findings.len() => format!("{} blocking", thousands(b)),
+            b => format!(
+                "{} blocking, {} non-blocking",
+                thousands(b),
+                thousands(findings.len() - b)
+            ),
+        };
+        writeln!(
+            out,
+            "{mark} {} [{}] {} {}",
+            paint.bold(&rule.id),
+            rule.severity,
+            rule.title,
+            paint.dim(&format!("— {tally}")),
+        )?;
+        for j in findings.iter().take(SHOWN_PER_RULE) {
+            let f = &j.finding;
+            let tag = if j.blocking {
+                paint.bad(&format!("{:<8}", f.severity))
+            } else {
+                paint.warn(&format!("{:<8}", level_tag(j)))
+            };
+            writeln!(out, "    {tag} {}", one_line(&f.message))?;
+            writeln!(out, "             {}", paint.dim(&where_(&f.subject)))?;
+        }
+        if findings.len() > SHOWN_PER_RULE {
+            writeln!(
+                out,
+                "    {}",
+                paint.dim(&format!(
+                    "… and {} more (-o json lists every finding)",
+                    thousands(findings.len() - SHOWN_PER_RULE)
+                ))
+            )?;
+        }
+        if let Some(help) = &rule.help {
+            writeln!(out, "    {} {}", paint.dim("help:"), help)?;
+        }
+        writeln!(out)?;
+    }
+    if !quiet_rules.is_empty() {
+        writeln!(
+            out,
+            "{} no findings: {}",
+            paint.good("✓"),
+            quiet_rules.join(", ")
+        )?;
+    }
+    if verdict.error_count > 0 {
+        let mut rules: Vec<&str> = verdict
+            .errors
+            .iter()
+            .filter_map(|e| e.rule.as_deref())
+            .collect();
+        rules.dedup();
+        writeln!(
+            out,
+            "{} {} policy error(s) in {}, described on standard error",
+            paint.bad("✗"),
+            thousands(verdict.error_count),
+            rules.join(", ")
+        )?;
+    }
+    writeln!(out, "{}", last_line(verdict, &paint))
+}
+
+fn level_tag(j: &Judged) -> String {
+    match j.finding.level {
+        crate::finding::Level::Warn => "warn".into(),
+        crate::finding::Level::Deny => j.finding.severity.to_string(),
+    }
+}
+
+/// "resource-name (id) · group · region · file:line:col"
+fn where_(subject: &Subject) -> String {
+    match subject {
+        Subject::Resource(r) => {
+            let mut parts = vec![format!("{} {}", r.kind(), r.id)];
+            if let Some(name) = r.name.as_deref().filter(|n| !n.is_empty() && *n != r.id) {
+                parts[0] = format!("{} {name} ({})", r.kind(), r.id);
+            }
+            parts.extend(r.group.iter().map(|g| format!("group {g}")));
+            parts.extend(r.region.iter().cloned());
+            parts.push(format!(
+                "{}:{}:{}",
+                r.origin.file, r.origin.line, r.origin.column
+            ));
+            parts.join(" · ")
+        }
+        Subject::Report { kind, name } => format!("{kind} report {name}"),
+    }
+}
+
+/// Messages are printed one per line; a policy's newlines would break the layout.
+fn one_line(message: &str) -> String {
+    message.replace(['\n', '\r'], " ")
+}
+
+fn severity_list(counts: &SeverityCounts) -> String {
+    Severity::DESCENDING
+        .iter()
+        .filter_map(|s| counts.get(s).map(|n| format!("{} {s}", thousands(*n))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn last_line(verdict: &Verdict, paint: &Paint) -> String {
+    let blocking = verdict.blocking().count();
+    let non_blocking = verdict.findings.len() - blocking;
+    let scope = format!(
+        "in {} resources from {} report{}",
+        thousands(verdict.resource_count()),
+        thousands(verdict.reports.len()),
+        if verdict.reports.len() == 1 { "" } else { "s" }
+    );
+    let blocking_text = match blocking {
+        0 => "no blocking findings".to_string(),
+        n => format!(
+            "{} blocking finding{} ({})",
+            thousands(n),
+            if n == 1 { "" } else { "s" },
+            severity_list(&verdict.by_severity(|j| j.blocking))
+        ),
+    };
+    let extra = match non_blocking {
+        0 => String::new(),
+        n => format!("; {} non-blocking", thousands(n)),
+    };
+    let fail_on = format!(" (fail-on {})", verdict.fail_on);
+    match verdict.status {
+        ExitStatus::Pass => format!(
+            "{} {blocking_text} {scope}{extra}{fail_on}",
+            paint.good("PASSED:")
+        ),
+        ExitStatus::Fail => format!(
+            "{} {blocking_text} {scope}{extra}{fail_on}",
+            paint.bad("FAILED:")
+        ),
+        ExitStatus::Error => format!(
+            "{} the gate could not decide: {} policy error(s); {blocking_text} {scope}{extra}",
+            paint.bad("ERROR:"),
+            thousands(verdict.error_count)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tests::{render, sample_verdict};
+
+    #[test]
+    fn sample() {
+        insta::assert_snapshot!(render(crate::output::Format::Human, &sample_verdict()));
+    }
+
+    #[test]
+    fn empty() {
+        let text = render(
+            crate::output::Format::Human,
+            &crate::output::tests::empty_verdict(),
+        );
+        assert!(
+            text.ends_with(
+                "PASSED: no blocking findings in 1 resources from 1 report (fail-on high)\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn last_line_counts_blocking_by_severity() {
+        let text = render(crate::output::Format::Human, &sample_verdict());
+        let last = text.lines().last().unwrap();
+        assert!(last.starts_with("ERROR: the gate could not decide: 1 policy error(s); 2 blocking findings (1 critical, 1 high) in 3 resources from 1 report; 2 non-blocking"), "{last}");
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let verdict = sample_verdict();
+        let mut plain = Vec::new();
+        let cx = crate::output::tests::context();
+        emit(&verdict, &cx, &mut plain).unwrap();
+        assert!(!String::from_utf8(plain).unwrap().contains('\u{1b}'));
+        let mut coloured = Vec::new();
+        emit(&verdict, &Context { color: true, ..cx }, &mut coloured).unwrap();
+        assert!(String::from_utf8(coloured).unwrap().contains('\u{1b}'));
+    }
+}

@@ -1,0 +1,254 @@
+//! `-o json`: the whole result as one JSON document, `"schema": "tollgate.result/v1"`.
+//! Versioned so that machines (and `--baseline`) can rely on it: fields are added in
+//! place, never renamed or removed, within v1. The schema is described in docs/output.md.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Context;
+use crate::finding::{Level, Severity, Subject};
+use crate::verdict::{ErrorSummary, ExitStatus, Judged, ReportSummary, SeverityCounts, Verdict};
+
+/// The schema id every document carries.
+pub const SCHEMA: &str = "tollgate.result/v1";
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: &'static str,
+    tool: Tool<'a>,
+    generated_at: &'a str,
+    verdict: ExitStatus,
+    exit_code: u8,
+    fail_on: Severity,
+    summary: Summary<'a>,
+    reports: &'a [ReportSummary],
+    rules: Vec<RuleView<'a>>,
+    findings: Vec<FindingView<'a>>,
+    errors: &'a [ErrorSummary],
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'static str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    reports: usize,
+    resources: usize,
+    rules: usize,
+    findings: usize,
+    blocking: usize,
+    non_blocking: usize,
+    errors: usize,
+    by_severity: SeverityCounts,
+    blocking_by_severity: SeverityCounts,
+    by_rule: BTreeMap<&'a str, RuleCount>,
+}
+
+#[derive(Serialize, Default)]
+struct RuleCount {
+    findings: usize,
+    blocking: usize,
+}
+
+#[derive(Serialize)]
+struct RuleView<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: Severity,
+    enforcement: &'static str,
+    applies_to: Vec<&'static str>,
+    help: Option<&'a str>,
+    description: Option<&'a str>,
+    tags: &'a [String],
+    file: String,
+    line: u32,
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    rule: &'a str,
+    severity: Severity,
+    level: Level,
+    blocking: bool,
+    message: &'a str,
+    fingerprint: &'a str,
+    resource: ResourceView<'a>,
+    location: Option<Location<'a>>,
+    properties: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct ResourceView<'a> {
+    kind: &'a str,
+    provider: &'a str,
+    source: &'a str,
+    id: &'a str,
+    name: Option<&'a str>,
+    region: Option<&'a str>,
+    group: Option<&'a str>,
+    status: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Location<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    pointer: &'a str,
+}
+
+pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    let doc = document(verdict, cx);
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
+    let blocking = verdict.blocking().count();
+    let mut by_rule: BTreeMap<&str, RuleCount> = verdict
+        .rules
+        .iter()
+        .map(|r| (r.id.as_str(), RuleCount::default()))
+        .collect();
+    for j in &verdict.findings {
+        let count = by_rule.entry(&j.finding.rule.id).or_default();
+        count.findings += 1;
+        count.blocking += usize::from(j.blocking);
+    }
+    Document {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "tollgate",
+            version: &cx.version,
+        },
+        generated_at: &cx.generated_at,
+        verdict: verdict.status,
+        exit_code: verdict.status.code(),
+        fail_on: verdict.fail_on,
+        summary: Summary {
+            reports: verdict.reports.len(),
+            resources: verdict.resource_count(),
+            rules: verdict.rules.len(),
+            findings: verdict.findings.len(),
+            blocking,
+            non_blocking: verdict.findings.len() - blocking,
+            errors: verdict.error_count,
+            by_severity: verdict.by_severity(|_| true),
+            blocking_by_severity: verdict.by_severity(|j| j.blocking),
+            by_rule,
+        },
+        reports: &verdict.reports,
+        rules: verdict
+            .rules
+            .iter()
+            .map(|r| RuleView {
+                id: &r.id,
+                title: &r.title,
+                severity: r.severity,
+                enforcement: r.enforcement.as_str(),
+                applies_to: r.applies_to.iter().map(|k| k.as_str()).collect(),
+                help: r.help.as_deref(),
+                description: r.description.as_deref(),
+                tags: &r.tags,
+                file: r.file.display().to_string(),
+                line: r.line,
+            })
+            .collect(),
+        findings: verdict.findings.iter().map(finding).collect(),
+        errors: &verdict.errors,
+    }
+}
+
+fn finding(j: &Judged) -> FindingView<'_> {
+    let f = &j.finding;
+    let (resource, location) = match &f.subject {
+        Subject::Resource(r) => (
+            ResourceView {
+                kind: r.kind().as_str(),
+                provider: r.provider.as_str(),
+                source: r.source.id(),
+                id: &r.id,
+                name: r.name.as_deref(),
+                region: r.region.as_deref(),
+                group: r.group.as_deref(),
+                status: Some(r.status.as_str()),
+            },
+            Some(Location {
+                file: &r.origin.file,
+                line: r.origin.line,
+                column: r.origin.column,
+                pointer: &r.origin.pointer,
+            }),
+        ),
+        Subject::Report { kind, name } => (
+            ResourceView {
+                kind: "report",
+                provider: kind.provider().as_str(),
+                source: kind.id(),
+                id: kind.id(),
+                name: Some(name),
+                region: None,
+                group: None,
+                status: None,
+            },
+            None,
+        ),
+    };
+    FindingView {
+        rule: &f.rule.id,
+        severity: f.severity,
+        level: f.level,
+        blocking: j.blocking,
+        message: &f.message,
+        fingerprint: &f.fingerprint,
+        resource,
+        location,
+        properties: &f.properties,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::output::tests::{empty_verdict, render, sample_verdict};
+    use crate::output::Format;
+
+    #[test]
+    fn sample() {
+        let text = render(Format::Json, &sample_verdict());
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        insta::assert_json_snapshot!(json);
+    }
+
+    #[test]
+    fn empty() {
+        let json: serde_json::Value =
+            serde_json::from_str(&render(Format::Json, &empty_verdict())).unwrap();
+        assert_eq!(json["schema"], "tollgate.result/v1");
+        assert_eq!(json["verdict"], "pass");
+        assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+        assert_eq!(
+            json["summary"]["by_rule"]["T-CRIT"]["findings"], 0,
+            "quiet rules are listed"
+        );
+    }
+
+    #[test]
+    fn counts_agree_with_findings() {
+        let json: serde_json::Value =
+            serde_json::from_str(&render(Format::Json, &sample_verdict())).unwrap();
+        let findings = json["findings"].as_array().unwrap();
+        let blocking = findings.iter().filter(|f| f["blocking"] == true).count();
+        assert_eq!(json["summary"]["findings"], findings.len());
+        assert_eq!(json["summary"]["blocking"], blocking);
+        assert_eq!(json["exit_code"], 2);
+        assert_eq!(json["errors"][0]["code"], "tollgate::policy::runtime");
+        for f in findings {
+            assert_eq!(f["fingerprint"].as_str().unwrap().len(), 32);
+        }
+    }
+}

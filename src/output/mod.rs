@@ -1,0 +1,347 @@
+//! Outputs: one file per format, each an `emit(verdict, cx, out)` that writes a stream.
+//! `write_all` sends each requested format to standard output or to a file; files are
+//! written to a temporary file in the same directory and renamed into place, so a CI step
+//! never picks up half a file. Emitters never read the clock or the environment: time,
+//! version and colour come in through [`Context`].
+
+mod human;
+mod json;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::error::Error;
+use crate::verdict::Verdict;
+
+/// The output formats; the names are what `-o` takes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Findings grouped by rule, for people.
+    Human,
+    /// The whole result, `tollgate.result/v1`.
+    Json,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 2] = [Format::Human, Format::Json];
+
+    /// The name `-o` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+        }
+    }
+
+    /// Is the format meant for people (colour, banners)?
+    pub fn is_human(self) -> bool {
+        matches!(self, Format::Human)
+    }
+}
+
+/// One `-o FORMAT[=PATH]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Format,
+    /// `None` is standard output.
+    pub path: Option<PathBuf>,
+}
+
+impl FromStr for OutputSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, path) = match s.split_once('=') {
+            Some((name, path)) => (name, Some(path)),
+            None => (s, None),
+        };
+        let format = Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+                format!(
+                    "unknown output format {name:?}; formats are: {}",
+                    names.join(", ")
+                )
+            })?;
+        let path = match path {
+            None | Some("-") => None,
+            Some("") => {
+                return Err(format!(
+                    "-o {name}= names no file; write -o {name}=PATH or -o {name}"
+                ))
+            }
+            Some(p) => Some(PathBuf::from(p)),
+        };
+        Ok(OutputSpec { format, path })
+    }
+}
+
+/// What emitters may know beyond the verdict.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// tollgate's version.
+    pub version: String,
+    /// When the gate ran, RFC 3339.
+    pub generated_at: String,
+    /// Colour the human format (only ever true for a terminal on standard output).
+    pub color: bool,
+}
+
+/// Write one format.
+pub fn emit(
+    format: Format,
+    verdict: &Verdict,
+    cx: &Context,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => human::emit(verdict, cx, out),
+        Format::Json => json::emit(verdict, cx, out),
+    }
+}
+
+/// Write every requested output. At most one may go to standard output.
+pub fn write_all(specs: &[OutputSpec], verdict: &Verdict, cx: &Context) -> Result<(), Error> {
+    for spec in specs {
+        match &spec.path {
+            None => {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                emit(spec.format, verdict, cx, &mut out)
+                    .and_then(|()| out.flush())
+                    .map_err(|source| Error::Write {
+                        what: format!("{} output", spec.format.as_str()),
+                        path: PathBuf::from("-"),
+                        source,
+                    })?;
+            }
+            Some(path) => {
+                let file_cx = Context {
+                    color: false,
+                    ..cx.clone()
+                };
+                write_atomically(path, |out| emit(spec.format, verdict, &file_cx, out)).map_err(
+                    |source| Error::Write {
+                        what: format!("{} output", spec.format.as_str()),
+                        path: path.clone(),
+                        source,
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Write through a temporary file beside `path`, then rename it into place.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tollgate-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)?;
+    {
+        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// `1204` → `1,204`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use crate::policy::{compile, evaluate, Globals, Limits};
+    use crate::report::{load, Input, LoadOptions};
+    use crate::verdict::{decide, Options};
+
+    /// Three nodes, with text that needs escaping in their names.
+    const NODES: &str = r#"{"count":3,"instance_compliant":[
+  {"instance_id":"i-a","name":"web <1> & \"co\"","group":"prod","region":"cn-north-4",
+   "non_compliant_summary":{"non_compliant_count":2,"severity_summary":{"critical_count":2,"high_count":0}}},
+  {"instance_id":"i-b","name":"db-ü","group":"prod",
+   "non_compliant_summary":{"non_compliant_count":9,"severity_summary":{"critical_count":0,"high_count":9}}},
+  {"instance_id":"i-c","name":"dev-1","group":"dev",
+   "non_compliant_summary":{"non_compliant_count":1,"severity_summary":{"critical_count":1,"high_count":0}}}]}"#;
+
+    const POLICIES: [(&str, &str); 4] = [
+        (
+            "t-crit.rhai",
+            r#"const RULE = #{ id: "T-CRIT", title: "No criticals on prod", severity: "critical", applies_to: ["patch_node"], help: "Patch it." };
+fn check(n) { if n.group == "prod" && n.missing.critical > 0 { `${n.name} misses ${n.missing.critical} critical patches` } }"#,
+        ),
+        (
+            "t-high.rhai",
+            r#"const RULE = #{ id: "T-HIGH", title: "High backlog", severity: "medium", applies_to: ["patch_node"] };
+fn check(n) { if n.missing.high > 5 { deny(`${n.name}: ${n.missing.high} high`, #{ severity: "high", properties: #{ high: n.missing.high } }) }
+    else if n.group == "dev" { warn("dev node\nsecond line") } }"#,
+        ),
+        (
+            "t-adv.rhai",
+            r#"const RULE = #{ id: "T-ADV", title: "Advisory ratio", severity: "critical", enforcement: "advisory", applies_to: ["patch_node"] };
+fn check_report(r) { `${r.count} nodes seen` }"#,
+        ),
+        (
+            "t-err.rhai",
+            r#"const RULE = #{ id: "T-ERR", title: "Broken", severity: "low", applies_to: ["patch_node"] };
+fn check(n) { if n.id == "i-c" { throw "bad data"; } }"#,
+        ),
+    ];
+
+    fn verdict_with(policies: &[(&str, &str)]) -> Verdict {
+        let input = Input {
+            name: "fleet.json".into(),
+            text: NODES.into(),
+        };
+        let reports = vec![Arc::new(load(&input, LoadOptions::default()).unwrap())];
+        let compiled: Vec<_> = policies
+            .iter()
+            .map(|(name, src)| {
+                compile(
+                    Path::new(name),
+                    (*src).into(),
+                    &Limits::default(),
+                    &Globals::default(),
+                )
+                .unwrap()
+            })
+            .collect();
+        let evaluation = evaluate(&compiled, &reports);
+        let rules = compiled.iter().map(|p| Arc::clone(&p.rule)).collect();
+        decide(
+            &evaluation,
+            rules,
+            &reports,
+            Options {
+                fail_on: crate::finding::Severity::High,
+            },
+        )
+    }
+
+    /// Two blocking rules, a warning, an advisory report-level finding and a policy error.
+    pub(crate) fn sample_verdict() -> Verdict {
+        verdict_with(&POLICIES)
+    }
+
+    /// One rule that finds nothing on a one-node report.
+    pub(crate) fn empty_verdict() -> Verdict {
+        let input = Input {
+            name: "one.json".into(),
+            text: r#"{"count":1,"instance_compliant":[{"instance_id":"i-a"}]}"#.into(),
+        };
+        let reports = vec![Arc::new(load(&input, LoadOptions::default()).unwrap())];
+        let policy = compile(
+            Path::new("t.rhai"),
+            POLICIES[0].1.into(),
+            &Limits::default(),
+            &Globals::default(),
+        )
+        .unwrap();
+        let evaluation = evaluate(std::slice::from_ref(&policy), &reports);
+        decide(
+            &evaluation,
+            vec![Arc::clone(&policy.rule)],
+            &reports,
+            Options {
+                fail_on: crate::finding::Severity::High,
+            },
+        )
+    }
+
+    pub(crate) fn context() -> Context {
+        Context {
+            version: "0.0.0-test".into(),
+            generated_at: "2026-11-23T00:00:00Z".into(),
+            color: false,
+        }
+    }
+
+    pub(crate) fn render(format: Format, verdict: &Verdict) -> String {
+        let mut out = Vec::new();
+        emit(format, verdict, &context(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn parses_output_specs() {
+        assert_eq!(
+            "json".parse::<OutputSpec>().unwrap(),
+            OutputSpec {
+                format: Format::Json,
+                path: None
+            }
+        );
+        assert_eq!(
+            "json=out/r.json".parse::<OutputSpec>().unwrap(),
+            OutputSpec {
+                format: Format::Json,
+                path: Some("out/r.json".into())
+            }
+        );
+        assert_eq!("human=-".parse::<OutputSpec>().unwrap().path, None);
+        assert!("xml"
+            .parse::<OutputSpec>()
+            .unwrap_err()
+            .contains("formats are: human, json"));
+        assert!("json=".parse::<OutputSpec>().is_err());
+    }
+
+    #[test]
+    fn formats_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1204), "1,204");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/out.json");
+        write_atomically(&path, |out| out.write_all(b"whole")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "whole");
+        let failed = write_atomically(&path, |out| {
+            out.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "whole",
+            "old file kept"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "the temporary file is removed");
+    }
+}

@@ -1,0 +1,144 @@
+//! The pipeline, in order: settings → policies → sources → reports → evaluation → verdict
+//! → outputs → exit status. Each stage hands the next a plain value.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::cli::{Args, CheckArgs, Command};
+use crate::error::Error;
+use crate::output::{self, Context};
+use crate::policy::{self, Globals};
+use crate::report::{self, LoadOptions};
+use crate::settings::{Global, Settings};
+use crate::source;
+use crate::verdict::{self, ExitStatus};
+
+/// Stack for worker threads: deep but bounded policy recursion must not overflow it.
+const WORKER_STACK: usize = 16 << 20;
+
+/// Run a parsed command line.
+pub fn run(args: Args) -> Result<ExitStatus, Error> {
+    let global = Global {
+        color: args.color,
+        verbose: args.verbose,
+    };
+    match args.command {
+        Command::Check(check) => run_check(&check, global),
+        Command::Completions { shell } => {
+            let mut cmd = <Args as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "tollgate", &mut std::io::stdout());
+            Ok(ExitStatus::Pass)
+        }
+    }
+}
+
+fn run_check(args: &CheckArgs, global: Global) -> Result<ExitStatus, Error> {
+    let settings = Settings::resolve(args, global)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.jobs)
+        .stack_size(WORKER_STACK)
+        .thread_name(|i| format!("tollgate-{i}"))
+        .build()
+        .map_err(|e| Error::Config {
+            reason: format!("cannot start {} worker threads: {e}", settings.jobs),
+            hint: Some("lower --jobs".into()),
+        })?;
+    pool.install(|| check(&settings))
+}
+
+/// `tollgate check` with resolved settings.
+pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
+    let log = Log(settings.verbose);
+    let started = Instant::now();
+    let globals = Globals {
+        params: settings.params.clone(),
+        now: settings.now.timestamp_millis(),
+    };
+    let policies = policy::load(&settings.policies, &settings.limits, &globals)?;
+    log.step(format_args!("compiled {} policies", policies.len()));
+    for p in &policies {
+        log.detail(format_args!(
+            "  {} ({}) from {}",
+            p.rule.id,
+            p.rule.severity,
+            p.rule.file.display()
+        ));
+    }
+
+    let inputs = source::read_all(&settings.reports)?;
+    let options = LoadOptions {
+        kind: settings.report_kind,
+        allow_empty: settings.allow_empty,
+    };
+    let mut reports = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        let report = report::load(input, options)?;
+        log.detail(format_args!(
+            "  {}: {}, {} resources",
+            report.name,
+            report.kind,
+            report.resources.len()
+        ));
+        reports.push(Arc::new(report));
+    }
+    drop(inputs);
+    log.step(format_args!(
+        "read {} reports with {} resources",
+        reports.len(),
+        reports.iter().map(|r| r.resources.len()).sum::<usize>()
+    ));
+
+    let evaluation = policy::evaluate(&policies, &reports);
+    log.step(format_args!(
+        "evaluated {} policy calls: {} findings, {} errors",
+        evaluation.calls,
+        evaluation.findings.len(),
+        evaluation.error_count
+    ));
+    let rules = policies.iter().map(|p| Arc::clone(&p.rule)).collect();
+    let verdict = verdict::decide(
+        &evaluation,
+        rules,
+        &reports,
+        verdict::Options {
+            fail_on: settings.fail_on,
+        },
+    );
+
+    let cx = Context {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        generated_at: settings
+            .now
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        color: settings.color,
+    };
+    output::write_all(&settings.outputs, &verdict, &cx)?;
+    log.step(format_args!("done in {:.0?}", started.elapsed()));
+
+    if evaluation.error_count > 0 {
+        return Err(Error::Evaluation {
+            count: evaluation.error_count,
+            errors: evaluation.errors,
+        });
+    }
+    Ok(match verdict.status {
+        ExitStatus::Fail if settings.no_fail => ExitStatus::Pass,
+        status => status,
+    })
+}
+
+/// Progress notes on standard error, by verbosity.
+struct Log(u8);
+
+impl Log {
+    fn step(&self, args: std::fmt::Arguments<'_>) {
+        if self.0 >= 1 {
+            eprintln!("tollgate: {args}");
+        }
+    }
+    fn detail(&self, args: std::fmt::Arguments<'_>) {
+        if self.0 >= 2 {
+            eprintln!("tollgate: {args}");
+        }
+    }
+}

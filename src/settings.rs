@@ -1,0 +1,463 @@
+//! Settings: the command line merged over tollgate.toml, validated, with every default in
+//! one place. Flags (and their `TOLLGATE_*` environment variables) override the file;
+//! `--param` overrides `[params]` key by key. Paths in the file are relative to the file.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Deserialize;
+
+use crate::cli::{CheckArgs, ColorChoice};
+use crate::error::{self, Error};
+use crate::finding::Severity;
+use crate::output::{Format, OutputSpec};
+use crate::policy::Limits;
+use crate::report::ReportKind;
+
+/// The configuration file read when `-c` is not given and it exists.
+pub const DEFAULT_CONFIG: &str = "tollgate.toml";
+
+/// The default policy directory, used when neither flags nor the file name one.
+pub const DEFAULT_POLICIES: &str = "policies";
+
+/// Default `--fail-on`.
+pub const DEFAULT_FAIL_ON: Severity = Severity::High;
+
+/// tollgate.toml, as written. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    reports: Option<Vec<PathBuf>>,
+    report_kind: Option<ReportKind>,
+    policies: Option<Vec<PathBuf>>,
+    outputs: Option<Vec<String>>,
+    fail_on: Option<Severity>,
+    allow_empty: Option<bool>,
+    no_fail: Option<bool>,
+    jobs: Option<usize>,
+    #[serde(default)]
+    params: BTreeMap<String, toml::Value>,
+    limits: Option<Limits>,
+}
+
+/// Where a report comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportInput {
+    /// A file, or a directory whose `*.json` files are each a report.
+    Path(PathBuf),
+    /// Standard input (`-r -`).
+    Stdin,
+}
+
+/// Options that apply to every subcommand.
+#[derive(Debug, Clone, Copy)]
+pub struct Global {
+    pub color: ColorChoice,
+    pub verbose: u8,
+}
+
+/// Everything `tollgate check` needs, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config: Option<PathBuf>,
+    pub reports: Vec<ReportInput>,
+    pub report_kind: Option<ReportKind>,
+    pub policies: Vec<PathBuf>,
+    pub outputs: Vec<OutputSpec>,
+    pub fail_on: Severity,
+    pub allow_empty: bool,
+    pub no_fail: bool,
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+    pub params: rhai::Map,
+    pub limits: Limits,
+    pub now: DateTime<Utc>,
+    /// Colour the human output on standard output.
+    pub color: bool,
+    pub verbose: u8,
+}
+
+impl Settings {
+    /// Merge the command line over the configuration file.
+    pub fn resolve(args: &CheckArgs, global: Global) -> Result<Self, Error> {
+        let (config, file) = read_config(args.config.as_deref())?;
+        let base = config
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let in_file = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
+            paths.into_iter().map(|p| base.join(p)).collect()
+        };
+
+        let reports: Vec<PathBuf> = if args.reports.is_empty() {
+            in_file(file.reports.unwrap_or_default())
+        } else {
+            args.reports.clone()
+        };
+        let reports: Vec<ReportInput> = reports
+            .into_iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    ReportInput::Stdin
+                } else {
+                    ReportInput::Path(p)
+                }
+            })
+            .collect();
+        if reports.iter().filter(|r| **r == ReportInput::Stdin).count() > 1 {
+            return Err(config_error(
+                "standard input (`-r -`) can be read only once",
+                None,
+            ));
+        }
+        if reports.is_empty() {
+            return Err(Error::NoReports);
+        }
+
+        let policies = if !args.policies.is_empty() {
+            args.policies.clone()
+        } else if let Some(p) = file.policies {
+            in_file(p)
+        } else {
+            vec![PathBuf::from(DEFAULT_POLICIES)]
+        };
+
+        let outputs = if args.outputs.is_empty() {
+            file.outputs.unwrap_or_default()
+        } else {
+            args.outputs.clone()
+        };
+        let mut outputs: Vec<OutputSpec> = outputs
+            .iter()
+            .map(|o| o.parse::<OutputSpec>().map_err(|e| config_error(&e, None)))
+            .collect::<Result<_, _>>()?;
+        for spec in &mut outputs {
+            if let (Some(path), true) = (&spec.path, args.outputs.is_empty()) {
+                spec.path = Some(base.join(path));
+            }
+        }
+        if outputs.is_empty() {
+            outputs.push(OutputSpec {
+                format: Format::Human,
+                path: None,
+            });
+        }
+        if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+            return Err(config_error(
+                "more than one output goes to standard output",
+                Some("give all but one a file: -o json=result.json"),
+            ));
+        }
+
+        let mut params = file.params;
+        for param in &args.params {
+            let (key, value) = parse_param(param)?;
+            params.insert(key, value);
+        }
+        let params = params
+            .into_iter()
+            .map(|(k, v)| {
+                rhai::serde::to_dynamic(&v)
+                    .map(|d| (k.as_str().into(), d))
+                    .map_err(|e| {
+                        config_error(
+                            &format!("parameter {k} cannot be given to policies: {e}"),
+                            None,
+                        )
+                    })
+            })
+            .collect::<Result<rhai::Map, Error>>()?;
+
+        let limits = file.limits.unwrap_or_default();
+        validate_limits(&limits)?;
+
+        let now = match &args.now {
+            Some(text) => parse_time(text)?,
+            None => Utc::now(),
+        };
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+
+        Ok(Settings {
+            config,
+            reports,
+            report_kind: args.report_kind.or(file.report_kind),
+            policies,
+            outputs,
+            fail_on: args.fail_on.or(file.fail_on).unwrap_or(DEFAULT_FAIL_ON),
+            allow_empty: args.allow_empty || file.allow_empty.unwrap_or(false),
+            no_fail: args.no_fail || file.no_fail.unwrap_or(false),
+            jobs: args.jobs.or(file.jobs).unwrap_or(0),
+            params,
+            limits,
+            now,
+            color,
+            verbose: global.verbose,
+        })
+    }
+}
+
+fn read_config(explicit: Option<&Path>) -> Result<(Option<PathBuf>, FileConfig), Error> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
+        None => return Ok((None, FileConfig::default())),
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+        what: "configuration",
+        path: path.clone(),
+        source,
+    })?;
+    let file = parse_config(&path, &text)?;
+    Ok((Some(path), file))
+}
+
+fn parse_config(path: &Path, text: &str) -> Result<FileConfig, Error> {
+    toml::from_str::<FileConfig>(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let text: Arc<str> = text.into();
+        Error::ConfigSyntax {
+            path: path.to_path_buf(),
+            src: error::source(&path.display().to_string(), &text),
+            at: (span.start, span.len().max(1)).into(),
+            reason: e.message().trim().to_string(),
+        }
+    })
+}
+
+/// `KEY=VALUE`, the value read as TOML when it parses and as a string otherwise.
+fn parse_param(param: &str) -> Result<(String, toml::Value), Error> {
+    let Some((key, value)) = param.split_once('=') else {
+        return Err(config_error(
+            &format!("--param {param:?} has no `=`"),
+            Some("write --param KEY=VALUE, e.g. --param max_high=5"),
+        ));
+    };
+    let key = key.trim();
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(config_error(
+            &format!("--param key {key:?} must be letters, digits and `_`"),
+            None,
+        ));
+    }
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"));
+    Ok((
+        key.to_string(),
+        parsed.unwrap_or_else(|| toml::Value::String(value.to_string())),
+    ))
+}
+
+fn validate_limits(limits: &Limits) -> Result<(), Error> {
+    let checks = [
+        ("operations", limits.operations as usize),
+        ("report_operations", limits.report_operations as usize),
+        ("call_levels", limits.call_levels),
+        ("expr_depth", limits.expr_depth),
+        ("string_len", limits.string_len),
+        ("array_len", limits.array_len),
+        ("map_len", limits.map_len),
+    ];
+    for (name, value) in checks {
+        if value == 0 {
+            return Err(config_error(
+                &format!("[limits] {name} is 0"),
+                Some("limits must be at least 1; there is no unlimited setting"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// RFC 3339, or Unix milliseconds.
+fn parse_time(text: &str) -> Result<DateTime<Utc>, Error> {
+    if let Ok(ms) = text.trim().parse::<i64>() {
+        if let Some(t) = Utc.timestamp_millis_opt(ms).single() {
+            return Ok(t);
+        }
+    }
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            config_error(
+                &format!("--now {text:?} is not a time: {e}"),
+                Some("give RFC 3339 (2026-11-23T08:00:00Z) or Unix milliseconds"),
+            )
+        })
+}
+
+fn config_error(reason: &str, hint: Option<&str>) -> Error {
+    Error::Config {
+        reason: reason.to_string(),
+        hint: hint.map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global() -> Global {
+        Global {
+            color: ColorChoice::Never,
+            verbose: 0,
+        }
+    }
+
+    fn args(reports: &[&str]) -> CheckArgs {
+        CheckArgs {
+            reports: reports.iter().map(PathBuf::from).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn with_config(text: &str, args: CheckArgs) -> Result<Settings, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conf/tollgate.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        Settings::resolve(
+            &CheckArgs {
+                config: Some(path),
+                ..args
+            },
+            global(),
+        )
+    }
+
+    #[test]
+    fn defaults() {
+        let s = Settings::resolve(&args(&["r.json"]), global()).unwrap();
+        assert_eq!(s.fail_on, Severity::High);
+        assert_eq!(s.policies, vec![PathBuf::from("policies")]);
+        assert_eq!(
+            s.outputs,
+            vec![OutputSpec {
+                format: Format::Human,
+                path: None
+            }]
+        );
+        assert_eq!(s.limits, Limits::default());
+        assert!(!s.allow_empty && !s.no_fail && !s.color);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_line() {
+        let err =
+            with_config("fail_on = \"high\"\nfial_on = \"low\"\n", args(&["r.json"])).unwrap_err();
+        let Error::ConfigSyntax { reason, at, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(reason.contains("unknown field `fial_on`"), "{reason}");
+        assert_eq!(at.offset(), 17, "points at the second line");
+        let err = with_config("[limits]\noperation = 5\n", args(&["r.json"])).unwrap_err();
+        assert!(format!("{err:?}").contains("unknown field `operation`"));
+    }
+
+    #[test]
+    fn flags_override_the_file_and_paths_follow_the_file() {
+        let text = "reports = [\"a.json\"]\npolicies = [\"p\"]\nfail_on = \"low\"\noutputs = [\"json=out/r.json\"]\n[params]\nn = 1\nm = \"x\"\n";
+        let s = with_config(text, CheckArgs::default()).unwrap();
+        assert_eq!(s.fail_on, Severity::Low);
+        let ReportInput::Path(p) = &s.reports[0] else {
+            panic!()
+        };
+        assert!(p.ends_with("conf/a.json"), "{p:?}");
+        assert!(s.policies[0].ends_with("conf/p"));
+        assert!(s.outputs[0]
+            .path
+            .as_ref()
+            .unwrap()
+            .ends_with("conf/out/r.json"));
+
+        let cli = CheckArgs {
+            fail_on: Some(Severity::Critical),
+            params: vec![
+                "n=5".into(),
+                "list=[\"a\", \"b\"]".into(),
+                "word=hello world".into(),
+            ],
+            ..args(&["b.json"])
+        };
+        let s = with_config(text, cli).unwrap();
+        assert_eq!(s.fail_on, Severity::Critical);
+        assert_eq!(s.reports, vec![ReportInput::Path("b.json".into())]);
+        assert_eq!(s.params["n"].as_int().unwrap(), 5);
+        assert_eq!(s.params["m"].clone().into_string().unwrap(), "x");
+        assert_eq!(s.params["list"].clone().into_array().unwrap().len(), 2);
+        assert_eq!(
+            s.params["word"].clone().into_string().unwrap(),
+            "hello world"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let bad = |a: CheckArgs| Settings::resolve(&a, global()).unwrap_err().to_string();
+        assert!(bad(CheckArgs {
+            params: vec!["noequals".into()],
+            ..args(&["r"])
+        })
+        .contains("has no `=`"));
+        assert!(bad(CheckArgs {
+            outputs: vec!["xml".into()],
+            ..args(&["r"])
+        })
+        .contains("unknown output format"));
+        assert!(bad(CheckArgs {
+            outputs: vec!["json".into(), "human".into()],
+            ..args(&["r"])
+        })
+        .contains("more than one"));
+        assert!(bad(args(&["-", "-"])).contains("only once"));
+        assert!(bad(CheckArgs {
+            now: Some("yesterday".into()),
+            ..args(&["r"])
+        })
+        .contains("not a time"));
+        assert!(matches!(
+            Settings::resolve(&CheckArgs::default(), global()),
+            Err(Error::NoReports)
+        ));
+        let err = with_config("[limits]\noperations = 0\n", args(&["r"])).unwrap_err();
+        assert!(err.to_string().contains("operations is 0"));
+    }
+
+    #[test]
+    fn now_takes_rfc3339_or_millis() {
+        assert_eq!(parse_time("1000").unwrap().timestamp_millis(), 1000);
+        assert_eq!(
+            parse_time("2026-11-23T08:00:00+08:00").unwrap().timestamp(),
+            1795392000
+        );
+    }
+
+    #[test]
+    fn a_missing_explicit_config_is_an_error() {
+        let err = Settings::resolve(
+            &CheckArgs {
+                config: Some("/nonexistent/t.toml".into()),
+                ..args(&["r"])
+            },
+            global(),
+        );
+        assert!(matches!(
+            err,
+            Err(Error::Read {
+                what: "configuration",
+                ..
+            })
+        ));
+    }
+}

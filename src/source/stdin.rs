@@ -1,0 +1,19 @@
+//! A report from standard input (`-r -`), shown as `<stdin>`.
+
+use std::io::Read;
+
+use crate::error::Error;
+use crate::report::Input;
+
+/// Read all of standard input as one report.
+pub(super) fn read() -> Result<Input, Error> {
+    let mut text = String::new();
+    std::io::stdin()
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|source| Error::ReadStdin { source })?;
+    Ok(Input {
+        name: "<stdin>".into(),
+        text: text.into(),
+    })
+}
