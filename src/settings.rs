@@ -427,7 +427,7 @@ mod tests {
         })
         .contains("not a time"));
         assert!(matches!(
-            Settings::resolve(&CheckArgs::default(), global()),
+            with_config("fail_on = \"low\"\n", CheckArgs::default()),
             Err(Error::NoReports)
         ));
         let err = with_config("[limits]\noperations = 0\n", args(&["r"])).unwrap_err();
