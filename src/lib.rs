@@ -29,23 +29,27 @@ pub use verdict::ExitStatus;
 /// Set up miette's rendering of diagnostics from `--color` and the environment.
 pub fn install_report_hook(args: &cli::Args) {
     use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
     let color = match args.color {
         cli::ColorChoice::Always => true,
         cli::ColorChoice::Never => false,
         cli::ColorChoice::Auto => {
-            std::io::stderr().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     // Only fails when a hook is already set, which leaves that one in place.
     let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .color(color)
-                .unicode(color)
-                .terminal_links(false)
-                .context_lines(2)
-                .build(),
-        )
+        let opts = miette::MietteHandlerOpts::new()
+            .color(color)
+            .unicode(color)
+            .terminal_links(false)
+            .context_lines(2);
+        // In a CI log, a message cut over several lines cannot be searched for.
+        let opts = if terminal {
+            opts
+        } else {
+            opts.width(usize::MAX / 4).wrap_lines(false)
+        };
+        Box::new(opts.build())
     }));
 }

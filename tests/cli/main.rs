@@ -1,1 +1,61 @@
+//! CLI integration tests: the `tollgate` binary run as a user runs it. Every test asserts
+//! the exit code as well as the output.
 
+mod bad_input;
+mod check;
+mod examples;
+
+use assert_cmd::Command;
+
+/// Fixture directory, relative to the package root (the tests' working directory).
+pub const FIX: &str = "tests/fixtures";
+
+/// `tollgate check -c tests/fixtures/cli.toml ARGS...`, isolated from the repository's own
+/// tollgate.toml and from the caller's TOLLGATE_* environment.
+pub fn check(args: &[&str]) -> Command {
+    let mut cmd = tollgate();
+    cmd.args(["check", "-c", "tests/fixtures/cli.toml"])
+        .args(args);
+    cmd
+}
+
+/// The binary with a clean environment for the variables it reads.
+pub fn tollgate() -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("tollgate");
+    for var in [
+        "TOLLGATE_CONFIG",
+        "TOLLGATE_REPORT",
+        "TOLLGATE_REPORT_KIND",
+        "TOLLGATE_POLICY",
+        "TOLLGATE_OUTPUT",
+        "TOLLGATE_FAIL_ON",
+        "TOLLGATE_ALLOW_EMPTY",
+        "TOLLGATE_NO_FAIL",
+        "TOLLGATE_JOBS",
+        "TOLLGATE_NOW",
+        "TOLLGATE_COLOR",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.timeout(std::time::Duration::from_secs(120));
+    cmd
+}
+
+/// A report fixture path.
+pub fn report(name: &str) -> String {
+    format!("{FIX}/reports/cli/{name}")
+}
+
+/// A policy fixture path.
+pub fn policy(name: &str) -> String {
+    format!("{FIX}/policies/{name}")
+}
+
+/// Standard error and output of a finished command, as text.
+pub fn texts(output: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

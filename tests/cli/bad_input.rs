@@ -1,0 +1,313 @@
+//! Every class of bad input ends in exit 2 with a message that says what and where:
+//! never a panic, never a pass.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::{check, policy, report, tollgate};
+
+fn no_panic() -> impl Predicate<str> {
+    contains("panicked").not()
+}
+
+#[test]
+fn malformed_json_names_file_line_and_column() {
+    check(&["-r", &report("malformed.json"), "-p", &policy("prod")])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "report tests/fixtures/reports/cli/malformed.json is not valid JSON",
+        ))
+        .stderr(contains("malformed.json:6:"))
+        .stderr(contains("key must be a string"))
+        .stderr(no_panic());
+}
+
+#[test]
+fn unknown_document_lists_the_known_kinds() {
+    check(&["-r", &report("unknown.json"), "-p", &policy("prod")])
+        .assert()
+        .code(2)
+        .stderr(contains("is not a document tollgate knows"))
+        .stderr(contains("an object with keys apiVersion, items"))
+        .stderr(contains("huawei.coc.patch_compliance"))
+        .stderr(contains("alibaba.config.compliance_pack_report"));
+}
+
+#[test]
+fn wrong_field_types_point_at_the_value() {
+    check(&["-r", &report("wrong-type.json"), "-p", &policy("prod")])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid type: string \"two\", expected i64"))
+        .stderr(contains("/instance_compliant/1"))
+        .stderr(contains("wrong-type.json:"));
+}
+
+#[test]
+fn non_numeric_string_counts_name_field_and_instance() {
+    check(&["-r", &report("oos-bad-number.json"), "-p", &policy("prod")])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "FailedCount of instance i-bp1badnumber0000001 is \"one\"",
+        ))
+        .stderr(contains("oos-bad-number.json:9:"));
+}
+
+#[test]
+fn empty_report_fails_unless_allowed() {
+    check(&["-r", &report("empty.json"), "-p", &policy("prod")])
+        .assert()
+        .code(2)
+        .stderr(contains("holds no resources"))
+        .stderr(contains("--allow-empty"));
+    check(&[
+        "-r",
+        &report("empty.json"),
+        "-p",
+        &policy("prod"),
+        "--allow-empty",
+    ])
+    .assert()
+    .code(0)
+    .stdout(contains("PASSED: no blocking findings in 0 resources"));
+}
+
+#[test]
+fn missing_report_file() {
+    check(&["-r", &report("nope.json"), "-p", &policy("prod")])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "cannot read report tests/fixtures/reports/cli/nope.json",
+        ));
+}
+
+#[test]
+fn policy_syntax_error_points_into_the_policy() {
+    check(&[
+        "-r",
+        &report("clean.json"),
+        "-p",
+        &policy("broken/syntax.rhai"),
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains(
+        "policy tests/fixtures/policies/broken/syntax.rhai does not compile",
+    ))
+    .stderr(contains("syntax.rhai:6:"))
+    .stderr(no_panic());
+}
+
+#[test]
+fn policy_runtime_error_names_rule_resource_and_line() {
+    check(&["-r", &report("prod-critical.json"), "-p", &policy("broken/runtime.rhai")])
+        .assert()
+        .code(2)
+        .stderr(contains("rule BROKEN-RUNTIME failed on patch_node 11111111-0000-4000-8000-000000000001 (ecs-prod-web-01)"))
+        .stderr(contains("Division by zero"))
+        .stderr(contains("runtime.rhai:5:"))
+        .stderr(contains("policy evaluation(s) failed"));
+}
+
+#[test]
+fn policy_runtime_error_still_writes_results_with_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    check(&[
+        "-r",
+        &report("prod-critical.json"),
+        "-p",
+        &policy("broken/runtime.rhai"),
+    ])
+    .args(["-o", &format!("json={}", path.display())])
+    .assert()
+    .code(2);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(json["verdict"], "error");
+    assert_eq!(json["exit_code"], 2);
+    assert_eq!(json["summary"]["errors"], 3);
+    assert_eq!(json["errors"][0]["rule"], "BROKEN-RUNTIME");
+}
+
+#[test]
+fn endless_loop_stops_at_the_operation_limit() {
+    check(&[
+        "-r",
+        &report("clean.json"),
+        "-p",
+        &policy("broken/loop.rhai"),
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains("rule BROKEN-LOOP exceeded its operation limit"))
+    .stderr(contains("`operations` under [limits]"));
+}
+
+#[test]
+fn deep_recursion_stops_at_the_call_depth_limit() {
+    check(&[
+        "-r",
+        &report("clean.json"),
+        "-p",
+        &policy("broken/recursion.rhai"),
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains(
+        "rule BROKEN-RECURSION exceeded its call depth limit",
+    ))
+    .stderr(no_panic());
+}
+
+#[test]
+fn huge_string_stops_at_the_size_limit() {
+    check(&[
+        "-r",
+        &report("clean.json"),
+        "-p",
+        &policy("broken/huge-string.rhai"),
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains("rule BROKEN-STRING exceeded its data size limit"))
+    .stderr(contains("string_len"));
+}
+
+#[test]
+fn limits_come_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("t.toml");
+    std::fs::write(
+        &config,
+        "[params]\nprod_groups = [\"prod\"]\n[limits]\noperations = 3\n",
+    )
+    .unwrap();
+    tollgate()
+        .args([
+            "check",
+            "-c",
+            config.to_str().unwrap(),
+            "-r",
+            &report("prod-critical.json"),
+            "-p",
+            &policy("prod"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("rule PATCH-001 exceeded its operation limit"));
+}
+
+#[test]
+fn bad_severity_in_rule_is_a_load_error() {
+    check(&[
+        "-r",
+        &report("clean.json"),
+        "-p",
+        &policy("broken/bad-severity.rhai"),
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains("\"urgent\" is not a severity"))
+    .stderr(contains("bad-severity.rhai:4:"));
+}
+
+#[test]
+fn duplicate_rule_ids_are_rejected() {
+    check(&["-r", &report("clean.json"), "-p", &policy("dup")])
+        .assert()
+        .code(2)
+        .stderr(contains("rule id DUP-001 is used by two policies"))
+        .stderr(contains("dup/a.rhai"))
+        .stderr(contains("dup/b.rhai"));
+}
+
+#[test]
+fn every_broken_policy_is_reported_at_once() {
+    check(&["-r", &report("clean.json"), "-p", &policy("broken")])
+        .assert()
+        .code(2)
+        .stderr(contains("2 of 7 policies could not be loaded"))
+        .stderr(contains("syntax.rhai"))
+        .stderr(contains("bad-severity.rhai"));
+}
+
+#[test]
+fn field_typo_lists_the_fields_that_exist() {
+    check(&[
+        "-r",
+        &report("clean.json"),
+        "-p",
+        &policy("broken/field-typo.rhai"),
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains(
+        "a patch_node resource has no field `misssing` (did you mean `missing`?)",
+    ))
+    .stderr(contains("its fields are: kind, provider, source, id"));
+}
+
+#[test]
+fn no_policies_found() {
+    let dir = tempfile::tempdir().unwrap();
+    check(&[
+        "-r",
+        &report("clean.json"),
+        "-p",
+        dir.path().to_str().unwrap(),
+    ])
+    .assert()
+    .code(2)
+    .stderr(contains("no policy found"));
+}
+
+#[test]
+fn unknown_config_key_names_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tollgate.toml");
+    std::fs::write(&config, "fail_on = \"high\"\nfail_onn = \"low\"\n").unwrap();
+    tollgate()
+        .args([
+            "check",
+            "-c",
+            config.to_str().unwrap(),
+            "-r",
+            &report("clean.json"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown field `fail_onn`"))
+        .stderr(contains("tollgate.toml:2:1"));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    tollgate()
+        .args(["check", "--no-such-flag"])
+        .assert()
+        .code(2);
+    tollgate().args(["frobnicate"]).assert().code(2);
+    check(&["-r", &report("clean.json"), "-o", "json", "-o", "human"])
+        .assert()
+        .code(2)
+        .stderr(contains("more than one output goes to standard output"));
+    check(&["-r", &report("clean.json"), "-o", "xml"])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown output format \"xml\""));
+}
+
+#[test]
+fn no_report_given() {
+    let dir = tempfile::tempdir().unwrap();
+    tollgate()
+        .current_dir(dir.path())
+        .args(["check"])
+        .assert()
+        .code(2)
+        .stderr(contains("no report to check"));
+}

@@ -1,0 +1,69 @@
+//! The README's promise: `tollgate check` in the repository gates the shipped example
+//! reports with the shipped policies, and finds exactly the breaches the examples hold
+//! (see examples/reports/README.md).
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::tollgate;
+
+/// Pins the evaluation time so the evidence-age rule gives the same answer every day.
+const NOW: &str = "2026-11-23T12:00:00Z";
+
+#[test]
+fn example_gate_finds_the_shipped_breaches() {
+    tollgate()
+        .args(["check", "--now", NOW])
+        .assert()
+        .code(1)
+        // PATCH-001: the three prod nodes with critical patches missing, and no others.
+        .stdout(contains("ecs-prod-api-02 misses 3 critical patches"))
+        .stdout(contains("ecs-prod-db-02 misses 2 critical patches"))
+        .stdout(contains("ecs-prod-web-01 misses 1 critical patches"))
+        .stdout(contains("ecs-staging-api-01 misses").not())
+        // PATCH-002: nodes over the high-severity backlog threshold.
+        .stdout(contains("ecs-staging-web-02 misses 11 high-severity patches (limit 5)"))
+        // PATCH-004: OOS failed installs, parsed from string counts.
+        .stdout(contains("i-bp1wjlyp3ynspypoza1s has 2 failed patch installs"))
+        // CFG-001: built-in Config rules non-compliant.
+        .stdout(contains("Config rule volumes-encrypted-check-TCwhdD reports 23 non-compliant resources"))
+        // ITEM-001: critical patches missing from the node's patch list.
+        .stdout(contains("openssl-1.1.1f-7.h23.eulerosv2r10 is MISSING"))
+        // FLEET-001 (medium, non-blocking) and PACK-001 (no finding).
+        .stdout(contains("33 of 48 nodes (68%) are non-compliant"))
+        .stdout(contains("PACK-001"))
+        .stdout(contains(
+            "FAILED: 16 blocking findings (3 critical, 13 high) in 115 resources from 5 reports; 10 non-blocking (fail-on high)",
+        ));
+}
+
+#[test]
+fn example_gate_json_is_complete() {
+    let out = tollgate()
+        .args(["check", "--now", NOW, "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = json["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "alibaba.config.compliance_pack_report",
+            "alibaba.oos.instance_patch_states",
+            "huawei.coc.patch_compliance",
+            "huawei.coc.patch_items",
+            "huawei.config.policy_states_summary",
+        ]
+    );
+    assert_eq!(json["summary"]["resources"], 115);
+    assert_eq!(json["summary"]["rules"], 11);
+    assert_eq!(json["summary"]["blocking_by_severity"]["critical"], 3);
+    assert_eq!(json["summary"]["by_rule"]["PACK-001"]["findings"], 0);
+    assert_eq!(json["generated_at"], NOW);
+}
