@@ -6,7 +6,7 @@
 //! resource id of a report-level finding is the report kind id. It does not depend on the
 //! message, the severity, the file a report was read from, or the machine: rewording a
 //! policy's message keeps its findings' fingerprints. The scheme is documented in
-//! docs/policies.md; changing it invalidates every saved baseline.
+//! docs/output.md; changing it invalidates every saved baseline.
 
 use sha2::{Digest, Sha256};
 

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod check;
+mod docs;
 mod examples;
 
 use assert_cmd::Command;

@@ -1,0 +1,88 @@
+//! The README documents what the code does: every resource field, report kind, output
+//! format, exit code and shipped policy appears in it.
+
+use tollgate::report::ReportKind;
+use tollgate::resource::ResourceKind;
+
+fn readme() -> String {
+    std::fs::read_to_string("README.md").unwrap()
+}
+
+#[test]
+fn every_resource_field_is_documented() {
+    let text = readme();
+    for kind in ResourceKind::ALL {
+        for field in kind.field_names() {
+            assert!(
+                text.contains(&format!("`{field}`")),
+                "README does not document {kind}.{field}"
+            );
+        }
+        assert!(
+            text.contains(&format!("`{kind}`")),
+            "README does not name {kind}"
+        );
+    }
+}
+
+#[test]
+fn every_report_kind_is_documented() {
+    let text = readme();
+    for kind in ReportKind::ALL {
+        assert!(
+            text.contains(&format!("`{}`", kind.id())),
+            "README does not name {kind}"
+        );
+    }
+}
+
+#[test]
+fn every_shipped_policy_is_documented() {
+    let text = readme();
+    let mut ids = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from("policies")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rhai") {
+                let src = std::fs::read_to_string(&path).unwrap();
+                let id = src
+                    .split("id: \"")
+                    .nth(1)
+                    .and_then(|s| s.split('"').next())
+                    .unwrap()
+                    .to_string();
+                ids.push(id);
+            }
+        }
+    }
+    assert!(ids.len() >= 8, "{ids:?}");
+    for id in ids {
+        assert!(
+            text.contains(&format!("| {id} |")),
+            "README's policy table lacks {id}"
+        );
+    }
+}
+
+#[test]
+fn limits_table_matches_the_defaults() {
+    let text = readme();
+    let limits = tollgate::policy::Limits::default();
+    for (key, value) in [
+        ("operations", limits.operations as usize),
+        ("report_operations", limits.report_operations as usize),
+        ("call_levels", limits.call_levels),
+        ("expr_depth", limits.expr_depth),
+        ("string_len", limits.string_len),
+        ("array_len", limits.array_len),
+        ("map_len", limits.map_len),
+    ] {
+        assert!(
+            text.contains(&format!("| `{key}` | {value} |")),
+            "README's [limits] row for {key} is not {value}"
+        );
+    }
+}
