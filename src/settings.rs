@@ -260,24 +260,13 @@ fn parse_param(param: &str) -> Result<(String, toml::Value), Error> {
 }
 
 fn validate_limits(limits: &Limits) -> Result<(), Error> {
-    let checks = [
-        ("operations", limits.operations as usize),
-        ("report_operations", limits.report_operations as usize),
-        ("call_levels", limits.call_levels),
-        ("expr_depth", limits.expr_depth),
-        ("string_len", limits.string_len),
-        ("array_len", limits.array_len),
-        ("map_len", limits.map_len),
-    ];
-    for (name, value) in checks {
-        if value == 0 {
-            return Err(config_error(
-                &format!("[limits] {name} is 0"),
-                Some("limits must be at least 1; there is no unlimited setting"),
-            ));
-        }
+    match limits.entries().into_iter().find(|(_, value)| *value == 0) {
+        Some((name, _)) => Err(config_error(
+            &format!("[limits] {name} is 0"),
+            Some("limits must be at least 1; there is no unlimited setting"),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// RFC 3339, or Unix milliseconds.

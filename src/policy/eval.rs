@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};
 
 use super::engine::{ReportRef, ResourceRef, FINDING_KEYS};
+use super::load::function_span;
 use super::Policy;
 use crate::error::{self, Error};
 use crate::finding::{Finding, Level, Severity, Subject};
@@ -319,12 +320,6 @@ fn strip_position(message: &str) -> String {
         Some((text, rest)) if rest.ends_with(')') => text.to_string(),
         _ => message.to_string(),
     }
-}
-
-fn function_span(src: &str, name: &str) -> miette::SourceSpan {
-    let needle = format!("fn {name}");
-    src.find(&needle)
-        .map_or((0, 0).into(), |at| (at, needle.len()).into())
 }
 
 #[cfg(test)]

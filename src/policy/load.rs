@@ -405,7 +405,8 @@ fn key_span(src: &str, key: &str) -> miette::SourceSpan {
     }
 }
 
-fn function_span(src: &str, name: &str) -> miette::SourceSpan {
+/// A span on `fn NAME` in a policy's source.
+pub(super) fn function_span(src: &str, name: &str) -> miette::SourceSpan {
     let needle = format!("fn {name}");
     src.find(&needle)
         .map_or((0, 0).into(), |at| (at, needle.len()).into())

@@ -87,6 +87,22 @@ pub struct Limits {
     pub map_len: usize,
 }
 
+impl Limits {
+    /// Each limit by its `[limits]` key, for validation and documentation.
+    pub fn entries(&self) -> [(&'static str, u64); 7] {
+        let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        [
+            ("operations", self.operations),
+            ("report_operations", self.report_operations),
+            ("call_levels", n(self.call_levels)),
+            ("expr_depth", n(self.expr_depth)),
+            ("string_len", n(self.string_len)),
+            ("array_len", n(self.array_len)),
+            ("map_len", n(self.map_len)),
+        ]
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {

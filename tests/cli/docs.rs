@@ -70,16 +70,7 @@ fn every_shipped_policy_is_documented() {
 #[test]
 fn limits_table_matches_the_defaults() {
     let text = readme();
-    let limits = tollgate::policy::Limits::default();
-    for (key, value) in [
-        ("operations", limits.operations as usize),
-        ("report_operations", limits.report_operations as usize),
-        ("call_levels", limits.call_levels),
-        ("expr_depth", limits.expr_depth),
-        ("string_len", limits.string_len),
-        ("array_len", limits.array_len),
-        ("map_len", limits.map_len),
-    ] {
+    for (key, value) in tollgate::policy::Limits::default().entries() {
         assert!(
             text.contains(&format!("| `{key}` | {value} |")),
             "README's [limits] row for {key} is not {value}"
