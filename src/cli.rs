@@ -29,6 +29,12 @@ pub struct Args {
 pub enum Command {
     /// Evaluate policies against compliance reports and exit 0 (pass), 1 (fail) or 2 (error).
     Check(CheckArgs),
+    /// Run the policies' own unit tests: every `fn test_*()` in NAME_test.rhai beside NAME.rhai.
+    Test(TestArgs),
+    /// List the rules under the policy paths with their metadata.
+    Rules(RulesArgs),
+    /// Write a starter tollgate.toml, a policy and its test into the current directory.
+    Init(InitArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -90,6 +96,72 @@ pub struct CheckArgs {
     /// `global::NOW` and the result's timestamp, to replay a past gate exactly.
     #[arg(long, value_name = "TIME", env = "TOLLGATE_NOW")]
     pub now: Option<String>,
+}
+
+/// `tollgate test`.
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct TestArgs {
+    /// Policy files or directories [default: `policies` from tollgate.toml, else policies/].
+    #[arg(value_name = "POLICY_PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Configuration file, for [params] and [limits] [default: tollgate.toml when present].
+    #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Run only the tests whose `RULE-ID/test_name` matches this regular expression.
+    #[arg(long = "run", value_name = "REGEX")]
+    pub filter: Option<String>,
+
+    /// Output FORMAT (human, junit) to standard output, or FORMAT=PATH to a file. Repeatable.
+    #[arg(short, long = "output", value_name = "FORMAT[=PATH]")]
+    pub outputs: Vec<String>,
+
+    /// A policy parameter, KEY=VALUE, as for `check`. Repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+
+    /// The time tests see as `global::NOW` (RFC 3339 or Unix milliseconds) [default: now].
+    #[arg(long, value_name = "TIME", env = "TOLLGATE_NOW")]
+    pub now: Option<String>,
+}
+
+/// `tollgate rules`.
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct RulesArgs {
+    /// Policy files or directories [default: `policies` from tollgate.toml, else policies/].
+    #[arg(value_name = "POLICY_PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Configuration file [default: tollgate.toml when present].
+    #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// How to print the rules.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
+}
+
+/// `tollgate rules --format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// A JSON array, one object per rule.
+    Json,
+}
+
+/// `tollgate init`.
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct InitArgs {
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Write into this directory instead of the current one.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 /// `--color`.

@@ -233,6 +233,51 @@ pub enum Error {
         hint: String,
     },
 
+    #[error("policy test file {name} is not valid: {reason}")]
+    #[diagnostic(code(tollgate::test::invalid))]
+    TestFile {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("test file {path} has no policy beside it (looked for {policy})")]
+    #[diagnostic(
+        code(tollgate::test::orphan),
+        help("a policy's tests live next to it: NAME_test.rhai beside NAME.rhai")
+    )]
+    TestOrphan { path: PathBuf, policy: PathBuf },
+
+    #[error("{} of {total} policy test files could not be loaded", .errors.len())]
+    #[diagnostic(code(tollgate::test::load))]
+    Tests {
+        total: usize,
+        #[related]
+        errors: Vec<Error>,
+    },
+
+    #[error("no policy tests found in {paths}{}", .filter.as_ref().map(|f| format!(" matching --run {f}")).unwrap_or_default())]
+    #[diagnostic(
+        code(tollgate::test::none),
+        help("write NAME_test.rhai beside NAME.rhai with `fn test_...() {{ }}` functions; see docs/policies.md")
+    )]
+    NoTests {
+        paths: String,
+        filter: Option<String>,
+    },
+
+    #[error("tollgate init would overwrite {paths}")]
+    #[diagnostic(
+        code(tollgate::init::exists),
+        help("pass --force to overwrite them, or run `tollgate init --dir DIR` elsewhere")
+    )]
+    InitExists { paths: String },
+
     #[error("{} policy evaluation(s) failed; the gate cannot decide", .count)]
     #[diagnostic(
         code(tollgate::policy::errors),

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod error;
 pub mod finding;
 pub mod fingerprint;
+pub mod init;
 pub mod output;
 pub mod policy;
 pub mod report;

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::cli::{Args, CheckArgs, Command};
+use crate::cli::{Args, CheckArgs, Command, InitArgs, RulesArgs, RulesFormat, TestArgs};
 use crate::error::Error;
 use crate::output::{self, Context};
 use crate::policy::{self, Globals};
 use crate::report::{self, LoadOptions};
-use crate::settings::{Global, Settings};
+use crate::settings::{self, Global, PolicySettings, Settings};
 use crate::source;
 use crate::verdict::{self, ExitStatus};
 
@@ -24,6 +24,9 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
     };
     match args.command {
         Command::Check(check) => run_check(&check, global),
+        Command::Test(test) => run_test(&test, global),
+        Command::Rules(rules) => run_rules(&rules),
+        Command::Init(init) => run_init(&init),
         Command::Completions { shell } => {
             let mut cmd = <Args as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "tollgate", &mut std::io::stdout());
@@ -44,6 +47,110 @@ fn run_check(args: &CheckArgs, global: Global) -> Result<ExitStatus, Error> {
             hint: Some("lower --jobs".into()),
         })?;
     pool.install(|| check(&settings))
+}
+
+/// `tollgate test`: exit 0 when every test passed, 1 on a failed test, 2 when a policy or
+/// test file does not compile or no test was found.
+fn run_test(args: &TestArgs, global: Global) -> Result<ExitStatus, Error> {
+    use crate::output::test_run::{self, TestFormat, TestOutput};
+    let settings = PolicySettings::resolve(
+        args.config.as_deref(),
+        &args.paths,
+        &args.params,
+        args.now.as_deref(),
+    )?;
+    let filter = args
+        .filter
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| Error::Config {
+            reason: format!("--run is not a regular expression: {e}"),
+            hint: None,
+        })?;
+    let mut outputs: Vec<TestOutput> = args
+        .outputs
+        .iter()
+        .map(|o| {
+            o.parse().map_err(|reason| Error::Config { reason, hint: None })
+        })
+        .collect::<Result<_, _>>()?;
+    if !outputs.iter().any(|o| o.path.is_none()) {
+        // The tally always reaches the terminal, also when JUnit goes to a file.
+        outputs.insert(
+            0,
+            TestOutput {
+                format: TestFormat::Human,
+                path: None,
+            },
+        );
+    }
+    if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+        return Err(Error::Config {
+            reason: "more than one test output goes to standard output".into(),
+            hint: Some("give all but one a file: -o junit=policy-tests.xml".into()),
+        });
+    }
+    let options = policy::test::TestOptions {
+        filter,
+        limits: settings.limits,
+        globals: Globals {
+            params: settings.params,
+            now: settings.now.timestamp_millis(),
+        },
+    };
+    let run = policy::test::run(&settings.policies, &options)?;
+    test_run::write_all(
+        &outputs,
+        &run,
+        settings::stdout_color(global.color),
+        global.verbose,
+    )?;
+    Ok(match run.tally() {
+        (_, 0) => ExitStatus::Pass,
+        _ => ExitStatus::Fail,
+    })
+}
+
+/// `tollgate rules`: every rule under the policy paths, validated as `check` would.
+fn run_rules(args: &RulesArgs) -> Result<ExitStatus, Error> {
+    let settings = PolicySettings::resolve(args.config.as_deref(), &args.paths, &[], None)?;
+    let globals = Globals {
+        params: settings.params,
+        now: settings.now.timestamp_millis(),
+    };
+    let policies = policy::load(&settings.policies, &settings.limits, &globals)?;
+    let rules: Vec<&policy::Rule> = policies.iter().map(|p| &*p.rule).collect();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        RulesFormat::Table => output::rules::table(&rules, &mut out),
+        RulesFormat::Json => output::rules::json(&rules, &mut out),
+    }
+    .and_then(|()| std::io::Write::flush(&mut out))
+    .map_err(|source| Error::Write {
+        what: "rules".into(),
+        path: "-".into(),
+        source,
+    })?;
+    Ok(ExitStatus::Pass)
+}
+
+/// `tollgate init`: the starter files, and what to run next.
+fn run_init(args: &InitArgs) -> Result<ExitStatus, Error> {
+    let written = crate::init::write(&args.dir, args.force)?;
+    for path in &written {
+        println!("created {}", path.display());
+    }
+    let cd = if args.dir == std::path::Path::new(".") {
+        String::new()
+    } else {
+        format!("cd {} && ", args.dir.display())
+    };
+    println!();
+    println!("next: {cd}tollgate test && tollgate check -r REPORT.json");
+    println!("      (tollgate test runs policies/starter_test.rhai; -r takes a saved compliance report)");
+    Ok(ExitStatus::Pass)
 }
 
 /// `tollgate check` with resolved settings.

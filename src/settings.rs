@@ -153,24 +153,7 @@ impl Settings {
             ));
         }
 
-        let mut params = file.params;
-        for param in &args.params {
-            let (key, value) = parse_param(param)?;
-            params.insert(key, value);
-        }
-        let params = params
-            .into_iter()
-            .map(|(k, v)| {
-                rhai::serde::to_dynamic(&v)
-                    .map(|d| (k.as_str().into(), d))
-                    .map_err(|e| {
-                        config_error(
-                            &format!("parameter {k} cannot be given to policies: {e}"),
-                            None,
-                        )
-                    })
-            })
-            .collect::<Result<rhai::Map, Error>>()?;
+        let params = merge_params(file.params, &args.params)?;
 
         let limits = file.limits.unwrap_or_default();
         validate_limits(&limits)?;
@@ -179,14 +162,7 @@ impl Settings {
             Some(text) => parse_time(text)?,
             None => Utc::now(),
         };
-        let color = match global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
+        let color = stdout_color(global.color);
 
         Ok(Settings {
             config,
@@ -205,6 +181,90 @@ impl Settings {
             verbose: global.verbose,
         })
     }
+}
+
+/// What `tollgate test` and `tollgate rules` need: the policy paths, and the params,
+/// limits and time policies see.
+#[derive(Debug, Clone)]
+pub struct PolicySettings {
+    pub config: Option<PathBuf>,
+    pub policies: Vec<PathBuf>,
+    pub params: rhai::Map,
+    pub limits: Limits,
+    pub now: DateTime<Utc>,
+}
+
+impl PolicySettings {
+    /// Policy paths from the arguments, else `policies` in the file, else `policies/`.
+    pub fn resolve(
+        config: Option<&Path>,
+        paths: &[PathBuf],
+        params: &[String],
+        now: Option<&str>,
+    ) -> Result<Self, Error> {
+        let (config, file) = read_config(config)?;
+        let base = config
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let policies = if !paths.is_empty() {
+            paths.to_vec()
+        } else if let Some(p) = file.policies {
+            p.into_iter().map(|p| base.join(p)).collect()
+        } else {
+            vec![PathBuf::from(DEFAULT_POLICIES)]
+        };
+        let limits = file.limits.unwrap_or_default();
+        validate_limits(&limits)?;
+        Ok(PolicySettings {
+            config,
+            policies,
+            params: merge_params(file.params, params)?,
+            limits,
+            now: match now {
+                Some(text) => parse_time(text)?,
+                None => Utc::now(),
+            },
+        })
+    }
+}
+
+/// Whether to colour what goes to standard output: `--color`, else a terminal without
+/// NO_COLOR.
+pub fn stdout_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// `[params]` with `--param` over them, as values policies can read.
+fn merge_params(
+    mut params: BTreeMap<String, toml::Value>,
+    args: &[String],
+) -> Result<rhai::Map, Error> {
+    for param in args {
+        let (key, value) = parse_param(param)?;
+        params.insert(key, value);
+    }
+    params
+        .into_iter()
+        .map(|(k, v)| {
+            rhai::serde::to_dynamic(&v)
+                .map(|d| (k.as_str().into(), d))
+                .map_err(|e| {
+                    config_error(
+                        &format!("parameter {k} cannot be given to policies: {e}"),
+                        None,
+                    )
+                })
+        })
+        .collect()
 }
 
 fn read_config(explicit: Option<&Path>) -> Result<(Option<PathBuf>, FileConfig), Error> {

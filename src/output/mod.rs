@@ -6,6 +6,8 @@
 
 mod human;
 mod json;
+pub mod rules;
+pub mod test_run;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -12,7 +12,7 @@ use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};
 
 use super::engine::{ReportRef, ResourceRef, FINDING_KEYS};
 use super::load::function_span;
-use super::Policy;
+use super::{Policy, Rule};
 use crate::error::{self, Error};
 use crate::finding::{Finding, Level, Severity, Subject};
 use crate::fingerprint;
@@ -123,7 +123,11 @@ fn run(
     let value = engine
         .call_fn_with_options::<Dynamic>(options, &mut scope, &policy.ast, function, (arg,))
         .map_err(|e| runtime_error(policy, &subject, &e))?;
-    collect(policy, value, &subject, report).map_err(|reason| Error::PolicyRuntime {
+    let lookup = match report {
+        Some(report) => Lookup::Report(report),
+        None => Lookup::None,
+    };
+    collect(&policy.rule, value, &subject, lookup).map_err(|reason| Error::PolicyRuntime {
         rule: policy.rule.id.clone(),
         subject: subject.describe(),
         at: function_span(&policy.src, function),
@@ -135,12 +139,23 @@ fn run(
     })
 }
 
-/// Turn what a policy returned into findings.
-fn collect(
-    policy: &Policy,
+/// How a finding's `resource: "id"` is resolved.
+#[derive(Clone, Copy)]
+pub(crate) enum Lookup<'a> {
+    /// In `check`: ids are not accepted (return the resource itself).
+    None,
+    /// In `check_report`: the id must name a resource of this report.
+    Report(&'a Arc<Report>),
+    /// In `tollgate test`: the id is taken as given, unresolved.
+    AsGiven,
+}
+
+/// Turn what a policy returned into findings, or say why it is not a finding.
+pub(crate) fn collect(
+    rule: &Arc<Rule>,
     value: Dynamic,
     subject: &Subject,
-    report: Option<&Arc<Report>>,
+    lookup: Lookup<'_>,
 ) -> Result<Vec<Finding>, String> {
     if value.is_unit() {
         return Ok(Vec::new());
@@ -156,20 +171,19 @@ fn collect(
                 return Err(format!("item {i} of the returned array is itself an array"));
             }
             findings
-                .push(one(policy, item, subject, report).map_err(|e| format!("item {i}: {e}"))?);
+                .push(one(rule, item, subject, lookup).map_err(|e| format!("item {i}: {e}"))?);
         }
         return Ok(findings);
     }
-    Ok(vec![one(policy, value, subject, report)?])
+    Ok(vec![one(rule, value, subject, lookup)?])
 }
 
 fn one(
-    policy: &Policy,
+    rule: &Arc<Rule>,
     value: Dynamic,
     subject: &Subject,
-    report: Option<&Arc<Report>>,
+    lookup: Lookup<'_>,
 ) -> Result<Finding, String> {
-    let rule = &policy.rule;
     let mut finding = Finding {
         rule: Arc::clone(rule),
         severity: rule.severity,
@@ -196,7 +210,7 @@ fn one(
                 }
                 "severity" => finding.severity = string(&k, v)?.parse::<Severity>()?,
                 "key" => key = Some(string(&k, v)?),
-                "resource" => finding.subject = resource(v, report)?,
+                "resource" => finding.subject = resource(v, lookup)?,
                 "properties" => {
                     finding.properties = match rhai::serde::from_dynamic::<serde_json::Value>(&v) {
                         Ok(serde_json::Value::Object(map)) => map,
@@ -232,7 +246,7 @@ fn string(key: &str, value: Dynamic) -> Result<String, String> {
 }
 
 /// The `resource` of a finding: a resource value, or the id of a resource in the report.
-fn resource(value: Dynamic, report: Option<&Arc<Report>>) -> Result<Subject, String> {
+fn resource(value: Dynamic, lookup: Lookup<'_>) -> Result<Subject, String> {
     if let Some(r) = value.clone().try_cast::<ResourceRef>() {
         return Ok(Subject::Resource(r.0));
     }
@@ -240,8 +254,21 @@ fn resource(value: Dynamic, report: Option<&Arc<Report>>) -> Result<Subject, Str
     let id = value
         .into_string()
         .map_err(|_| format!("`resource` must be a resource or a resource id, not {type_name}"))?;
-    let report = report
-        .ok_or("`resource` as an id works only in check_report; return the resource itself")?;
+    let report = match lookup {
+        Lookup::Report(report) => report,
+        Lookup::AsGiven => {
+            return Ok(Subject::Report {
+                kind: crate::report::ReportKind::CocPatch,
+                name: id.into(),
+            })
+        }
+        Lookup::None => {
+            return Err(
+                "`resource` as an id works only in check_report; return the resource itself"
+                    .into(),
+            )
+        }
+    };
     report
         .resources
         .iter()
@@ -315,7 +342,7 @@ fn runtime_error(policy: &Policy, subject: &Subject, err: &EvalAltResult) -> Err
 }
 
 /// Rhai appends " (line L, position P)" to messages; the span already shows it.
-fn strip_position(message: &str) -> String {
+pub(crate) fn strip_position(message: &str) -> String {
     match message.rsplit_once(" (line ") {
         Some((text, rest)) if rest.ends_with(')') => text.to_string(),
         _ => message.to_string(),

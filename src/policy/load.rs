@@ -90,8 +90,8 @@ pub fn load(paths: &[PathBuf], limits: &Limits, globals: &Globals) -> Result<Vec
     Ok(policies)
 }
 
-/// The policy files under `paths`, sorted and without repeats.
-fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+/// The policy files under `paths` (not their tests), sorted and without repeats.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| Error::Read {
@@ -406,13 +406,20 @@ fn key_span(src: &str, key: &str) -> miette::SourceSpan {
 }
 
 /// A span on `fn NAME` in a policy's source.
-pub(super) fn function_span(src: &str, name: &str) -> miette::SourceSpan {
+pub(crate) fn function_span(src: &str, name: &str) -> miette::SourceSpan {
     let needle = format!("fn {name}");
-    src.find(&needle)
-        .map_or((0, 0).into(), |at| (at, needle.len()).into())
+    // `fn check` must not find `fn check_report`.
+    src.match_indices(&needle)
+        .find(|(at, _)| {
+            src[at + needle.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        })
+        .map_or((0, 0).into(), |(at, _)| (at, needle.len()).into())
 }
 
-fn line_of(src: &str, offset: usize) -> u32 {
+pub(crate) fn line_of(src: &str, offset: usize) -> u32 {
     let line = src.as_bytes()[..offset.min(src.len())]
         .iter()
         .filter(|b| **b == b'\n')

@@ -5,14 +5,16 @@
 
 mod engine;
 mod eval;
+mod fixture;
 mod load;
+pub mod test;
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 pub use eval::{evaluate, Evaluation};
-pub use load::{compile, load, Policy};
+pub use load::{compile, discover, load, Policy};
 
 use crate::finding::Severity;
 use crate::resource::ResourceKind;

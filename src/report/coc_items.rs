@@ -40,13 +40,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         patch_baseline_name: None,
         patch_status: None,
     });
-    // A patch that is installed (or superseded by another installed patch) is compliant;
-    // missing, failed, rejected and awaiting-reboot patches are not, as in Alibaba's rule.
-    let status = match detail.patch_status.as_deref() {
-        Some("INSTALLED" | "INSTALLED_OTHER") => Status::Compliant,
-        Some("MISSING" | "FAILED" | "REJECT" | "PENDING_REBOOT") => Status::NonCompliant,
-        _ => Status::Unknown,
-    };
+    let status = status_of(detail.patch_status.as_deref());
     let item = PatchItem {
         node_id: Some(node.clone()).filter(|n| !n.is_empty()),
         title: Some(title.clone()),
@@ -65,6 +59,16 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     resource.status = status;
     resource.reported_at = detail.installed_time;
     Ok(resource)
+}
+
+/// A patch that is installed (or superseded by another installed patch) is compliant;
+/// missing, failed, rejected and awaiting-reboot patches are not, as in Alibaba's rule.
+pub(crate) fn status_of(patch_status: Option<&str>) -> Status {
+    match patch_status {
+        Some("INSTALLED" | "INSTALLED_OTHER") => Status::Compliant,
+        Some("MISSING" | "FAILED" | "REJECT" | "PENDING_REBOOT") => Status::NonCompliant,
+        _ => Status::Unknown,
+    }
 }
 
 #[cfg(test)]

@@ -89,17 +89,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let compliant = rec
         .compliant_summary
         .map(|s| severities(s.compliant_count, s.severity_summary));
-    let status = match rec.status.as_deref() {
-        Some("compliant") => Status::Compliant,
-        Some("non_compliant") => Status::NonCompliant,
-        Some(_) => Status::Unknown,
-        // No vendor verdict: derive it from the count of missing patches when there is one.
-        None => match missing.and_then(|m| m.total) {
-            Some(0) => Status::Compliant,
-            Some(_) => Status::NonCompliant,
-            None => Status::Unknown,
-        },
-    };
+    let status = status_of(rec.status.as_deref(), missing.and_then(|m| m.total));
     let (order_id, reported_at) = rec
         .execution_summary
         .map_or((None, None), |e| (e.order_id, e.report_time));
@@ -124,6 +114,21 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     resource.status = status;
     resource.reported_at = reported_at;
     Ok(resource)
+}
+
+/// The vendor's verdict when it gives one; otherwise derived from the count of missing
+/// patches, when there is one.
+pub(crate) fn status_of(vendor: Option<&str>, missing_total: Option<i64>) -> Status {
+    match vendor {
+        Some("compliant") => Status::Compliant,
+        Some("non_compliant") => Status::NonCompliant,
+        Some(_) => Status::Unknown,
+        None => match missing_total {
+            Some(0) => Status::Compliant,
+            Some(_) => Status::NonCompliant,
+            None => Status::Unknown,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -66,11 +66,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         ));
     };
     let id = cx.require_id(raw, "id", assignment.id)?;
-    let status = match rec.compliance_state.as_deref() {
-        Some("Compliant") => Status::Compliant,
-        Some("NonCompliant") => Status::NonCompliant,
-        _ => Status::Unknown,
-    };
+    let status = status_of(rec.compliance_state.as_deref());
     let counts = rec.results.and_then(|r| r.resource_details);
     let rule = ConfigRule {
         compliance_state: rec.compliance_state,
@@ -93,6 +89,15 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     resource.region = assignment.policy_filter.and_then(|f| f.region_id);
     resource.status = status;
     Ok(resource)
+}
+
+/// The resource status of a Config `compliance_state`.
+pub(crate) fn status_of(compliance_state: Option<&str>) -> Status {
+    match compliance_state {
+        Some("Compliant") => Status::Compliant,
+        Some("NonCompliant") => Status::NonCompliant,
+        _ => Status::Unknown,
+    }
 }
 
 #[cfg(test)]

@@ -11,11 +11,11 @@
 //! the shape) and `record()` (one record to one resource). This module owns what they
 //! share: detection, pages, positions, declared totals, duplicates and empty reports.
 
-mod coc_items;
-mod coc_patch;
+pub(crate) mod coc_items;
+pub(crate) mod coc_patch;
 mod config_pack;
-mod config_states;
-mod oos_patch;
+pub(crate) mod config_states;
+pub(crate) mod oos_patch;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -72,14 +72,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let installed = count("InstalledCount", rec.installed_count)?;
     let installed_other = count("InstalledOtherCount", rec.installed_other_count)?;
 
-    let blocking = [missing, failed, pending_reboot, rejected];
-    let status = if blocking.iter().any(|c| c.is_some_and(|n| n > 0)) {
-        Status::NonCompliant
-    } else if blocking.iter().all(Option::is_some) {
-        Status::Compliant
-    } else {
-        Status::Unknown
-    };
+    let status = status_of([missing, failed, pending_reboot, rejected]);
     let reported_at = match rec.operation_end_time.as_deref().filter(|t| !t.is_empty()) {
         None => None,
         Some(text) => Some(
@@ -129,6 +122,18 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     resource.status = status;
     resource.reported_at = reported_at;
     Ok(resource)
+}
+
+/// Alibaba's patch-compliance rule: a node is non-compliant when any of its missing,
+/// failed, pending-reboot or rejected counts is above zero.
+pub(crate) fn status_of(blocking: [Option<i64>; 4]) -> Status {
+    if blocking.iter().any(|c| c.is_some_and(|n| n > 0)) {
+        Status::NonCompliant
+    } else if blocking.iter().all(Option::is_some) {
+        Status::Compliant
+    } else {
+        Status::Unknown
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,640 @@
+//! What `tollgate test` adds to a policy's engine, and nothing else does: builders for
+//! resources and reports with sensible defaults (`patch_node(#{group: "prod"})`), and
+//! assertions over what `check` and `check_report` return (`assert_deny(result)`).
+//!
+//! Builders make the same `Resource` values report parsing makes, so a policy under test
+//! reads fields, `()` values and typo errors exactly as it does in `tollgate check`.
+//! Assertions read a policy's result through the same code that turns results into
+//! findings during a gate (`eval::collect`), so a result the gate would reject fails the
+//! test too. The defaults are documented in docs/policies.md.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
+
+use super::engine::{unknown_field, ReportRef, ResourceRef};
+use super::eval::{collect, Lookup};
+use super::Rule;
+use crate::finding::{Level, Subject};
+use crate::report::{coc_items, coc_patch, config_states, oos_patch, Report, ReportKind};
+use crate::resource::{
+    CompliancePack, ConfigRule, Detail, Origin, PatchItem, PatchNode, Provider, RawJson, Resource,
+    ResourceKind, Severities, Status,
+};
+
+type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+/// What the builders and assertions need to know about the test being run.
+#[derive(Clone)]
+pub(crate) struct Fixtures {
+    /// The rule under test: its severity is the default of a bare-string finding.
+    pub rule: Arc<Rule>,
+    /// `global::NOW`: the default `reported_at` of fresh evidence.
+    pub now: i64,
+    /// The test file, for the origin of built resources.
+    pub file: Arc<str>,
+}
+
+/// Register the builders and assertions.
+pub(crate) fn register(engine: &mut Engine, fx: &Fixtures) {
+    for kind in ResourceKind::ALL {
+        let f = fx.clone();
+        engine.register_fn(
+            kind.as_str(),
+            move |ctx: NativeCallContext, spec: Map| -> Fallible<ResourceRef> {
+                build(kind, spec, &f, line(&ctx)).map_err(failure)
+            },
+        );
+        let f = fx.clone();
+        engine.register_fn(
+            kind.as_str(),
+            move |ctx: NativeCallContext| -> Fallible<ResourceRef> {
+                build(kind, Map::new(), &f, line(&ctx)).map_err(failure)
+            },
+        );
+    }
+    let f = fx.clone();
+    engine.register_fn("report", move |spec: Map| -> Fallible<ReportRef> {
+        report(spec, &f).map_err(failure)
+    });
+
+    let rule = Arc::clone(&fx.rule);
+    engine.register_fn("findings", move |result: Dynamic| -> Fallible<rhai::Array> {
+        let found = findings(&rule, result).map_err(failure)?;
+        Ok(found.into_iter().map(Dynamic::from_map).collect())
+    });
+    for (name, level) in [("assert_deny", Level::Deny), ("assert_warn", Level::Warn)] {
+        let rule = Arc::clone(&fx.rule);
+        engine.register_fn(name, move |result: Dynamic| -> Fallible<()> {
+            expect(&rule, result, level, None).map_err(failure)
+        });
+        let rule = Arc::clone(&fx.rule);
+        engine.register_fn(
+            name,
+            move |result: Dynamic, text: rhai::ImmutableString| -> Fallible<()> {
+                expect(&rule, result, level, Some(&text)).map_err(failure)
+            },
+        );
+    }
+    let rule = Arc::clone(&fx.rule);
+    engine.register_fn("assert_pass", move |result: Dynamic| -> Fallible<()> {
+        let found = findings(&rule, result).map_err(failure)?;
+        match found.first() {
+            None => Ok(()),
+            Some(first) => Err(failure(format!(
+                "expected no finding, got {}: {}",
+                found.len(),
+                describe(first)
+            ))),
+        }
+    });
+    engine.register_fn(
+        "assert_eq",
+        |ctx: NativeCallContext, a: Dynamic, b: Dynamic| -> Fallible<()> {
+            if equal(&ctx, &a, &b)? {
+                Ok(())
+            } else {
+                Err(failure(format!("assert_eq: left is {a:?}, right is {b:?}")))
+            }
+        },
+    );
+    engine.register_fn(
+        "assert_ne",
+        |ctx: NativeCallContext, a: Dynamic, b: Dynamic| -> Fallible<()> {
+            if equal(&ctx, &a, &b)? {
+                Err(failure(format!("assert_ne: both are {a:?}")))
+            } else {
+                Ok(())
+            }
+        },
+    );
+    engine.register_fn("assert", |cond: bool| -> Fallible<()> {
+        if cond {
+            Ok(())
+        } else {
+            Err(failure("assertion failed".into()))
+        }
+    });
+    engine.register_fn(
+        "assert",
+        |cond: bool, message: rhai::ImmutableString| -> Fallible<()> {
+            if cond {
+                Ok(())
+            } else {
+                Err(failure(format!("assertion failed: {message}")))
+            }
+        },
+    );
+}
+
+/// An assertion failure or a builder mistake: a runtime error whose position Rhai fills in
+/// with the call site, which is the line `tollgate test` reports.
+fn failure(message: String) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(message.into(), rhai::Position::NONE).into()
+}
+
+fn line(ctx: &NativeCallContext) -> u32 {
+    ctx.call_position()
+        .line()
+        .and_then(|l| u32::try_from(l).ok())
+        .unwrap_or(0)
+}
+
+/// `==` as the policy language defines it (numbers, strings, arrays, maps).
+fn equal(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> Fallible<bool> {
+    if a.type_id() != b.type_id() {
+        // INT and FLOAT compare by value; anything else of two types differs.
+        let both_numbers = (a.is_int() || a.is_float()) && (b.is_int() || b.is_float());
+        if !both_numbers {
+            return Ok(false);
+        }
+    }
+    ctx.call_native_fn::<bool>("==", (a.clone(), b.clone()))
+        .map_err(|_| failure(format!("values of type {} cannot be compared", a.type_name())))
+}
+
+/// The findings a result stands for, as maps: `#{action, severity, message, resource?,
+/// properties}`.
+fn findings(rule: &Arc<Rule>, result: Dynamic) -> Result<Vec<Map>, String> {
+    let subject = Subject::Report {
+        kind: ReportKind::CocPatch,
+        name: "".into(),
+    };
+    let found = collect(rule, result, &subject, Lookup::AsGiven)
+        .map_err(|reason| format!("the result is not a finding the gate accepts: {reason}"))?;
+    Ok(found
+        .into_iter()
+        .map(|f| {
+            let mut map = Map::new();
+            let action = match f.level {
+                Level::Deny => "deny",
+                Level::Warn => "warn",
+            };
+            map.insert("action".into(), action.into());
+            map.insert("severity".into(), f.severity.as_str().into());
+            map.insert("message".into(), f.message.clone().into());
+            match &f.subject {
+                Subject::Resource(r) => {
+                    map.insert("resource".into(), r.id.clone().into());
+                }
+                // `Lookup::AsGiven` keeps an id it cannot resolve as the subject's name.
+                Subject::Report { name, .. } if !name.is_empty() => {
+                    map.insert("resource".into(), name.to_string().into());
+                }
+                Subject::Report { .. } => {}
+            }
+            let properties = rhai::serde::to_dynamic(&f.properties).unwrap_or(Dynamic::UNIT);
+            map.insert("properties".into(), properties);
+            map
+        })
+        .collect())
+}
+
+fn describe(finding: &Map) -> String {
+    let get = |k: &str| finding.get(k).map(|v| v.to_string()).unwrap_or_default();
+    format!(
+        "{} ({}) {:?}",
+        get("action"),
+        get("severity"),
+        get("message")
+    )
+}
+
+/// `assert_deny` / `assert_warn`, with an optional text the message must contain.
+fn expect(
+    rule: &Arc<Rule>,
+    result: Dynamic,
+    level: Level,
+    text: Option<&str>,
+) -> Result<(), String> {
+    let want = match level {
+        Level::Deny => "deny",
+        Level::Warn => "warn",
+    };
+    let found = findings(rule, result)?;
+    let of_level: Vec<&Map> = found
+        .iter()
+        .filter(|f| f.get("action").is_some_and(|a| a.to_string() == want))
+        .collect();
+    let got = || {
+        if found.is_empty() {
+            "no finding".to_string()
+        } else {
+            found.iter().map(describe).collect::<Vec<_>>().join("; ")
+        }
+    };
+    if of_level.is_empty() {
+        return Err(format!("expected a {want} finding, got {}", got()));
+    }
+    if let Some(text) = text {
+        let matches = of_level.iter().any(|f| {
+            f.get("message")
+                .is_some_and(|m| m.to_string().contains(text))
+        });
+        if !matches {
+            return Err(format!(
+                "expected a {want} finding whose message contains {text:?}, got {}",
+                got()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Values read from a builder's map, with the key named in every error.
+struct Spec<'a> {
+    what: &'a str,
+    map: Map,
+    allowed: Vec<&'a str>,
+}
+
+impl<'a> Spec<'a> {
+    fn new(what: &'a str, map: Map, allowed: Vec<&'a str>) -> Result<Self, String> {
+        for key in map.keys() {
+            if !allowed.contains(&key.as_str()) {
+                return Err(unknown_field(what, key, allowed.iter().copied()));
+            }
+        }
+        Ok(Self { what, map, allowed })
+    }
+
+    fn has(&self, key: &str) -> bool {
+        debug_assert!(self.allowed.contains(&key), "{key}");
+        self.map.contains_key(key)
+    }
+
+    /// A string field: absent → `default`, `()` → none.
+    fn text(&self, key: &str, default: Option<&str>) -> Result<Option<String>, String> {
+        match self.map.get(key) {
+            None => Ok(default.map(str::to_string)),
+            Some(v) if v.is_unit() => Ok(None),
+            Some(v) if v.is_string() => Ok(Some(v.to_string())),
+            Some(v) => Err(self.wrong(key, "a string", v)),
+        }
+    }
+
+    /// An integer field: absent → `default`, `()` → none.
+    fn int(&self, key: &str, default: Option<i64>) -> Result<Option<i64>, String> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(v) if v.is_unit() => Ok(None),
+            Some(v) => v.as_int().map(Some).map_err(|_| self.wrong(key, "an integer", v)),
+        }
+    }
+
+    /// Patch counts: given severities as written, the others 0, `total` their sum unless
+    /// given. Absent → all zero; `()` → none.
+    fn counts(&self, key: &str) -> Result<Option<Severities>, String> {
+        let map = match self.map.get(key) {
+            None => Map::new(),
+            Some(v) if v.is_unit() => return Ok(None),
+            Some(v) => v
+                .read_lock::<Map>()
+                .map(|m| m.clone())
+                .ok_or_else(|| self.wrong(key, "a map of counts", v))?,
+        };
+        let what = format!("{}.{key}", self.what);
+        let inner = Spec::new(&what, map, Severities::FIELDS.to_vec())?;
+        let n = |k: &str| inner.int(k, Some(0));
+        let mut counts = Severities {
+            critical: n("critical")?,
+            high: n("high")?,
+            medium: n("medium")?,
+            low: n("low")?,
+            info: n("info")?,
+            unspecified: n("unspecified")?,
+            total: None,
+        };
+        let sum = [
+            counts.critical,
+            counts.high,
+            counts.medium,
+            counts.low,
+            counts.info,
+            counts.unspecified,
+        ]
+        .iter()
+        .map(|c| c.unwrap_or(0))
+        .sum();
+        counts.total = inner.int("total", Some(sum))?;
+        Ok(Some(counts))
+    }
+
+    fn wrong(&self, key: &str, expected: &str, value: &Dynamic) -> String {
+        format!(
+            "{}: `{key}` must be {expected}, not {}",
+            self.what,
+            value.type_name()
+        )
+    }
+}
+
+/// The report kind a built resource comes from: `source` when given, else the first report
+/// of `provider` (when given) with resources of this kind.
+fn source_of(kind: ResourceKind, spec: &Spec) -> Result<ReportKind, String> {
+    let provider = spec.text("provider", None)?;
+    let candidates: Vec<ReportKind> = ReportKind::ALL
+        .into_iter()
+        .filter(|k| k.resource_kind() == kind)
+        .filter(|k| provider.as_deref().is_none_or(|p| k.provider().as_str() == p))
+        .collect();
+    let source = match spec.text("source", None)? {
+        Some(id) => ReportKind::ALL
+            .into_iter()
+            .find(|k| k.id() == id)
+            .ok_or_else(|| format!("{}: `source` {id:?} is not a report kind", spec.what))?,
+        None => *candidates.first().ok_or_else(|| {
+            format!(
+                "{}: no {} report has {kind} resources",
+                spec.what,
+                provider.as_deref().unwrap_or("known")
+            )
+        })?,
+    };
+    if !candidates.contains(&source) {
+        return Err(format!(
+            "{}: a {} report has {} resources, not {kind}{}",
+            spec.what,
+            source.id(),
+            source.resource_kind(),
+            provider
+                .map(|p| format!(" from provider {p}"))
+                .unwrap_or_default()
+        ));
+    }
+    Ok(source)
+}
+
+fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<ResourceRef, String> {
+    let what = format!("{kind}()");
+    let allowed: Vec<&str> = kind.field_names().filter(|f| *f != "kind").collect();
+    let spec = Spec::new(&what, map, allowed)?;
+    let source = source_of(kind, &spec)?;
+    let alibaba = source.provider() == Provider::Alibaba;
+    let now = Some(fx.now);
+
+    let (default_id, detail, derived, reported_at) = match kind {
+        ResourceKind::PatchNode => {
+            // COC does not report failed/rejected/... per node; OOS does, as counts.
+            let oos_default = alibaba.then_some(0);
+            let node = PatchNode {
+                missing: spec.counts("missing")?,
+                compliant: spec.counts("compliant")?,
+                os: spec.text("os", None)?,
+                ip: spec.text("ip", None)?,
+                eip: spec.text("eip", None)?,
+                scene: spec.text("scene", None)?,
+                baseline: spec.text("baseline", None)?,
+                baseline_id: spec.text("baseline_id", None)?,
+                report_id: spec.text("report_id", None)?,
+                order_id: spec.text("order_id", None)?,
+                enterprise_project_id: spec.text("enterprise_project_id", None)?,
+                operation: spec.text("operation", None)?,
+                failed: spec.int("failed", oos_default)?,
+                pending_reboot: spec.int("pending_reboot", oos_default)?,
+                installed: spec.int("installed", oos_default)?,
+                installed_other: spec.int("installed_other", oos_default)?,
+                rejected: spec.int("rejected", oos_default)?,
+            };
+            let missing = node.missing.and_then(|m| m.total);
+            let status = if alibaba {
+                oos_patch::status_of([missing, node.failed, node.pending_reboot, node.rejected])
+            } else {
+                coc_patch::status_of(None, missing)
+            };
+            (
+                "node-1".to_string(),
+                Detail::PatchNode(node),
+                status,
+                spec.int("reported_at", now)?,
+            )
+        }
+        ResourceKind::PatchItem => {
+            let item = PatchItem {
+                node_id: spec.text("node_id", Some("node-1"))?,
+                title: spec.text("title", Some("patch-1"))?,
+                classification: spec.text("classification", None)?,
+                severity: spec.text("severity", None)?,
+                compliance_level: spec.text("compliance_level", None)?,
+                patch_status: spec.text("patch_status", Some("INSTALLED"))?,
+                installed_at: spec.int("installed_at", None)?,
+                baseline: spec.text("baseline", None)?,
+                baseline_id: spec.text("baseline_id", None)?,
+            };
+            let id = format!(
+                "{}/{}",
+                item.node_id.as_deref().unwrap_or(""),
+                item.title.as_deref().unwrap_or("")
+            );
+            let status = coc_items::status_of(item.patch_status.as_deref());
+            let reported_at = spec.int("reported_at", item.installed_at)?;
+            (id, Detail::PatchItem(item), status, reported_at)
+        }
+        ResourceKind::ConfigRule => {
+            let mut state = spec.text("compliance_state", None)?;
+            if !spec.has("compliance_state") {
+                // Follow `status` or the non-compliant count when only those are given.
+                let noncompliant = spec.int("noncompliant_resources", None)?.unwrap_or(0);
+                let derived = match spec.text("status", None)?.as_deref() {
+                    Some("non_compliant") => "NonCompliant",
+                    Some("compliant") => "Compliant",
+                    Some(_) => "NotApplicable",
+                    None if noncompliant > 0 => "NonCompliant",
+                    None => "Compliant",
+                };
+                state = Some(derived.to_string());
+            }
+            let tags = match spec.map.get("tags") {
+                None => Vec::new(),
+                Some(v) => {
+                    let map = v
+                        .read_lock::<Map>()
+                        .map(|m| m.clone())
+                        .ok_or_else(|| spec.wrong("tags", "a map of strings", v))?;
+                    map.into_iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect()
+                }
+            };
+            let status = config_states::status_of(state.as_deref());
+            let rule = ConfigRule {
+                compliance_state: state,
+                noncompliant_resources: spec.int("noncompliant_resources", Some(0))?,
+                compliant_resources: spec.int("compliant_resources", Some(0))?,
+                rule_type: spec.text("rule_type", Some("builtin"))?,
+                tags,
+                period: spec.text("period", None)?,
+                state: spec.text("state", Some("Enabled"))?,
+                description: spec.text("description", None)?,
+                policy_definition_id: spec.text("policy_definition_id", None)?,
+            };
+            (
+                "rule-1".to_string(),
+                Detail::ConfigRule(rule),
+                status,
+                spec.int("reported_at", None)?,
+            )
+        }
+        ResourceKind::CompliancePack => {
+            let pack = CompliancePack {
+                report_status: spec.text("report_status", Some("COMPLETE"))?,
+                report_url: spec.text("report_url", None)?,
+                account_id: spec.int("account_id", None)?,
+            };
+            (
+                "pack-1".to_string(),
+                Detail::CompliancePack(pack),
+                Status::Unknown,
+                spec.int("reported_at", now)?,
+            )
+        }
+    };
+
+    let id = spec.text("id", Some(&default_id))?.unwrap_or_default();
+    if id.is_empty() {
+        return Err(format!("{what}: `id` must be a non-empty string"));
+    }
+    let default_name = match &detail {
+        Detail::PatchItem(p) => p.title.clone(),
+        Detail::CompliancePack(_) => None,
+        _ => Some(id.clone()),
+    };
+    let default_region = match kind {
+        ResourceKind::PatchNode if alibaba => Some("cn-hangzhou"),
+        ResourceKind::PatchNode => Some("cn-north-4"),
+        _ => None,
+    };
+    let status = match spec.text("status", None)?.as_deref() {
+        None => derived,
+        Some("compliant") => Status::Compliant,
+        Some("non_compliant") => Status::NonCompliant,
+        Some("unknown") => Status::Unknown,
+        Some(other) => {
+            return Err(format!(
+                "{what}: `status` {other:?} is not compliant, non_compliant or unknown"
+            ))
+        }
+    };
+    let raw = match spec.map.get("raw") {
+        None => "{}".to_string(),
+        Some(v) => rhai::serde::from_dynamic::<serde_json::Value>(v)
+            .map_err(|e| format!("{what}: `raw` cannot be written as JSON: {e}"))?
+            .to_string(),
+    };
+    let group = match kind {
+        ResourceKind::PatchNode => spec.text("group", Some("default"))?,
+        _ => spec.text("group", None)?,
+    };
+    Ok(ResourceRef(Arc::new(Resource {
+        provider: source.provider(),
+        source,
+        name: match spec.has("name") {
+            true => spec.text("name", None)?,
+            false => default_name,
+        },
+        region: spec.text("region", default_region)?,
+        group,
+        status,
+        reported_at,
+        detail,
+        raw: RawJson::owned(raw),
+        origin: Origin {
+            file: Arc::clone(&fx.file),
+            pointer: String::new(),
+            line,
+            column: 1,
+        },
+        id,
+    })))
+}
+
+/// `report(#{resources: [...], kind, count, fetched_at, results, raw, name})`.
+fn report(map: Map, fx: &Fixtures) -> Result<ReportRef, String> {
+    let allowed = vec![
+        "kind",
+        "name",
+        "resources",
+        "count",
+        "fetched_at",
+        "results",
+        "raw",
+    ];
+    let spec = Spec::new("report()", map, allowed)?;
+    let resources: Vec<Arc<Resource>> = match spec.map.get("resources") {
+        None => Vec::new(),
+        Some(v) => {
+            let items = v
+                .read_lock::<rhai::Array>()
+                .map(|a| a.clone())
+                .ok_or_else(|| spec.wrong("resources", "an array of resources", v))?;
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let type_name = item.type_name();
+                    item.try_cast::<ResourceRef>().map(|r| r.0).ok_or_else(|| {
+                        format!("report(): resources[{i}] is a {type_name}, not a resource built with patch_node() or the like")
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let kind = match spec.text("kind", None)? {
+        Some(id) => ReportKind::ALL
+            .into_iter()
+            .find(|k| k.id() == id)
+            .ok_or_else(|| {
+                let known: Vec<&str> = ReportKind::ALL.iter().map(|k| k.id()).collect();
+                format!(
+                    "report(): `kind` {id:?} is not a report kind; kinds are: {}",
+                    known.join(", ")
+                )
+            })?,
+        None => resources
+            .first()
+            .map_or(ReportKind::CocPatch, |r| r.source),
+    };
+    let mut seen = HashSet::new();
+    for r in &resources {
+        if r.kind() != kind.resource_kind() {
+            return Err(format!(
+                "report(): a {} report holds {} resources, but {} is a {}",
+                kind.id(),
+                kind.resource_kind(),
+                r.id,
+                r.kind()
+            ));
+        }
+        if !seen.insert(r.id.as_str()) {
+            return Err(format!(
+                "report(): resource {} is listed twice; give each an `id`",
+                r.id
+            ));
+        }
+    }
+    let json = |key: &str| -> Result<Option<RawJson>, String> {
+        match spec.map.get(key) {
+            None => Ok(None),
+            Some(v) => rhai::serde::from_dynamic::<serde_json::Value>(v)
+                .map(|j| Some(RawJson::owned(j.to_string())))
+                .map_err(|e| format!("report(): `{key}` cannot be written as JSON: {e}")),
+        }
+    };
+    let declared = spec
+        .int("count", None)?
+        .map(|n| u64::try_from(n).map_err(|_| format!("report(): `count` is {n}, below zero")))
+        .transpose()?;
+    Ok(ReportRef(Arc::new(Report {
+        kind,
+        name: spec
+            .text("name", Some(&fx.file))?
+            .unwrap_or_default()
+            .into(),
+        declared,
+        fetched_at: spec.int("fetched_at", None)?,
+        results: json("results")?,
+        raw: json("raw")?.unwrap_or_else(|| RawJson::owned("{}".into())),
+        resources,
+    })))
+}
