@@ -72,7 +72,8 @@ fn run_test(args: &TestArgs, global: Global) -> Result<ExitStatus, Error> {
         .outputs
         .iter()
         .map(|o| {
-            o.parse().map_err(|reason| Error::Config { reason, hint: None })
+            o.parse()
+                .map_err(|reason| Error::Config { reason, hint: None })
         })
         .collect::<Result<_, _>>()?;
     if !outputs.iter().any(|o| o.path.is_none()) {
@@ -149,7 +150,9 @@ fn run_init(args: &InitArgs) -> Result<ExitStatus, Error> {
     };
     println!();
     println!("next: {cd}tollgate test && tollgate check -r REPORT.json");
-    println!("      (tollgate test runs policies/starter_test.rhai; -r takes a saved compliance report)");
+    println!(
+        "      (tollgate test runs policies/starter_test.rhai; -r takes a saved compliance report)"
+    );
     Ok(ExitStatus::Pass)
 }
 

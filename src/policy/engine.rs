@@ -277,10 +277,11 @@ pub(crate) fn unknown_field<'a>(
     fields: impl Iterator<Item = &'a str>,
 ) -> String {
     let fields: Vec<&str> = fields.collect();
+    // A near miss (`misssing`) or a cut-short name (`crit`).
     let suggestion = fields
         .iter()
         .map(|f| (strsim::levenshtein(f, name), *f))
-        .filter(|(d, _)| *d <= 2.max(name.len() / 3))
+        .filter(|(d, f)| *d <= 2.max(name.len() / 3) || (name.len() >= 3 && f.starts_with(name)))
         .min()
         .map(|(_, f)| format!(" (did you mean `{f}`?)"))
         .unwrap_or_default();

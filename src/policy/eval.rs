@@ -170,8 +170,7 @@ pub(crate) fn collect(
             if item.is_array() {
                 return Err(format!("item {i} of the returned array is itself an array"));
             }
-            findings
-                .push(one(rule, item, subject, lookup).map_err(|e| format!("item {i}: {e}"))?);
+            findings.push(one(rule, item, subject, lookup).map_err(|e| format!("item {i}: {e}"))?);
         }
         return Ok(findings);
     }
@@ -264,8 +263,7 @@ fn resource(value: Dynamic, lookup: Lookup<'_>) -> Result<Subject, String> {
         }
         Lookup::None => {
             return Err(
-                "`resource` as an id works only in check_report; return the resource itself"
-                    .into(),
+                "`resource` as an id works only in check_report; return the resource itself".into(),
             )
         }
     };

@@ -60,10 +60,13 @@ pub(crate) fn register(engine: &mut Engine, fx: &Fixtures) {
     });
 
     let rule = Arc::clone(&fx.rule);
-    engine.register_fn("findings", move |result: Dynamic| -> Fallible<rhai::Array> {
-        let found = findings(&rule, result).map_err(failure)?;
-        Ok(found.into_iter().map(Dynamic::from_map).collect())
-    });
+    engine.register_fn(
+        "findings",
+        move |result: Dynamic| -> Fallible<rhai::Array> {
+            let found = findings(&rule, result).map_err(failure)?;
+            Ok(found.into_iter().map(Dynamic::from_map).collect())
+        },
+    );
     for (name, level) in [("assert_deny", Level::Deny), ("assert_warn", Level::Warn)] {
         let rule = Arc::clone(&fx.rule);
         engine.register_fn(name, move |result: Dynamic| -> Fallible<()> {
@@ -151,7 +154,12 @@ fn equal(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> Fallible<bool> {
         }
     }
     ctx.call_native_fn::<bool>("==", (a.clone(), b.clone()))
-        .map_err(|_| failure(format!("values of type {} cannot be compared", a.type_name())))
+        .map_err(|_| {
+            failure(format!(
+                "values of type {} cannot be compared",
+                a.type_name()
+            ))
+        })
 }
 
 /// The findings a result stands for, as maps: `#{action, severity, message, resource?,
@@ -279,7 +287,10 @@ impl<'a> Spec<'a> {
         match self.map.get(key) {
             None => Ok(default),
             Some(v) if v.is_unit() => Ok(None),
-            Some(v) => v.as_int().map(Some).map_err(|_| self.wrong(key, "an integer", v)),
+            Some(v) => v
+                .as_int()
+                .map(Some)
+                .map_err(|_| self.wrong(key, "an integer", v)),
         }
     }
 
@@ -337,7 +348,11 @@ fn source_of(kind: ResourceKind, spec: &Spec) -> Result<ReportKind, String> {
     let candidates: Vec<ReportKind> = ReportKind::ALL
         .into_iter()
         .filter(|k| k.resource_kind() == kind)
-        .filter(|k| provider.as_deref().is_none_or(|p| k.provider().as_str() == p))
+        .filter(|k| {
+            provider
+                .as_deref()
+                .is_none_or(|p| k.provider().as_str() == p)
+        })
         .collect();
     let source = match spec.text("source", None)? {
         Some(id) => ReportKind::ALL
@@ -591,9 +606,7 @@ fn report(map: Map, fx: &Fixtures) -> Result<ReportRef, String> {
                     known.join(", ")
                 )
             })?,
-        None => resources
-            .first()
-            .map_or(ReportKind::CocPatch, |r| r.source),
+        None => resources.first().map_or(ReportKind::CocPatch, |r| r.source),
     };
     let mut seen = HashSet::new();
     for r in &resources {
@@ -637,4 +650,214 @@ fn report(map: Map, fx: &Fixtures) -> Result<ReportRef, String> {
         raw: json("raw")?.unwrap_or_else(|| RawJson::owned("{}".into())),
         resources,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Severity;
+    use crate::policy::engine::{globals_module, sandboxed};
+    use crate::policy::{Enforcement, Globals, Limits};
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    fn engine() -> Engine {
+        let globals = Globals {
+            params: Map::new(),
+            now: NOW,
+        };
+        let mut engine = sandboxed(
+            &Limits::default(),
+            100_000,
+            globals_module(&globals, Vec::new()),
+            "T-1",
+        );
+        let rule = Arc::new(Rule {
+            id: "T-1".into(),
+            title: "t".into(),
+            severity: Severity::Medium,
+            enforcement: Enforcement::Hard,
+            applies_to: vec![],
+            help: None,
+            description: None,
+            tags: vec![],
+            file: "t.rhai".into(),
+            line: 1,
+        });
+        register(
+            &mut engine,
+            &Fixtures {
+                rule,
+                now: NOW,
+                file: "t_test.rhai".into(),
+            },
+        );
+        engine
+    }
+
+    fn eval(script: &str) -> Result<Dynamic, String> {
+        engine().eval::<Dynamic>(script).map_err(|e| e.to_string())
+    }
+
+    fn is(script: &str) {
+        let value = eval(script).unwrap_or_else(|e| panic!("{script}: {e}"));
+        assert!(value.as_bool().unwrap_or(false), "{script} is {value:?}");
+    }
+
+    fn fails(script: &str, message: &str) {
+        match eval(script) {
+            Ok(v) => panic!("{script} gave {v:?}"),
+            Err(e) => assert!(e.contains(message), "{script}: {e}"),
+        }
+    }
+
+    #[test]
+    fn patch_node_defaults_are_a_compliant_fresh_huawei_node() {
+        is(
+            r#"let n = patch_node(); n.id == "node-1" && n.name == "node-1" && n.group == "default"
+               && n.region == "cn-north-4" && n.status == "compliant" && n.provider == "huawei"
+               && n.source == "huawei.coc.patch_compliance" && n.missing.total == 0
+               && n.missing.critical == 0 && n.failed == () && n.reported_at == global::NOW"#,
+        );
+        is(
+            r#"let n = patch_node(#{ missing: #{ critical: 1, high: 2 } });
+               n.missing.total == 3 && n.status == "non_compliant" && n.compliant.total == 0"#,
+        );
+        is(r#"patch_node(#{ missing: () }).missing == ()"#);
+        is(r#"patch_node(#{ status: "unknown", missing: #{ critical: 1 } }).status == "unknown""#);
+    }
+
+    #[test]
+    fn alibaba_nodes_follow_the_oos_shape() {
+        is(
+            r#"let n = patch_node(#{ provider: "alibaba", missing: #{ unspecified: 2 } });
+               n.source == "alibaba.oos.instance_patch_states" && n.region == "cn-hangzhou"
+               && n.failed == 0 && n.status == "non_compliant" && n.missing.total == 2"#,
+        );
+        is(r#"patch_node(#{ provider: "alibaba", pending_reboot: 1 }).status == "non_compliant""#);
+        is(r#"patch_node(#{ source: "alibaba.oos.instance_patch_states" }).provider == "alibaba""#);
+    }
+
+    #[test]
+    fn other_kinds_have_defaults_too() {
+        is(
+            r#"let p = patch_item(); p.id == "node-1/patch-1" && p.name == "patch-1"
+               && p.patch_status == "INSTALLED" && p.status == "compliant" && p.severity == ()"#,
+        );
+        is(r#"patch_item(#{ patch_status: "MISSING" }).status == "non_compliant""#);
+        is(r#"let r = config_rule(#{ noncompliant_resources: 3 });
+               r.status == "non_compliant" && r.compliance_state == "NonCompliant"
+               && r.rule_type == "builtin""#);
+        is(r#"config_rule(#{ status: "non_compliant" }).compliance_state == "NonCompliant""#);
+        is(r#"config_rule(#{ tags: #{ env: "prod" } }).tags.env == "prod""#);
+        is(r#"let c = compliance_pack(); c.report_status == "COMPLETE" && c.id == "pack-1""#);
+        is(r#"patch_node(#{ raw: #{ InstanceId: "i-1" } }).raw.InstanceId == "i-1""#);
+    }
+
+    #[test]
+    fn builder_mistakes_are_named() {
+        fails(r#"patch_node(#{ gruop: "prod" })"#, "did you mean `group`?");
+        fails(
+            r#"patch_node(#{ missing: #{ critical: "1" } })"#,
+            "patch_node().missing: `critical` must be an integer, not string",
+        );
+        fails(
+            r#"patch_node(#{ missing: #{ crit: 1 } })"#,
+            "did you mean `critical`?",
+        );
+        fails(
+            r#"patch_item(#{ provider: "alibaba" })"#,
+            "no alibaba report has patch_item",
+        );
+        fails(
+            r#"patch_node(#{ source: "huawei.coc.patch_items" })"#,
+            "has patch_item resources, not patch_node",
+        );
+        fails(
+            r#"patch_node(#{ status: "bad" })"#,
+            "is not compliant, non_compliant or unknown",
+        );
+        fails(
+            r#"patch_node(#{ kind: "patch_item" })"#,
+            "has no field `kind`",
+        );
+    }
+
+    #[test]
+    fn reports_hold_resources_of_their_kind() {
+        is(
+            r#"let r = report(#{ resources: [patch_node(#{ id: "a" }), patch_node(#{ id: "b" })], count: 5 });
+               r.count == 5 && r.resources.len() == 2 && r.kind == "huawei.coc.patch_compliance"
+               && r.fetched_at == ()"#,
+        );
+        is(r#"report(#{ resources: [patch_node(), patch_node(#{ id: "b" })] }).count == 2"#);
+        is(
+            r#"report(#{ resources: [config_rule()] }).kind == "huawei.config.policy_states_summary""#,
+        );
+        fails(
+            r#"report(#{ resources: [patch_node(), config_rule()] })"#,
+            "holds patch_node resources, but rule-1 is a config_rule",
+        );
+        fails(
+            r#"report(#{ resources: [patch_node(), patch_node()] })"#,
+            "listed twice",
+        );
+        fails(r#"report(#{ resources: [1] })"#, "resources[0] is a i64");
+        fails(r#"report(#{ kind: "nope" })"#, "is not a report kind");
+    }
+
+    #[test]
+    fn assertions_read_results_as_the_gate_does() {
+        assert!(eval(r#"assert_deny(deny("x misses 1"), "misses")"#).is_ok());
+        assert!(eval(r#"assert_deny("a bare string denies")"#).is_ok());
+        assert!(eval(r#"assert_warn([(), warn("w")], "w")"#).is_ok());
+        assert!(eval(r#"assert_pass(())"#).is_ok());
+        assert!(eval(r#"assert_pass([])"#).is_ok());
+        fails(
+            r#"assert_deny(warn("w"))"#,
+            "expected a deny finding, got warn (medium) \"w\"",
+        );
+        fails(
+            r#"assert_deny(())"#,
+            "expected a deny finding, got no finding",
+        );
+        fails(
+            r#"assert_deny(deny("abc"), "xyz")"#,
+            "whose message contains \"xyz\"",
+        );
+        fails(
+            r#"assert_pass("x")"#,
+            "expected no finding, got 1: deny (medium) \"x\"",
+        );
+        fails(
+            r#"assert_deny(42)"#,
+            "not a finding the gate accepts: returned a i64",
+        );
+        fails(
+            r#"assert_deny(#{ message: "m", oops: 1 })"#,
+            "has no key `oops`",
+        );
+        is(
+            r#"let f = findings([deny("a", #{ severity: "high", properties: #{ n: 1 } }), "b"]);
+               f.len() == 2 && f[0].severity == "high" && f[0].properties.n == 1
+               && f[1].severity == "medium" && f[1].action == "deny""#,
+        );
+    }
+
+    #[test]
+    fn equality_assertions() {
+        assert!(eval("assert_eq(1, 1)").is_ok());
+        assert!(eval("assert_eq(1, 1.0)").is_ok());
+        assert!(eval(r#"assert_eq([1, "a"], [1, "a"])"#).is_ok());
+        assert!(eval(r#"assert_eq(#{ a: 1 }, #{ a: 1 })"#).is_ok());
+        assert!(eval(r#"assert_ne("a", "b")"#).is_ok());
+        assert!(eval(r#"assert_ne(1, "1")"#).is_ok());
+        fails(
+            r#"assert_eq("a", "b")"#,
+            r#"assert_eq: left is "a", right is "b""#,
+        );
+        fails("assert_ne(2, 2)", "assert_ne: both are 2");
+        fails("assert(1 > 2)", "assertion failed");
+        fails(r#"assert(false, "why")"#, "assertion failed: why");
+    }
 }

@@ -263,9 +263,13 @@ fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Resul
         globals_module(&options.globals, Vec::new()),
         "",
     );
-    let mut test_ast = compiler
-        .compile(&*src)
-        .map_err(|e| invalid(error::span_of(&src, e.position()), e.err_type().to_string(), None))?;
+    let mut test_ast = compiler.compile(&*src).map_err(|e| {
+        invalid(
+            error::span_of(&src, e.position()),
+            e.err_type().to_string(),
+            None,
+        )
+    })?;
     test_ast.set_source(name.as_str());
 
     let policy_fns: HashSet<String> = policy
@@ -319,13 +323,16 @@ fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Resul
     for (name, value) in &constants {
         match name.as_str() {
             "PARAMS" => {
-                globals.params = value.read_lock::<rhai::Map>().map(|m| m.clone()).ok_or_else(|| {
-                    invalid(
-                        (0, 0).into(),
-                        format!("`const PARAMS` is a {}, not a map", value.type_name()),
-                        None,
-                    )
-                })?;
+                globals.params = value
+                    .read_lock::<rhai::Map>()
+                    .map(|m| m.clone())
+                    .ok_or_else(|| {
+                        invalid(
+                            (0, 0).into(),
+                            format!("`const PARAMS` is a {}, not a map", value.type_name()),
+                            None,
+                        )
+                    })?;
             }
             "NOW" => {
                 globals.now = value.as_int().map_err(|t| {
@@ -368,13 +375,14 @@ fn run_one(p: &Prepared, name: &str, line: u32) -> TestCase {
     let started = Instant::now();
     let mut scope = Scope::new();
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-    let outcome = match p
-        .engine
-        .call_fn_with_options::<Dynamic>(options, &mut scope, &p.ast, name, ())
-    {
-        Ok(_) => Outcome::Passed,
-        Err(err) => failed(p, name, line, &err),
-    };
+    let outcome =
+        match p
+            .engine
+            .call_fn_with_options::<Dynamic>(options, &mut scope, &p.ast, name, ())
+        {
+            Ok(_) => Outcome::Passed,
+            Err(err) => failed(p, name, line, &err),
+        };
     TestCase {
         name: name.to_string(),
         line,
