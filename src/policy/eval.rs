@@ -319,7 +319,22 @@ fn runtime_error(policy: &Policy, subject: &Subject, err: &EvalAltResult) -> Err
             budget(&format!("data size limit ({what})"), knob)
         }
         _ => {
-            let reason = strip_position(&inner.to_string());
+            let reason = match inner {
+                // The text a policy or tollgate raised, without Rhai's "Runtime error: ".
+                EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+                other => strip_position(&other.to_string()),
+            };
+            // The field-typo message carries the list of fields: that goes in the help.
+            if let Some((short, fields)) = reason.split_once("; its fields are: ") {
+                return Error::PolicyRuntime {
+                    rule,
+                    subject,
+                    reason: short.to_string(),
+                    src,
+                    at,
+                    hint: Some(format!("the fields are: {fields}")),
+                };
+            }
             let hint = if matches!(inner, EvalAltResult::ErrorTooManyModules(_)) {
                 Some("imports are disabled in policies".to_string())
             } else if reason.contains("()") {

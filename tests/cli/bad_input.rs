@@ -248,7 +248,10 @@ fn field_typo_lists_the_fields_that_exist() {
     .stderr(contains(
         "a patch_node resource has no field `misssing` (did you mean `missing`?)",
     ))
-    .stderr(contains("its fields are: kind, provider, source, id"));
+    // The source line with the typo, underlined, and the fields in the help line.
+    .stderr(contains("if node.misssing.critical > 0"))
+    .stderr(contains("field-typo.rhai:4:12"))
+    .stderr(contains("help: the fields are: kind, provider, source, id"));
 }
 
 #[test]
