@@ -41,6 +41,9 @@ struct FileConfig {
     #[serde(default)]
     params: BTreeMap<String, toml::Value>,
     limits: Option<Limits>,
+    waivers: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    strict: Option<bool>,
 }
 
 /// Where a report comes from.
@@ -78,6 +81,12 @@ pub struct Settings {
     /// Colour the human output on standard output.
     pub color: bool,
     pub verbose: u8,
+    /// The waivers file, if any.
+    pub waivers: Option<PathBuf>,
+    /// The baseline (a previous `-o json` result), if any.
+    pub baseline: Option<PathBuf>,
+    /// Judge warnings like denials.
+    pub strict: bool,
 }
 
 impl Settings {
@@ -203,6 +212,15 @@ impl Settings {
             now,
             color,
             verbose: global.verbose,
+            waivers: args
+                .waivers
+                .clone()
+                .or_else(|| file.waivers.map(|p| base.join(p))),
+            baseline: args
+                .baseline
+                .clone()
+                .or_else(|| file.baseline.map(|p| base.join(p))),
+            strict: args.strict || file.strict.unwrap_or(false),
         })
     }
 }
@@ -421,6 +439,25 @@ mod tests {
         ));
         let err = with_config("[limits]\noperations = 0\n", args(&["r"])).unwrap_err();
         assert!(err.to_string().contains("operations is 0"));
+    }
+
+    #[test]
+    fn waivers_baseline_and_strict_from_file_or_flags() {
+        let text = "waivers = \"waivers.toml\"\nbaseline = \"out/base.json\"\nstrict = true\n";
+        let s = with_config(text, args(&["r.json"])).unwrap();
+        assert!(s.waivers.unwrap().ends_with("conf/waivers.toml"));
+        assert!(s.baseline.unwrap().ends_with("conf/out/base.json"));
+        assert!(s.strict);
+        let cli = CheckArgs {
+            waivers: Some("w.toml".into()),
+            baseline: Some("b.json".into()),
+            ..args(&["r.json"])
+        };
+        let s = with_config(text, cli).unwrap();
+        assert_eq!(s.waivers, Some(PathBuf::from("w.toml")));
+        assert_eq!(s.baseline, Some(PathBuf::from("b.json")));
+        let s = with_config("", args(&["r.json"])).unwrap();
+        assert_eq!((s.waivers, s.baseline, s.strict), (None, None, false));
     }
 
     #[test]
