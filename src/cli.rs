@@ -28,7 +28,8 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate policies against compliance reports and exit 0 (pass), 1 (fail) or 2 (error).
-    Check(CheckArgs),
+    // Boxed: it holds every `check` flag and dwarfs the other subcommands.
+    Check(Box<CheckArgs>),
     /// Run the policies' own unit tests: every `fn test_*()` in NAME_test.rhai beside NAME.rhai.
     Test(TestArgs),
     /// List the rules under the policy paths with their metadata.
@@ -96,6 +97,21 @@ pub struct CheckArgs {
     /// `global::NOW` and the result's timestamp, to replay a past gate exactly.
     #[arg(long, value_name = "TIME", env = "TOLLGATE_NOW")]
     pub now: Option<String>,
+
+    /// A waivers file ([[waiver]] tables): matching findings are reported as waived and do
+    /// not block until the waiver expires.
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_WAIVERS")]
+    pub waivers: Option<PathBuf>,
+
+    /// A previous `-o json` result: findings already in it are reported as existing and do
+    /// not block; only new ones do.
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_BASELINE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Judge `warn` findings like `deny` ones: at or above --fail-on they block. Advisory
+    /// rules still never block.
+    #[arg(long, env = "TOLLGATE_STRICT")]
+    pub strict: bool,
 }
 
 /// `tollgate test`.

@@ -288,6 +288,107 @@ pub enum Error {
         #[related]
         errors: Vec<Error>,
     },
+
+    #[error("{path} is not a valid waivers file")]
+    #[diagnostic(
+        code(tollgate::waiver::syntax),
+        help("a waivers file is a list of [[waiver]] tables with the keys rule, resource, reason, owner and expires (see the README's \"Waivers and baselines\")")
+    )]
+    WaiverSyntax {
+        path: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+    },
+
+    #[error("waiver at {location} {problem}")]
+    #[diagnostic(code(tollgate::waiver::missing))]
+    WaiverMissing {
+        /// `file:line` of the waiver.
+        location: String,
+        problem: String,
+        #[source_code]
+        src: Source,
+        #[label("{label}")]
+        at: SourceSpan,
+        label: String,
+        #[help]
+        hint: String,
+    },
+
+    #[error("waiver at {location}: expires = {problem}")]
+    #[diagnostic(
+        code(tollgate::waiver::expires),
+        help("write the last day the waiver applies as expires = 2026-12-31 (or \"2026-12-31\"); it applies through the end of that day, UTC")
+    )]
+    WaiverDate {
+        location: String,
+        problem: String,
+        #[source_code]
+        src: Source,
+        #[label("not a YYYY-MM-DD date")]
+        at: SourceSpan,
+    },
+
+    #[error("waiver at {location}: resource {pattern:?} is not a valid glob: {reason}")]
+    #[diagnostic(
+        code(tollgate::waiver::glob),
+        help("`*` matches any run of characters, `?` one character, `[abc]` one of a set; write `[[]` for a literal `[`")
+    )]
+    WaiverGlob {
+        location: String,
+        pattern: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+    },
+
+    #[error("{} waivers in {path} are invalid", .errors.len())]
+    #[diagnostic(code(tollgate::waiver::invalid))]
+    Waivers {
+        path: String,
+        #[related]
+        errors: Vec<Error>,
+    },
+
+    #[error("baseline {path} is not valid JSON")]
+    #[diagnostic(
+        code(tollgate::baseline::syntax),
+        help("a baseline is the file a previous `tollgate check -o json=FILE` wrote")
+    )]
+    BaselineSyntax {
+        path: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+    },
+
+    #[error("baseline {path} has a finding tollgate cannot read: {reason}")]
+    #[diagnostic(
+        code(tollgate::baseline::field),
+        help("a baseline is the file a previous `tollgate check -o json=FILE` wrote, unedited")
+    )]
+    BaselineField {
+        path: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+    },
+
+    #[error("baseline {path} is not a tollgate result: {found}")]
+    #[diagnostic(
+        code(tollgate::baseline::schema),
+        help("a baseline is the file a previous `tollgate check -o json=FILE` wrote, with \"schema\": \"tollgate.result/v1\"; a compliance report goes to -r, not --baseline")
+    )]
+    BaselineSchema { path: String, found: String },
 }
 
 impl Error {

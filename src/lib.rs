@@ -9,6 +9,7 @@
 // a few times per run, on the way out, where its size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+pub mod baseline;
 pub mod cli;
 pub mod error;
 pub mod finding;
@@ -22,6 +23,7 @@ pub mod run;
 pub mod settings;
 pub mod source;
 pub mod verdict;
+pub mod waiver;
 
 pub use error::Error;
 pub use run::run;

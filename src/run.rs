@@ -1,9 +1,10 @@
-//! The pipeline, in order: settings → policies → sources → reports → evaluation → verdict
-//! → outputs → exit status. Each stage hands the next a plain value.
+//! The pipeline, in order: settings → policies → waivers and baseline → sources → reports
+//! → evaluation → verdict → outputs → exit status. Each stage hands the next a plain value.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::baseline;
 use crate::cli::{Args, CheckArgs, Command, InitArgs, RulesArgs, RulesFormat, TestArgs};
 use crate::error::Error;
 use crate::output::{self, Context};
@@ -12,6 +13,7 @@ use crate::report::{self, LoadOptions};
 use crate::settings::{self, Global, PolicySettings, Settings};
 use crate::source;
 use crate::verdict::{self, ExitStatus};
+use crate::waiver;
 
 /// Stack for worker threads: deep but bounded policy recursion must not overflow it.
 const WORKER_STACK: usize = 16 << 20;
@@ -175,6 +177,33 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         ));
     }
 
+    // Read before the reports: a broken waivers or baseline file is cheap to find out about,
+    // and a gate that cannot apply them must not spend minutes on evaluation first.
+    let waivers = match &settings.waivers {
+        Some(path) => {
+            let waivers = waiver::load(path)?;
+            log.step(format_args!(
+                "read {} waivers from {}",
+                waivers.len(),
+                path.display()
+            ));
+            waivers
+        }
+        None => Vec::new(),
+    };
+    let baseline = match &settings.baseline {
+        Some(path) => {
+            let baseline = baseline::load(path)?;
+            log.step(format_args!(
+                "read a baseline of {} findings from {}",
+                baseline.findings.len(),
+                path.display()
+            ));
+            Some(baseline)
+        }
+        None => None,
+    };
+
     let inputs = source::read_all(&settings.reports)?;
     let options = LoadOptions {
         kind: settings.report_kind,
@@ -212,8 +241,19 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         &reports,
         verdict::Options {
             fail_on: settings.fail_on,
+            strict: settings.strict,
+            now: settings.now,
         },
+        &waivers,
+        baseline.as_ref(),
     );
+    // Said on standard error as well as in the outputs: a waiver that silently stopped
+    // applying is how a gate starts failing "for no reason".
+    for stale in verdict.stale_waivers() {
+        if let Some(note) = stale.note() {
+            eprintln!("tollgate: {note}");
+        }
+    }
 
     let cx = Context {
         version: env!("CARGO_PKG_VERSION").to_string(),

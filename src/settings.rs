@@ -41,6 +41,9 @@ struct FileConfig {
     #[serde(default)]
     params: BTreeMap<String, toml::Value>,
     limits: Option<Limits>,
+    waivers: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    strict: Option<bool>,
 }
 
 /// Where a report comes from.
@@ -78,6 +81,12 @@ pub struct Settings {
     /// Colour the human output on standard output.
     pub color: bool,
     pub verbose: u8,
+    /// The waivers file, if any.
+    pub waivers: Option<PathBuf>,
+    /// The baseline (a previous `-o json` result), if any.
+    pub baseline: Option<PathBuf>,
+    /// Judge warnings like denials.
+    pub strict: bool,
 }
 
 impl Settings {
@@ -179,6 +188,15 @@ impl Settings {
             now,
             color,
             verbose: global.verbose,
+            waivers: args
+                .waivers
+                .clone()
+                .or_else(|| file.waivers.map(|p| base.join(p))),
+            baseline: args
+                .baseline
+                .clone()
+                .or_else(|| file.baseline.map(|p| base.join(p))),
+            strict: args.strict || file.strict.unwrap_or(false),
         })
     }
 }
@@ -357,6 +375,51 @@ fn config_error(reason: &str, hint: Option<&str>) -> Error {
 mod tests {
     use super::*;
 
+    /// tollgate.template.toml (what `tollgate init` writes) documents every key: with each
+    /// `#key = value` line switched on, it sets every key and still parses.
+    #[test]
+    fn template_documents_every_key() {
+        let text: String = crate::init::TEMPLATE
+            .lines()
+            .map(|line| match line.strip_prefix('#') {
+                Some(rest) if rest.starts_with(|c: char| c.is_ascii_lowercase()) => rest,
+                _ => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file = parse_config(Path::new("tollgate.template.toml"), &text)
+            .unwrap_or_else(|e| panic!("{:?}", miette::Report::new(e)));
+        // Destructured in full: a new key fails to compile here until the template has it.
+        let FileConfig {
+            reports,
+            report_kind,
+            policies,
+            outputs,
+            fail_on,
+            allow_empty,
+            no_fail,
+            jobs,
+            params,
+            limits,
+            waivers,
+            baseline,
+            strict,
+        } = file;
+        assert!(reports.is_some() && report_kind.is_some() && policies.is_some());
+        assert!(outputs.is_some() && fail_on.is_some() && allow_empty.is_some());
+        assert!(no_fail.is_some() && jobs.is_some() && !params.is_empty());
+        assert!(waivers.is_some() && baseline.is_some() && strict.is_some());
+        assert_eq!(
+            limits,
+            Some(Limits::default()),
+            "the template shows the defaults"
+        );
+        // As written (defaults commented out), it is a valid configuration too.
+        let as_written = parse_config(Path::new("t"), crate::init::TEMPLATE).unwrap();
+        assert_eq!(as_written.fail_on, Some(DEFAULT_FAIL_ON));
+        assert!(as_written.reports.is_none() && as_written.limits == Some(Limits::default()));
+    }
+
     fn global() -> Global {
         Global {
             color: ColorChoice::Never,
@@ -481,6 +544,25 @@ mod tests {
         ));
         let err = with_config("[limits]\noperations = 0\n", args(&["r"])).unwrap_err();
         assert!(err.to_string().contains("operations is 0"));
+    }
+
+    #[test]
+    fn waivers_baseline_and_strict_from_file_or_flags() {
+        let text = "waivers = \"waivers.toml\"\nbaseline = \"out/base.json\"\nstrict = true\n";
+        let s = with_config(text, args(&["r.json"])).unwrap();
+        assert!(s.waivers.unwrap().ends_with("conf/waivers.toml"));
+        assert!(s.baseline.unwrap().ends_with("conf/out/base.json"));
+        assert!(s.strict);
+        let cli = CheckArgs {
+            waivers: Some("w.toml".into()),
+            baseline: Some("b.json".into()),
+            ..args(&["r.json"])
+        };
+        let s = with_config(text, cli).unwrap();
+        assert_eq!(s.waivers, Some(PathBuf::from("w.toml")));
+        assert_eq!(s.baseline, Some(PathBuf::from("b.json")));
+        let s = with_config("", args(&["r.json"])).unwrap();
+        assert_eq!((s.waivers, s.baseline, s.strict), (None, None, false));
     }
 
     #[test]

@@ -1,16 +1,21 @@
-//! The verdict: findings judged against `--fail-on` and each rule's enforcement, plus the
-//! exit status. It is final before any output is written; emitters only read it.
+//! The verdict: findings judged against `--fail-on`, `--strict`, each rule's enforcement,
+//! the waivers and the baseline, plus the exit status. It is final before any output is
+//! written; emitters only read it. Deciding is pure: waivers, baseline and the time come in
+//! as values, so the same inputs always give the same verdict.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::baseline::{Baseline, BaselineFinding};
 use crate::error::Error;
 use crate::finding::{Finding, Level, Severity};
 use crate::policy::{Enforcement, Evaluation, Rule};
 use crate::report::{Report, ReportKind};
+use crate::waiver::Waiver;
 
 /// How the run ends. Nothing that goes wrong turns into `Pass`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,11 +46,125 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
-/// A finding and whether it blocks the gate.
+/// Why a finding blocks the gate or does not. The variants are listed in the order they are
+/// decided: the first that applies wins (see [`decide`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Its rule is `advisory`: reported, never blocks.
+    Advisory,
+    /// A `warn` finding without `--strict`.
+    Warning,
+    /// Below `--fail-on`.
+    BelowThreshold,
+    /// Would block, but an active waiver accepts it (the waiver is in [`Judged::waiver`]).
+    Waived,
+    /// Would block, but its fingerprint is in the baseline: an existing finding.
+    Baseline,
+    /// Blocks the gate.
+    Blocking,
+}
+
+impl Disposition {
+    /// The name outputs use (`"status"` in JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Advisory => "advisory",
+            Disposition::Warning => "warning",
+            Disposition::BelowThreshold => "below_threshold",
+            Disposition::Waived => "waived",
+            Disposition::Baseline => "baseline",
+            Disposition::Blocking => "blocking",
+        }
+    }
+}
+
+/// Whether a finding was already in the baseline. Absent when no baseline was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineMark {
+    /// Not in the baseline.
+    New,
+    /// Its fingerprint is in the baseline.
+    Existing,
+}
+
+/// A finding, whether it blocks the gate, and why.
 #[derive(Debug, Clone)]
 pub struct Judged {
     pub finding: Finding,
+    /// `disposition == Disposition::Blocking`, kept as a field because every output asks.
     pub blocking: bool,
+    pub disposition: Disposition,
+    /// The first active waiver (in file order) that matches the finding, whether or not the
+    /// finding would have blocked without it.
+    pub waiver: Option<Arc<Waiver>>,
+    /// `None` when no baseline was given.
+    pub baseline: Option<BaselineMark>,
+}
+
+/// What became of a waiver in this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaiverState {
+    /// In force and matching at least one finding.
+    Active,
+    /// Past its `expires` day: it no longer applies, whatever it matches.
+    Expired,
+    /// In force but matching no finding (or naming a rule that is not loaded).
+    Unused,
+}
+
+/// A waiver and what became of it.
+#[derive(Debug, Clone)]
+pub struct WaiverStatus {
+    pub waiver: Arc<Waiver>,
+    pub state: WaiverState,
+    /// Findings the waiver matches; for an expired waiver, the ones it would match.
+    pub matched: usize,
+    /// False when no loaded rule has the waiver's rule id.
+    pub rule_loaded: bool,
+}
+
+impl WaiverStatus {
+    /// One sentence for an expired or unused waiver, for standard error and the human
+    /// output; `None` for an active one.
+    pub fn note(&self) -> Option<String> {
+        let w = &self.waiver;
+        let which = format!("waiver for {} on {} ({})", w.rule, w.resource, w.location());
+        match self.state {
+            WaiverState::Active => None,
+            WaiverState::Expired => Some(match self.matched {
+                0 => format!("{which} expired on {}; it no longer applies", w.expires),
+                n => format!(
+                    "{which} expired on {}; it no longer applies to the {n} finding{} it matches",
+                    w.expires,
+                    if n == 1 { "" } else { "s" }
+                ),
+            }),
+            WaiverState::Unused if !self.rule_loaded => Some(format!(
+                "{which} matched no finding: no rule {} is loaded",
+                w.rule
+            )),
+            WaiverState::Unused => Some(format!(
+                "{which} matched no finding; remove it if the finding is fixed"
+            )),
+        }
+    }
+}
+
+/// How the findings compare with the baseline.
+#[derive(Debug, Clone)]
+pub struct BaselineSummary {
+    /// The baseline file, as given.
+    pub file: String,
+    /// Findings whose fingerprint is not in the baseline.
+    pub new: usize,
+    /// Findings whose fingerprint is in the baseline.
+    pub existing: usize,
+    /// Baseline findings of rules that ran this time and found nothing with that
+    /// fingerprint. Findings of rules that did not run are not counted as fixed.
+    pub fixed: Vec<BaselineFinding>,
 }
 
 /// What the verdict records of each report read.
@@ -106,6 +225,12 @@ pub struct Verdict {
     /// Policy errors (a few per rule); `error_count` counts all of them.
     pub errors: Vec<ErrorSummary>,
     pub error_count: usize,
+    /// `--strict`: warnings were judged like denials.
+    pub strict: bool,
+    /// Every waiver read, in file order, with what became of it.
+    pub waivers: Vec<WaiverStatus>,
+    /// `None` when no baseline was given.
+    pub baseline: Option<BaselineSummary>,
 }
 
 /// How findings are judged.
@@ -113,23 +238,111 @@ pub struct Verdict {
 pub struct Options {
     /// Findings at or above this severity block.
     pub fail_on: Severity,
+    /// Judge `warn` findings like `deny` ones.
+    pub strict: bool,
+    /// The time waivers' expiry is judged at (`--now`, or the time the run started).
+    pub now: DateTime<Utc>,
 }
 
 /// Judge every finding and decide the status.
+///
+/// Each finding gets the first disposition that applies, in this order: its rule is
+/// advisory; it is a warning (unless `strict`); it is below `fail_on`; an active waiver
+/// matches it; its fingerprint is in the baseline; otherwise it blocks. A waiver is counted
+/// as used by every finding it matches, including ones that would not have blocked anyway.
 pub fn decide(
     evaluation: &Evaluation,
     rules: Vec<Arc<Rule>>,
     reports: &[Arc<Report>],
     options: Options,
+    waivers: &[Arc<Waiver>],
+    baseline: Option<&Baseline>,
 ) -> Verdict {
+    let active: Vec<bool> = waivers.iter().map(|w| w.is_active(options.now)).collect();
+    // Only a finding's own rule's waivers are tried: findings × all waivers would be slow
+    // on a large fleet with a long waivers file.
+    let mut by_rule: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, w) in waivers.iter().enumerate() {
+        by_rule.entry(w.rule.as_str()).or_default().push(i);
+    }
+    let mut matched = vec![0usize; waivers.len()];
+
     let findings: Vec<Judged> = evaluation
         .findings
         .iter()
-        .map(|f| Judged {
-            blocking: blocks(f, options),
-            finding: f.clone(),
+        .map(|f| {
+            let mut waiver = None;
+            for &i in by_rule.get(f.rule.id.as_str()).into_iter().flatten() {
+                if waivers[i].matches(f) {
+                    matched[i] += 1;
+                    if active[i] && waiver.is_none() {
+                        waiver = Some(Arc::clone(&waivers[i]));
+                    }
+                }
+            }
+            let mark = baseline.map(|b| {
+                if b.contains(&f.fingerprint) {
+                    BaselineMark::Existing
+                } else {
+                    BaselineMark::New
+                }
+            });
+            let disposition = judge(
+                f,
+                options,
+                waiver.is_some(),
+                mark == Some(BaselineMark::Existing),
+            );
+            Judged {
+                finding: f.clone(),
+                blocking: disposition == Disposition::Blocking,
+                disposition,
+                waiver,
+                baseline: mark,
+            }
         })
         .collect();
+
+    let loaded: HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    let waivers = waivers
+        .iter()
+        .zip(matched)
+        .zip(active)
+        .map(|((w, matched), active)| WaiverStatus {
+            state: match (active, matched) {
+                (false, _) => WaiverState::Expired,
+                (true, 0) => WaiverState::Unused,
+                (true, _) => WaiverState::Active,
+            },
+            matched,
+            rule_loaded: loaded.contains(w.rule.as_str()),
+            waiver: Arc::clone(w),
+        })
+        .collect();
+
+    let baseline = baseline.map(|b| {
+        let current: HashSet<&str> = findings
+            .iter()
+            .map(|j| j.finding.fingerprint.as_str())
+            .collect();
+        let existing = findings
+            .iter()
+            .filter(|j| j.baseline == Some(BaselineMark::Existing))
+            .count();
+        BaselineSummary {
+            file: b.file.clone(),
+            new: findings.len() - existing,
+            existing,
+            fixed: b
+                .findings
+                .iter()
+                .filter(|f| {
+                    loaded.contains(f.rule.as_str()) && !current.contains(f.fingerprint.as_str())
+                })
+                .cloned()
+                .collect(),
+        }
+    });
     let status = if evaluation.error_count > 0 {
         ExitStatus::Error
     } else if findings.iter().any(|j| j.blocking) {
@@ -153,15 +366,28 @@ pub fn decide(
             .collect(),
         errors: evaluation.errors.iter().map(ErrorSummary::of).collect(),
         error_count: evaluation.error_count,
+        strict: options.strict,
+        waivers,
+        baseline,
     }
 }
 
-/// A finding blocks when it is a `deny` of a rule that is not advisory, at or above the
-/// threshold.
-fn blocks(finding: &Finding, options: Options) -> bool {
-    finding.level == Level::Deny
-        && finding.rule.enforcement != Enforcement::Advisory
-        && finding.severity >= options.fail_on
+/// The precedence of [`decide`]. `hard` and `soft` rules are judged alike: `soft` only
+/// documents that waivers are expected.
+fn judge(finding: &Finding, options: Options, waived: bool, existing: bool) -> Disposition {
+    if finding.rule.enforcement == Enforcement::Advisory {
+        Disposition::Advisory
+    } else if finding.level == Level::Warn && !options.strict {
+        Disposition::Warning
+    } else if finding.severity < options.fail_on {
+        Disposition::BelowThreshold
+    } else if waived {
+        Disposition::Waived
+    } else if existing {
+        Disposition::Baseline
+    } else {
+        Disposition::Blocking
+    }
 }
 
 /// Counts per severity, most severe first.
@@ -187,6 +413,21 @@ impl Verdict {
         counts
     }
 
+    /// How many findings have this disposition.
+    pub fn count(&self, disposition: Disposition) -> usize {
+        self.findings
+            .iter()
+            .filter(|j| j.disposition == disposition)
+            .count()
+    }
+
+    /// The waivers that expired or matched nothing, for notes.
+    pub fn stale_waivers(&self) -> impl Iterator<Item = &WaiverStatus> {
+        self.waivers
+            .iter()
+            .filter(|w| w.state != WaiverState::Active)
+    }
+
     /// Findings of one rule.
     pub fn findings_of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Judged> + 'a {
         self.findings
@@ -201,9 +442,11 @@ mod tests {
     use crate::finding::Subject;
     use std::path::PathBuf;
 
-    fn rule(enforcement: Enforcement) -> Arc<Rule> {
+    const NOW: &str = "2026-11-23T12:00:00Z";
+
+    fn rule(id: &str, enforcement: Enforcement) -> Arc<Rule> {
         Arc::new(Rule {
-            id: "R".into(),
+            id: id.into(),
             title: "t".into(),
             severity: Severity::High,
             enforcement,
@@ -218,7 +461,7 @@ mod tests {
 
     fn finding(severity: Severity, level: Level, enforcement: Enforcement) -> Finding {
         Finding {
-            rule: rule(enforcement),
+            rule: rule("R", enforcement),
             severity,
             level,
             message: "m".into(),
@@ -231,6 +474,74 @@ mod tests {
         }
     }
 
+    /// A deny finding of rule `R` on node `id` (named `web-ID`), fingerprinted by id.
+    fn on(id: &str, severity: Severity, level: Level) -> Finding {
+        Finding {
+            subject: crate::waiver::tests::node(id, Some(&format!("web-{id}"))),
+            fingerprint: crate::fingerprint::of("R", id, None),
+            ..finding(severity, level, Enforcement::Hard)
+        }
+    }
+
+    fn options(fail_on: Severity) -> Options {
+        Options {
+            fail_on,
+            strict: false,
+            now: DateTime::parse_from_rfc3339(NOW).unwrap().into(),
+        }
+    }
+
+    fn evaluation(findings: Vec<Finding>) -> Evaluation {
+        Evaluation {
+            findings,
+            ..Default::default()
+        }
+    }
+
+    fn waivers(text: &str) -> Vec<Arc<Waiver>> {
+        crate::waiver::parse("w.toml", text).unwrap()
+    }
+
+    fn waiver(rule: &str, resource: &str, expires: &str) -> String {
+        format!("[[waiver]]\nrule = \"{rule}\"\nresource = \"{resource}\"\nreason = \"accepted\"\nexpires = {expires}\n")
+    }
+
+    /// `decide` with rule `R` loaded, the given waivers and baseline.
+    fn judge_all(
+        findings: Vec<Finding>,
+        options: Options,
+        waivers_text: &str,
+        baseline: Option<&Baseline>,
+    ) -> Verdict {
+        decide(
+            &evaluation(findings),
+            vec![rule("R", Enforcement::Hard)],
+            &[],
+            options,
+            &waivers(waivers_text),
+            baseline,
+        )
+    }
+
+    fn dispositions(v: &Verdict) -> Vec<Disposition> {
+        v.findings.iter().map(|j| j.disposition).collect()
+    }
+
+    fn baseline_of(fingerprints: &[(&str, &str)]) -> Baseline {
+        let findings: Vec<serde_json::Value> = fingerprints
+            .iter()
+            .map(|(rule, id)| {
+                serde_json::json!({
+                    "rule": rule, "message": format!("{id} was bad"),
+                    "fingerprint": crate::fingerprint::of(rule, id, None),
+                    "resource": { "id": id },
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "schema": "tollgate.result/v1", "findings": findings });
+        crate::baseline::parse("base.json", &doc.to_string()).unwrap()
+    }
+
     fn status(findings: Vec<Finding>, errors: usize, fail_on: Severity) -> ExitStatus {
         let evaluation = Evaluation {
             findings,
@@ -238,7 +549,7 @@ mod tests {
             error_count: errors,
             calls: 1,
         };
-        decide(&evaluation, vec![], &[], Options { fail_on }).status
+        decide(&evaluation, vec![], &[], options(fail_on), &[], None).status
     }
 
     #[test]
@@ -293,17 +604,277 @@ mod tests {
             ],
             ..Default::default()
         };
-        let v = decide(
-            &evaluation,
-            vec![],
-            &[],
-            Options {
-                fail_on: Severity::High,
-            },
-        );
+        let v = decide(&evaluation, vec![], &[], options(Severity::High), &[], None);
         let blocking = v.by_severity(|j| j.blocking);
         assert_eq!(blocking.get(&Severity::Critical), Some(&2));
         assert_eq!(blocking.get(&Severity::Low), None);
         assert_eq!(v.blocking().count(), 2);
+        assert_eq!(v.count(Disposition::BelowThreshold), 1);
+    }
+
+    // Precedence, one rule at a time: advisory, warning, below threshold, waived, baseline,
+    // blocking.
+
+    #[test]
+    fn advisory_comes_first_even_when_strict_and_waived() {
+        let advisory = Finding {
+            rule: rule("R", Enforcement::Advisory),
+            ..on("i-1", Severity::Critical, Level::Warn)
+        };
+        let strict = Options {
+            strict: true,
+            ..options(Severity::Info)
+        };
+        let v = judge_all(
+            vec![advisory],
+            strict,
+            &waiver("R", "i-1", "2026-12-31"),
+            None,
+        );
+        assert_eq!(dispositions(&v), [Disposition::Advisory]);
+        assert!(
+            v.findings[0].waiver.is_some(),
+            "the waiver is still recorded"
+        );
+        assert_eq!(
+            v.waivers[0].state,
+            WaiverState::Active,
+            "and counts as used"
+        );
+        assert_eq!(v.status, ExitStatus::Pass);
+    }
+
+    #[test]
+    fn warnings_do_not_block_unless_strict() {
+        let warn = || on("i-1", Severity::High, Level::Warn);
+        let v = judge_all(vec![warn()], options(Severity::High), "", None);
+        assert_eq!(dispositions(&v), [Disposition::Warning]);
+        assert_eq!(v.status, ExitStatus::Pass);
+        let strict = Options {
+            strict: true,
+            ..options(Severity::High)
+        };
+        let v = judge_all(vec![warn()], strict, "", None);
+        assert_eq!(dispositions(&v), [Disposition::Blocking]);
+        assert_eq!(v.status, ExitStatus::Fail);
+        assert!(v.strict);
+        let low = on("i-1", Severity::Low, Level::Warn);
+        let v = judge_all(vec![low], strict, "", None);
+        assert_eq!(
+            dispositions(&v),
+            [Disposition::BelowThreshold],
+            "strict warnings still meet the threshold"
+        );
+    }
+
+    #[test]
+    fn a_waiver_matching_only_a_warning_is_used() {
+        let v = judge_all(
+            vec![on("i-1", Severity::High, Level::Warn)],
+            options(Severity::High),
+            &waiver("R", "i-1", "2026-12-31"),
+            None,
+        );
+        assert_eq!(dispositions(&v), [Disposition::Warning]);
+        assert_eq!(v.waivers[0].state, WaiverState::Active);
+        assert_eq!(v.waivers[0].matched, 1);
+    }
+
+    #[test]
+    fn below_threshold_comes_before_waivers() {
+        let v = judge_all(
+            vec![on("i-1", Severity::Medium, Level::Deny)],
+            options(Severity::High),
+            &waiver("R", "i-1", "2026-12-31"),
+            None,
+        );
+        assert_eq!(dispositions(&v), [Disposition::BelowThreshold]);
+        assert_eq!(v.waivers[0].state, WaiverState::Active);
+    }
+
+    #[test]
+    fn an_active_waiver_waives_by_id_name_or_glob() {
+        for resource in ["i-1", "web-i-1", "web-*"] {
+            let v = judge_all(
+                vec![
+                    on("i-1", Severity::High, Level::Deny),
+                    on("j-2", Severity::High, Level::Deny),
+                ],
+                options(Severity::High),
+                &waiver("R", resource, "2026-12-31"),
+                None,
+            );
+            let expected = if resource == "web-*" {
+                [Disposition::Waived, Disposition::Waived]
+            } else {
+                [Disposition::Waived, Disposition::Blocking]
+            };
+            assert_eq!(dispositions(&v), expected, "{resource}");
+            assert_eq!(v.findings[0].waiver.as_ref().unwrap().resource, resource);
+            assert_eq!(v.count(Disposition::Waived), v.waivers[0].matched);
+        }
+    }
+
+    #[test]
+    fn a_waiver_beats_the_baseline() {
+        let base = baseline_of(&[("R", "i-1")]);
+        let v = judge_all(
+            vec![on("i-1", Severity::High, Level::Deny)],
+            options(Severity::High),
+            &waiver("R", "i-1", "2026-12-31"),
+            Some(&base),
+        );
+        assert_eq!(dispositions(&v), [Disposition::Waived]);
+        assert_eq!(v.findings[0].baseline, Some(BaselineMark::Existing));
+    }
+
+    #[test]
+    fn waivers_last_through_their_expiry_day() {
+        let text = [
+            waiver("R", "i-1", "2026-11-23"),
+            waiver("R", "i-2", "2026-11-22"),
+        ]
+        .concat();
+        let v = judge_all(
+            vec![
+                on("i-1", Severity::High, Level::Deny),
+                on("i-2", Severity::High, Level::Deny),
+            ],
+            options(Severity::High),
+            &text,
+            None,
+        );
+        assert_eq!(
+            dispositions(&v),
+            [Disposition::Waived, Disposition::Blocking]
+        );
+        assert_eq!(v.waivers[0].state, WaiverState::Active);
+        assert_eq!(v.waivers[1].state, WaiverState::Expired);
+        assert_eq!(v.waivers[1].matched, 1, "what it would have matched");
+        assert!(v.findings[1].waiver.is_none());
+        assert_eq!(
+            v.waivers[1].note().unwrap(),
+            "waiver for R on i-2 (w.toml:6) expired on 2026-11-22; it no longer applies to the 1 finding it matches"
+        );
+        assert_eq!(v.status, ExitStatus::Fail);
+    }
+
+    #[test]
+    fn unused_waivers_are_reported() {
+        let text = [
+            waiver("R", "nothing-*", "2026-12-31"),
+            waiver("GONE-1", "*", "2026-12-31"),
+        ]
+        .concat();
+        let v = judge_all(
+            vec![on("i-1", Severity::High, Level::Deny)],
+            options(Severity::High),
+            &text,
+            None,
+        );
+        let states: Vec<_> = v.waivers.iter().map(|w| w.state).collect();
+        assert_eq!(states, [WaiverState::Unused, WaiverState::Unused]);
+        assert!(v.waivers[0].rule_loaded && !v.waivers[1].rule_loaded);
+        assert_eq!(
+            v.waivers[0].note().unwrap(),
+            "waiver for R on nothing-* (w.toml:1) matched no finding; remove it if the finding is fixed"
+        );
+        assert!(v.waivers[1]
+            .note()
+            .unwrap()
+            .ends_with("matched no finding: no rule GONE-1 is loaded"));
+        assert_eq!(v.stale_waivers().count(), 2);
+    }
+
+    #[test]
+    fn the_first_active_waiver_in_the_file_is_the_one_shown() {
+        let text = [
+            waiver("R", "i-*", "2026-01-01"),
+            waiver("R", "web-i-1", "2026-12-31"),
+            waiver("R", "i-1", "2027-06-30"),
+        ]
+        .concat();
+        let v = judge_all(
+            vec![on("i-1", Severity::High, Level::Deny)],
+            options(Severity::High),
+            &text,
+            None,
+        );
+        assert_eq!(v.findings[0].waiver.as_ref().unwrap().line, 6);
+        let matched: Vec<usize> = v.waivers.iter().map(|w| w.matched).collect();
+        assert_eq!(matched, [1, 1, 1]);
+        let states: Vec<_> = v.waivers.iter().map(|w| w.state).collect();
+        assert_eq!(
+            states,
+            [
+                WaiverState::Expired,
+                WaiverState::Active,
+                WaiverState::Active
+            ]
+        );
+    }
+
+    #[test]
+    fn baseline_findings_are_existing_and_new_ones_block() {
+        let base = baseline_of(&[("R", "i-1"), ("R", "i-gone"), ("OTHER", "i-9")]);
+        let v = judge_all(
+            vec![
+                on("i-1", Severity::High, Level::Deny),
+                on("i-2", Severity::High, Level::Deny),
+                on("i-3", Severity::Low, Level::Deny),
+            ],
+            options(Severity::High),
+            "",
+            Some(&base),
+        );
+        assert_eq!(
+            dispositions(&v),
+            [
+                Disposition::Baseline,
+                Disposition::Blocking,
+                Disposition::BelowThreshold
+            ]
+        );
+        let marks: Vec<_> = v.findings.iter().map(|j| j.baseline).collect();
+        assert_eq!(
+            marks,
+            [
+                Some(BaselineMark::Existing),
+                Some(BaselineMark::New),
+                Some(BaselineMark::New)
+            ]
+        );
+        let summary = v.baseline.as_ref().unwrap();
+        assert_eq!((summary.new, summary.existing), (2, 1));
+        let fixed: Vec<&str> = summary.fixed.iter().map(|f| f.resource.as_str()).collect();
+        assert_eq!(fixed, ["i-gone"], "OTHER did not run, so i-9 is not fixed");
+        assert_eq!(summary.file, "base.json");
+        assert_eq!(v.status, ExitStatus::Fail);
+    }
+
+    #[test]
+    fn only_existing_findings_pass_with_a_baseline() {
+        let base = baseline_of(&[("R", "i-1")]);
+        let v = judge_all(
+            vec![on("i-1", Severity::Critical, Level::Deny)],
+            options(Severity::High),
+            "",
+            Some(&base),
+        );
+        assert_eq!(v.status, ExitStatus::Pass);
+        assert_eq!(v.count(Disposition::Baseline), 1);
+    }
+
+    #[test]
+    fn without_a_baseline_nothing_is_marked() {
+        let v = judge_all(
+            vec![on("i-1", Severity::High, Level::Deny)],
+            options(Severity::High),
+            "",
+            None,
+        );
+        assert_eq!(v.findings[0].baseline, None);
+        assert!(v.baseline.is_none());
+        assert!(v.waivers.is_empty());
     }
 }

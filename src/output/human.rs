@@ -1,4 +1,5 @@
-//! `-o human`: findings grouped by rule, for a terminal or a CI log. Colour only when the
+//! `-o human`: findings grouped by rule, for a terminal or a CI log, then the waivers that
+//! expired or matched nothing and the comparison with the baseline. Colour only when the
 //! caller says so (a terminal, NO_COLOR unset); the last line is the verdict with counts.
 
 use std::io::{self, Write};
@@ -7,7 +8,8 @@ use owo_colors::{OwoColorize, Style};
 
 use super::{thousands, Context};
 use crate::finding::{Severity, Subject};
-use crate::verdict::{ExitStatus, Judged, SeverityCounts, Verdict};
+use crate::verdict::{Disposition, ExitStatus, Judged, SeverityCounts, Verdict};
+use crate::waiver::Waiver;
 
 /// Findings listed per rule before the rest are summarised (the JSON output has them all).
 const SHOWN_PER_RULE: usize = 50;
@@ -81,12 +83,18 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         )?;
         for j in findings.iter().take(SHOWN_PER_RULE) {
             let f = &j.finding;
-            let tag = if j.blocking {
-                paint.bad(&format!("{:<8}", f.severity))
-            } else {
-                paint.warn(&format!("{:<8}", level_tag(j)))
+            let (tag, why) = match (j.disposition, &j.waiver) {
+                (Disposition::Blocking, _) => (paint.bad(&format!("{:<8}", f.severity)), None),
+                (Disposition::Waived, Some(w)) => {
+                    (paint.good(&format!("{:<8}", "waived")), Some(waived(w)))
+                }
+                (Disposition::Baseline, _) => (paint.dim(&format!("{:<8}", "existing")), None),
+                _ => (paint.warn(&format!("{:<8}", level_tag(j))), None),
             };
-            writeln!(out, "    {tag} {}", one_line(&f.message))?;
+            let why = why
+                .map(|w| format!(" {}", paint.dim(&w)))
+                .unwrap_or_default();
+            writeln!(out, "    {tag} {}{why}", one_line(&f.message))?;
             writeln!(out, "             {}", paint.dim(&where_(&f.subject)))?;
         }
         if findings.len() > SHOWN_PER_RULE {
@@ -112,6 +120,41 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
             quiet_rules.join(", ")
         )?;
     }
+    for stale in verdict.stale_waivers() {
+        if let Some(note) = stale.note() {
+            writeln!(out, "{} {note}", paint.warn("!"))?;
+        }
+    }
+    if let Some(b) = &verdict.baseline {
+        writeln!(
+            out,
+            "baseline: {} new, {} existing, {} fixed {}",
+            thousands(b.new),
+            thousands(b.existing),
+            thousands(b.fixed.len()),
+            paint.dim(&format!("(compared with {})", b.file))
+        )?;
+        for f in b.fixed.iter().take(SHOWN_PER_RULE) {
+            writeln!(
+                out,
+                "    {} {} on {}: {}",
+                paint.good("fixed   "),
+                f.rule,
+                f.resource,
+                one_line(&f.message)
+            )?;
+        }
+        if b.fixed.len() > SHOWN_PER_RULE {
+            writeln!(
+                out,
+                "    {}",
+                paint.dim(&format!(
+                    "… and {} more fixed (-o json lists them all)",
+                    thousands(b.fixed.len() - SHOWN_PER_RULE)
+                ))
+            )?;
+        }
+    }
     if verdict.error_count > 0 {
         let mut rules: Vec<&str> = verdict
             .errors
@@ -128,6 +171,16 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         )?;
     }
     writeln!(out, "{}", last_line(verdict, &paint))
+}
+
+/// "(reason — owner, until 2026-12-31)"
+fn waived(w: &Waiver) -> String {
+    let owner = w
+        .owner
+        .as_deref()
+        .map(|o| format!(" — {o}"))
+        .unwrap_or_default();
+    format!("({}{owner}, until {})", one_line(&w.reason), w.expires)
 }
 
 fn level_tag(j: &Judged) -> String {
@@ -188,11 +241,26 @@ fn last_line(verdict: &Verdict, paint: &Paint) -> String {
             severity_list(&verdict.by_severity(|j| j.blocking))
         ),
     };
-    let extra = match non_blocking {
+    let mut extra = match non_blocking {
         0 => String::new(),
         n => format!("; {} non-blocking", thousands(n)),
     };
-    let fail_on = format!(" (fail-on {})", verdict.fail_on);
+    // Waived and existing findings are non-blocking too; they are named because they are
+    // the ones that would block without a waiver or a baseline.
+    for (disposition, name) in [
+        (Disposition::Waived, "waived"),
+        (Disposition::Baseline, "existing"),
+    ] {
+        match verdict.count(disposition) {
+            0 => {}
+            n => extra.push_str(&format!(", {} {name}", thousands(n))),
+        }
+    }
+    let fail_on = format!(
+        " (fail-on {}{})",
+        verdict.fail_on,
+        if verdict.strict { ", strict" } else { "" }
+    );
     match verdict.status {
         ExitStatus::Pass => format!(
             "{} {blocking_text} {scope}{extra}{fail_on}",
@@ -238,7 +306,40 @@ mod tests {
     fn last_line_counts_blocking_by_severity() {
         let text = render(crate::output::Format::Human, &sample_verdict());
         let last = text.lines().last().unwrap();
-        assert!(last.starts_with("ERROR: the gate could not decide: 1 policy error(s); 2 blocking findings (1 critical, 1 high) in 3 resources from 1 report; 2 non-blocking"), "{last}");
+        assert!(last.starts_with("ERROR: the gate could not decide: 1 policy error(s); 1 blocking finding (1 critical) in 3 resources from 1 report; 3 non-blocking, 1 waived"), "{last}");
+    }
+
+    #[test]
+    fn waived_findings_show_reason_owner_and_expiry() {
+        let text = render(crate::output::Format::Human, &sample_verdict());
+        assert!(
+            text.contains("    waived   db-ü: 9 high (Vendor fix pending, change CHG-1234 — dba-team, until 2026-12-31)"),
+            "{text}"
+        );
+        assert!(text.contains("! waiver for T-CRIT on i-a (waivers.toml:8) expired on 2026-10-01; it no longer applies to the 1 finding it matches"), "{text}");
+        assert!(text.contains("! waiver for T-GONE on * (waivers.toml:15) matched no finding: no rule T-GONE is loaded"), "{text}");
+    }
+
+    #[test]
+    fn baseline_line_and_existing_findings() {
+        let text = render(
+            crate::output::Format::Human,
+            &crate::output::tests::baselined_verdict(),
+        );
+        assert!(
+            text.contains("    existing web <1> & \"co\" misses 2 critical patches"),
+            "{text}"
+        );
+        assert!(
+            text.contains("baseline: 3 new, 1 existing, 1 fixed (compared with base.json)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    fixed    T-HIGH on i-z: i-z: 7 high"),
+            "{text}"
+        );
+        let last = text.lines().last().unwrap();
+        assert!(last.ends_with("1 blocking finding (1 high) in 3 resources from 1 report; 3 non-blocking, 1 existing"), "{last}");
     }
 
     #[test]

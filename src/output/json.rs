@@ -8,8 +8,13 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Context;
+use crate::baseline::BaselineFinding;
 use crate::finding::{Level, Severity, Subject};
-use crate::verdict::{ErrorSummary, ExitStatus, Judged, ReportSummary, SeverityCounts, Verdict};
+use crate::verdict::{
+    BaselineMark, Disposition, ErrorSummary, ExitStatus, Judged, ReportSummary, SeverityCounts,
+    Verdict, WaiverState,
+};
+use crate::waiver::Waiver;
 
 /// The schema id every document carries.
 pub const SCHEMA: &str = "tollgate.result/v1";
@@ -27,6 +32,9 @@ struct Document<'a> {
     rules: Vec<RuleView<'a>>,
     findings: Vec<FindingView<'a>>,
     errors: &'a [ErrorSummary],
+    strict: bool,
+    waivers: Vec<WaiverView<'a>>,
+    baseline: Option<BaselineView<'a>>,
 }
 
 #[derive(Serialize)]
@@ -47,6 +55,10 @@ struct Summary<'a> {
     by_severity: SeverityCounts,
     blocking_by_severity: SeverityCounts,
     by_rule: BTreeMap<&'a str, RuleCount>,
+    /// Findings that would block but for a waiver.
+    waived: usize,
+    /// Findings that would block but for the baseline.
+    baseline_existing: usize,
 }
 
 #[derive(Serialize, Default)]
@@ -80,6 +92,54 @@ struct FindingView<'a> {
     resource: ResourceView<'a>,
     location: Option<Location<'a>>,
     properties: &'a serde_json::Map<String, serde_json::Value>,
+    status: &'static str,
+    waiver: Option<WaiverRef<'a>>,
+    baseline: Option<BaselineMark>,
+}
+
+/// The waiver that covers a finding.
+#[derive(Serialize)]
+struct WaiverRef<'a> {
+    reason: &'a str,
+    owner: Option<&'a str>,
+    expires: String,
+    file: &'a str,
+    line: u32,
+}
+
+impl<'a> WaiverRef<'a> {
+    fn of(w: &'a Waiver) -> Self {
+        WaiverRef {
+            reason: &w.reason,
+            owner: w.owner.as_deref(),
+            expires: w.expires.to_string(),
+            file: &w.file,
+            line: w.line,
+        }
+    }
+}
+
+/// A waiver read, and what became of it.
+#[derive(Serialize)]
+struct WaiverView<'a> {
+    rule: &'a str,
+    resource: &'a str,
+    reason: &'a str,
+    owner: Option<&'a str>,
+    expires: String,
+    file: &'a str,
+    line: u32,
+    status: WaiverState,
+    matched: usize,
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BaselineView<'a> {
+    file: &'a str,
+    new: usize,
+    existing: usize,
+    fixed: &'a [BaselineFinding],
 }
 
 #[derive(Serialize)]
@@ -141,6 +201,8 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
             by_severity: verdict.by_severity(|_| true),
             blocking_by_severity: verdict.by_severity(|j| j.blocking),
             by_rule,
+            waived: verdict.count(Disposition::Waived),
+            baseline_existing: verdict.count(Disposition::Baseline),
         },
         reports: &verdict.reports,
         rules: verdict
@@ -161,6 +223,32 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
             .collect(),
         findings: verdict.findings.iter().map(finding).collect(),
         errors: &verdict.errors,
+        strict: verdict.strict,
+        waivers: verdict
+            .waivers
+            .iter()
+            .map(|s| {
+                let w = &s.waiver;
+                WaiverView {
+                    rule: &w.rule,
+                    resource: &w.resource,
+                    reason: &w.reason,
+                    owner: w.owner.as_deref(),
+                    expires: w.expires.to_string(),
+                    file: &w.file,
+                    line: w.line,
+                    status: s.state,
+                    matched: s.matched,
+                    note: s.note(),
+                }
+            })
+            .collect(),
+        baseline: verdict.baseline.as_ref().map(|b| BaselineView {
+            file: &b.file,
+            new: b.new,
+            existing: b.existing,
+            fixed: &b.fixed,
+        }),
     }
 }
 
@@ -209,6 +297,9 @@ fn finding(j: &Judged) -> FindingView<'_> {
         resource,
         location,
         properties: &f.properties,
+        status: j.disposition.as_str(),
+        waiver: j.waiver.as_deref().map(WaiverRef::of),
+        baseline: j.baseline,
     }
 }
 
@@ -250,5 +341,71 @@ mod tests {
         for f in findings {
             assert_eq!(f["fingerprint"].as_str().unwrap().len(), 32);
         }
+        let waived = findings.iter().filter(|f| f["status"] == "waived").count();
+        assert_eq!(json["summary"]["waived"], waived);
+        assert_eq!(
+            json["summary"]["non_blocking"],
+            findings.len() - blocking,
+            "waived findings are non-blocking"
+        );
+    }
+
+    #[test]
+    fn waivers_are_listed_and_marked_on_findings() {
+        let json: serde_json::Value =
+            serde_json::from_str(&render(Format::Json, &sample_verdict())).unwrap();
+        let waived = &json["findings"][2];
+        assert_eq!(waived["status"], "waived");
+        assert_eq!(waived["blocking"], false);
+        assert_eq!(
+            waived["waiver"],
+            serde_json::json!({"reason": "Vendor fix pending, change CHG-1234", "owner": "dba-team",
+                "expires": "2026-12-31", "file": "waivers.toml", "line": 1})
+        );
+        assert_eq!(waived["baseline"], serde_json::Value::Null);
+        let statuses: Vec<&str> = json["waivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["active", "expired", "unused"]);
+        assert_eq!(json["waivers"][1]["matched"], 1);
+        assert_eq!(json["baseline"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn baseline_marks_findings_and_lists_fixed_ones() {
+        let json: serde_json::Value = serde_json::from_str(&render(
+            Format::Json,
+            &crate::output::tests::baselined_verdict(),
+        ))
+        .unwrap();
+        let marks: Vec<(&str, &str)> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["status"].as_str().unwrap(),
+                    f["baseline"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                ("advisory", "new"),
+                ("baseline", "existing"),
+                ("blocking", "new"),
+                ("warning", "new")
+            ]
+        );
+        assert_eq!(json["summary"]["baseline_existing"], 1);
+        assert_eq!(json["baseline"]["file"], "base.json");
+        assert_eq!(json["baseline"]["new"], 3);
+        assert_eq!(json["baseline"]["existing"], 1);
+        assert_eq!(json["baseline"]["fixed"][0]["resource"], "i-z");
+        assert_eq!(json["baseline"]["fixed"][0]["rule"], "T-HIGH");
     }
 }

@@ -16,6 +16,8 @@ use std::str::FromStr;
 use crate::error::Error;
 use crate::verdict::Verdict;
 
+pub use json::SCHEMA;
+
 /// The output formats; the names are what `-o` takes.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
@@ -221,7 +223,37 @@ fn check(n) { if n.id == "i-c" { throw "bad data"; } }"#,
         ),
     ];
 
-    fn verdict_with(policies: &[(&str, &str)]) -> Verdict {
+    /// Waivers for the sample: one that waives T-HIGH on db-ü by a name glob, one that
+    /// expired before the sample's time, one for a rule that is not loaded.
+    const WAIVERS: &str = r#"[[waiver]]
+rule = "T-HIGH"
+resource = "db-*"
+reason = "Vendor fix pending, change CHG-1234"
+owner = "dba-team"
+expires = 2026-12-31
+
+[[waiver]]
+rule = "T-CRIT"
+resource = "i-a"
+reason = "Accepted for the October release"
+owner = "sre-team"
+expires = 2026-10-01
+
+[[waiver]]
+rule = "T-GONE"
+resource = "*"
+reason = "Rule retired"
+expires = "2027-01-31"
+"#;
+
+    /// The time the sample is judged at, as in [`context`].
+    const NOW: &str = "2026-11-23T00:00:00Z";
+
+    fn verdict_with(
+        policies: &[(&str, &str)],
+        waivers: &str,
+        baseline: Option<&crate::baseline::Baseline>,
+    ) -> Verdict {
         let input = Input {
             name: "fleet.json".into(),
             text: NODES.into(),
@@ -245,15 +277,38 @@ fn check(n) { if n.id == "i-c" { throw "bad data"; } }"#,
             &evaluation,
             rules,
             &reports,
-            Options {
-                fail_on: crate::finding::Severity::High,
-            },
+            options(),
+            &crate::waiver::parse("waivers.toml", waivers).unwrap(),
+            baseline,
         )
     }
 
-    /// Two blocking rules, a warning, an advisory report-level finding and a policy error.
+    fn options() -> Options {
+        Options {
+            fail_on: crate::finding::Severity::High,
+            strict: false,
+            now: chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into(),
+        }
+    }
+
+    /// Two blocking rules (one of its findings waived), a warning, an advisory report-level
+    /// finding, a policy error, an expired and an unused waiver.
     pub(crate) fn sample_verdict() -> Verdict {
-        verdict_with(&POLICIES)
+        verdict_with(&POLICIES, WAIVERS, None)
+    }
+
+    /// The sample compared with a baseline that holds T-CRIT on i-a and a T-HIGH finding
+    /// that is gone since.
+    pub(crate) fn baselined_verdict() -> Verdict {
+        let base = format!(
+            r#"{{"schema":"tollgate.result/v1","findings":[
+                {{"rule":"T-CRIT","message":"old","fingerprint":"{}","resource":{{"id":"i-a"}}}},
+                {{"rule":"T-HIGH","message":"i-z: 7 high","fingerprint":"{}","resource":{{"id":"i-z"}}}}]}}"#,
+            crate::fingerprint::of("T-CRIT", "i-a", None),
+            crate::fingerprint::of("T-HIGH", "i-z", None),
+        );
+        let base = crate::baseline::parse("base.json", &base).unwrap();
+        verdict_with(&POLICIES, "", Some(&base))
     }
 
     /// One rule that finds nothing on a one-node report.
@@ -275,16 +330,16 @@ fn check(n) { if n.id == "i-c" { throw "bad data"; } }"#,
             &evaluation,
             vec![Arc::clone(&policy.rule)],
             &reports,
-            Options {
-                fail_on: crate::finding::Severity::High,
-            },
+            options(),
+            &[],
+            None,
         )
     }
 
     pub(crate) fn context() -> Context {
         Context {
             version: "0.0.0-test".into(),
-            generated_at: "2026-11-23T00:00:00Z".into(),
+            generated_at: NOW.into(),
             color: false,
         }
     }

@@ -6,6 +6,7 @@ mod bad_input;
 mod check;
 mod docs;
 mod examples;
+mod waivers;
 
 use assert_cmd::Command;
 
@@ -35,6 +36,9 @@ pub fn tollgate() -> Command {
         "TOLLGATE_NO_FAIL",
         "TOLLGATE_JOBS",
         "TOLLGATE_NOW",
+        "TOLLGATE_WAIVERS",
+        "TOLLGATE_BASELINE",
+        "TOLLGATE_STRICT",
         "TOLLGATE_COLOR",
         "NO_COLOR",
     ] {
