@@ -399,6 +399,12 @@ impl Error {
     }
 }
 
+/// The 1-based line of a byte offset in `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    u32::try_from(memchr::memchr_iter(b'\n', before).count() + 1).unwrap_or(u32::MAX)
+}
+
 /// A named source for diagnostics.
 pub(crate) fn source(name: &str, text: &Arc<str>) -> Source {
     NamedSource::new(name, Arc::clone(text))

@@ -23,7 +23,7 @@ use miette::SourceSpan;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{self, Error, Source};
+use crate::error::{self, line_of, Error, Source};
 use crate::finding::{Finding, Subject};
 
 /// The file, as written. Unknown keys are errors: a misspelt `expries` must not leave a
@@ -298,12 +298,6 @@ fn date_of(value: &toml::Value) -> Result<NaiveDate, String> {
 fn span<T>(value: &Spanned<T>) -> SourceSpan {
     let s = value.span();
     (s.start, s.len().max(1)).into()
-}
-
-/// The 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> u32 {
-    let before = &text.as_bytes()[..offset.min(text.len())];
-    u32::try_from(memchr::memchr_iter(b'\n', before).count() + 1).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use rhai::{Dynamic, Engine, AST};
 
 use super::engine::{self, globals_module};
 use super::{Enforcement, Globals, Limits, Rule};
-use crate::error::{self, Error};
+use crate::error::{self, line_of, Error};
 use crate::finding::Severity;
 use crate::resource::ResourceKind;
 
@@ -100,7 +100,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             source,
         })?;
         if meta.is_dir() {
-            walk(path, &mut files)?;
+            walk(path, &mut files, &is_policy_file)?;
         } else {
             files.push(path.clone());
         }
@@ -110,7 +110,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
+/// The files under `dir`, recursively, that `keep` accepts.
+pub(crate) fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    keep: &dyn Fn(&Path) -> bool,
+) -> Result<(), Error> {
     let read = |source| Error::Read {
         what: "policy directory",
         path: dir.to_path_buf(),
@@ -119,8 +124,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
     for entry in std::fs::read_dir(dir).map_err(read)? {
         let path = entry.map_err(read)?.path();
         if path.is_dir() {
-            walk(&path, files)?;
-        } else if is_policy_file(&path) {
+            walk(&path, files, keep)?;
+        } else if keep(&path) {
             files.push(path);
         }
     }
@@ -417,15 +422,6 @@ pub(crate) fn function_span(src: &str, name: &str) -> miette::SourceSpan {
                 .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
         })
         .map_or((0, 0).into(), |(at, _)| (at, needle.len()).into())
-}
-
-pub(crate) fn line_of(src: &str, offset: usize) -> u32 {
-    let line = src.as_bytes()[..offset.min(src.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1;
-    u32::try_from(line).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -18,8 +18,9 @@ use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope, AST};
 use super::engine::{self, globals_module};
 use super::eval::strip_position;
 use super::fixture::{self, Fixtures};
-use super::load::{self, function_span, line_of, Policy};
+use super::load::{self, function_span, Policy};
 use super::{Globals, Limits, Rule};
+use crate::error::line_of;
 use crate::error::{self, Error};
 
 /// The suffix that makes a file a policy's tests.
@@ -186,7 +187,9 @@ fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, HashSet<PathBuf>), Error
         })?;
         let mut files = Vec::new();
         if meta.is_dir() {
-            walk(path, &mut files)?;
+            load::walk(path, &mut files, &|p| {
+                p.extension().is_some_and(|e| e == "rhai")
+            })?;
         } else {
             files.push(path.clone());
         }
@@ -210,23 +213,6 @@ fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, HashSet<PathBuf>), Error
     policies.sort();
     policies.dedup();
     Ok((policies, tests))
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let read = |source| Error::Read {
-        what: "policy directory",
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(read)? {
-        let path = entry.map_err(read)?.path();
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "rhai") {
-            files.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn read(what: &'static str, path: &Path) -> Result<Arc<str>, Error> {
