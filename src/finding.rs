@@ -138,6 +138,8 @@ pub struct Finding {
     pub subject: Subject,
     /// Extra data the policy attached (`properties`).
     pub properties: serde_json::Map<String, serde_json::Value>,
+    /// The `key` the policy gave to tell several findings on one resource apart.
+    pub key: Option<String>,
     /// See [`crate::fingerprint`].
     pub fingerprint: String,
 }

@@ -471,6 +471,7 @@ mod tests {
             },
             properties: Default::default(),
             fingerprint: "f".into(),
+            key: None,
         }
     }
 
@@ -479,6 +480,7 @@ mod tests {
         Finding {
             subject: crate::waiver::tests::node(id, Some(&format!("web-{id}"))),
             fingerprint: crate::fingerprint::of("R", id, None),
+            key: None,
             ..finding(severity, level, Enforcement::Hard)
         }
     }

@@ -378,6 +378,7 @@ expires = "2026-10-01"
             subject,
             properties: Default::default(),
             fingerprint: "f".into(),
+            key: None,
         }
     }
 

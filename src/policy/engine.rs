@@ -139,6 +139,15 @@ fn register_api(engine: &mut Engine) {
 
     register_unit_ordering(engine);
 
+    // Rhai's core package can `sleep`, which no operation limit bounds: a policy could hang
+    // the pipeline. Functions registered on the engine are found before the packages'.
+    engine.register_fn("sleep", |_: rhai::INT| -> Result<(), Box<EvalAltResult>> {
+        Err(runtime("`sleep` is not available in policies".into()))
+    });
+    engine.register_fn("sleep", |_: rhai::FLOAT| -> Result<(), Box<EvalAltResult>> {
+        Err(runtime("`sleep` is not available in policies".into()))
+    });
+
     engine.register_fn("deny", |message: ImmutableString| {
         finding("deny", message, Map::new())
     });

@@ -190,9 +190,9 @@ fn one(
         message: String::new(),
         subject: subject.clone(),
         properties: serde_json::Map::new(),
+        key: None,
         fingerprint: String::new(),
     };
-    let mut key = None;
     if value.is_string() {
         finding.message = value.to_string();
     } else if value.is_map() {
@@ -208,7 +208,7 @@ fn one(
                     }
                 }
                 "severity" => finding.severity = string(&k, v)?.parse::<Severity>()?,
-                "key" => key = Some(string(&k, v)?),
+                "key" => finding.key = Some(string(&k, v)?),
                 "resource" => finding.subject = resource(v, lookup)?,
                 "properties" => {
                     finding.properties = match rhai::serde::from_dynamic::<serde_json::Value>(&v) {
@@ -233,7 +233,7 @@ fn one(
     } else {
         return Err(format!("returned a {}", value.type_name()));
     }
-    finding.fingerprint = fingerprint::of(&rule.id, finding.subject.id(), key.as_deref());
+    finding.fingerprint = fingerprint::of(&rule.id, finding.subject.id(), finding.key.as_deref());
     Ok(finding)
 }
 
@@ -572,6 +572,14 @@ mod tests {
         ] {
             let e = eval(body);
             assert!(e.error_count > 0, "{body} should fail");
+        }
+    }
+
+    #[test]
+    fn policies_cannot_sleep() {
+        for body in ["fn check(n) { sleep(30) }", "fn check(n) { sleep(30.0) }"] {
+            let msg = first_error(body);
+            assert!(msg.contains("`sleep` is not available in policies"), "{msg}");
         }
     }
 

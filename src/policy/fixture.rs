@@ -6,7 +6,9 @@
 //! reads fields, `()` values and typo errors exactly as it does in `tollgate check`.
 //! Assertions read a policy's result through the same code that turns results into
 //! findings during a gate (`eval::collect`), so a result the gate would reject fails the
-//! test too. The defaults are documented in docs/policies.md.
+//! test too — with one exception: a finding's `resource` given as an id is taken as given,
+//! since a test's result is not tied to a report the id could be looked up in. The
+//! defaults are documented in docs/policies.md.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -162,8 +164,8 @@ fn equal(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> Fallible<bool> {
         })
 }
 
-/// The findings a result stands for, as maps: `#{action, severity, message, resource?,
-/// properties}`.
+/// The findings a result stands for, as maps: `#{action, severity, message, key?,
+/// resource?, properties}`.
 fn findings(rule: &Arc<Rule>, result: Dynamic) -> Result<Vec<Map>, String> {
     let subject = Subject::Report {
         kind: ReportKind::CocPatch,
@@ -182,6 +184,9 @@ fn findings(rule: &Arc<Rule>, result: Dynamic) -> Result<Vec<Map>, String> {
             map.insert("action".into(), action.into());
             map.insert("severity".into(), f.severity.as_str().into());
             map.insert("message".into(), f.message.clone().into());
+            if let Some(key) = &f.key {
+                map.insert("key".into(), key.clone().into());
+            }
             match &f.subject {
                 Subject::Resource(r) => {
                     map.insert("resource".into(), r.id.clone().into());
@@ -638,6 +643,14 @@ fn report(map: Map, fx: &Fixtures) -> Result<ReportRef, String> {
         .int("count", None)?
         .map(|n| u64::try_from(n).map_err(|_| format!("report(): `count` is {n}, below zero")))
         .transpose()?;
+    // The loader refuses a report whose declared count differs from its records, so a
+    // policy never sees one; neither may a test.
+    if let Some(n) = declared.filter(|n| usize::try_from(*n).ok() != Some(resources.len())) {
+        return Err(format!(
+            "report(): `count` is {n} but there are {} resources; tollgate refuses such a report before any policy runs",
+            resources.len()
+        ));
+    }
     Ok(ReportRef(Arc::new(Report {
         kind,
         name: spec
@@ -785,9 +798,13 @@ mod tests {
 
     #[test]
     fn reports_hold_resources_of_their_kind() {
+        fails(
+            r#"report(#{ resources: [patch_node()], count: 5 })"#,
+            "`count` is 5 but there are 1 resources",
+        );
         is(
-            r#"let r = report(#{ resources: [patch_node(#{ id: "a" }), patch_node(#{ id: "b" })], count: 5 });
-               r.count == 5 && r.resources.len() == 2 && r.kind == "huawei.coc.patch_compliance"
+            r#"let r = report(#{ resources: [patch_node(#{ id: "a" }), patch_node(#{ id: "b" })], count: 2 });
+               r.count == 2 && r.resources.len() == 2 && r.kind == "huawei.coc.patch_compliance"
                && r.fetched_at == ()"#,
         );
         is(r#"report(#{ resources: [patch_node(), patch_node(#{ id: "b" })] }).count == 2"#);
@@ -838,9 +855,9 @@ mod tests {
             "has no key `oops`",
         );
         is(
-            r#"let f = findings([deny("a", #{ severity: "high", properties: #{ n: 1 } }), "b"]);
-               f.len() == 2 && f[0].severity == "high" && f[0].properties.n == 1
-               && f[1].severity == "medium" && f[1].action == "deny""#,
+            r#"let f = findings([deny("a", #{ severity: "high", key: "k", properties: #{ n: 1 } }), "b"]);
+               f.len() == 2 && f[0].severity == "high" && f[0].properties.n == 1 && f[0].key == "k"
+               && !("key" in f[1]) && f[1].severity == "medium" && f[1].action == "deny""#,
         );
     }
 

@@ -306,7 +306,13 @@ fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Resul
         .map(|(n, _, v)| (n.to_string(), v))
         .collect();
     let mut globals = options.globals.clone();
-    for (name, value) in &constants {
+    // Only the test file pins PARAMS and NOW: in the gate, a policy's own constants of those
+    // names are overridden, so they must be here too.
+    let pins: Vec<(String, Dynamic)> = test_ast
+        .iter_literal_variables(true, false)
+        .map(|(n, _, v)| (n.to_string(), v))
+        .collect();
+    for (name, value) in &pins {
         match name.as_str() {
             "PARAMS" => {
                 globals.params = value
