@@ -144,9 +144,12 @@ fn register_api(engine: &mut Engine) {
     engine.register_fn("sleep", |_: rhai::INT| -> Result<(), Box<EvalAltResult>> {
         Err(runtime("`sleep` is not available in policies".into()))
     });
-    engine.register_fn("sleep", |_: rhai::FLOAT| -> Result<(), Box<EvalAltResult>> {
-        Err(runtime("`sleep` is not available in policies".into()))
-    });
+    engine.register_fn(
+        "sleep",
+        |_: rhai::FLOAT| -> Result<(), Box<EvalAltResult>> {
+            Err(runtime("`sleep` is not available in policies".into()))
+        },
+    );
 
     engine.register_fn("deny", |message: ImmutableString| {
         finding("deny", message, Map::new())

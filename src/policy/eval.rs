@@ -579,7 +579,10 @@ mod tests {
     fn policies_cannot_sleep() {
         for body in ["fn check(n) { sleep(30) }", "fn check(n) { sleep(30.0) }"] {
             let msg = first_error(body);
-            assert!(msg.contains("`sleep` is not available in policies"), "{msg}");
+            assert!(
+                msg.contains("`sleep` is not available in policies"),
+                "{msg}"
+            );
         }
     }
 
