@@ -112,6 +112,11 @@ pub struct CheckArgs {
     /// rules still never block.
     #[arg(long, env = "TOLLGATE_STRICT")]
     pub strict: bool,
+
+    /// SARIF category (`automationDetails.id`), so several gates in one repository upload
+    /// side by side in code scanning [default: tollgate].
+    #[arg(long, value_name = "NAME", env = "TOLLGATE_SARIF_CATEGORY")]
+    pub sarif_category: Option<String>,
 }
 
 /// `tollgate test`.

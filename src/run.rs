@@ -261,6 +261,11 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
             .now
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         color: settings.color,
+        base_dir: std::env::current_dir().ok(),
+        category: settings.sarif_category.clone(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from),
     };
     output::write_all(&settings.outputs, &verdict, &cx)?;
     log.step(format_args!("done in {:.0?}", started.elapsed()));

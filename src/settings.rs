@@ -23,6 +23,9 @@ pub const DEFAULT_CONFIG: &str = "tollgate.toml";
 /// The default policy directory, used when neither flags nor the file name one.
 pub const DEFAULT_POLICIES: &str = "policies";
 
+/// Default `--sarif-category`.
+pub const DEFAULT_SARIF_CATEGORY: &str = "tollgate";
+
 /// Default `--fail-on`.
 pub const DEFAULT_FAIL_ON: Severity = Severity::High;
 
@@ -44,6 +47,7 @@ struct FileConfig {
     waivers: Option<PathBuf>,
     baseline: Option<PathBuf>,
     strict: Option<bool>,
+    sarif_category: Option<String>,
 }
 
 /// Where a report comes from.
@@ -87,6 +91,8 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     /// Judge warnings like denials.
     pub strict: bool,
+    /// SARIF `automationDetails.id` prefix.
+    pub sarif_category: String,
 }
 
 impl Settings {
@@ -197,6 +203,11 @@ impl Settings {
                 .clone()
                 .or_else(|| file.baseline.map(|p| base.join(p))),
             strict: args.strict || file.strict.unwrap_or(false),
+            sarif_category: args
+                .sarif_category
+                .clone()
+                .or(file.sarif_category)
+                .unwrap_or_else(|| DEFAULT_SARIF_CATEGORY.to_string()),
         })
     }
 }
@@ -404,11 +415,13 @@ mod tests {
             waivers,
             baseline,
             strict,
+            sarif_category,
         } = file;
         assert!(reports.is_some() && report_kind.is_some() && policies.is_some());
         assert!(outputs.is_some() && fail_on.is_some() && allow_empty.is_some());
         assert!(no_fail.is_some() && jobs.is_some() && !params.is_empty());
         assert!(waivers.is_some() && baseline.is_some() && strict.is_some());
+        assert!(sarif_category.is_some());
         assert_eq!(
             limits,
             Some(Limits::default()),

@@ -96,6 +96,12 @@ pub struct Context {
     pub generated_at: String,
     /// Colour the human format (only ever true for a terminal on standard output).
     pub color: bool,
+    /// The working directory: SARIF names report files relative to it.
+    pub base_dir: Option<PathBuf>,
+    /// SARIF `automationDetails.id` prefix: tells apart several gates in one repository.
+    pub category: String,
+    /// The file GitHub reads the step summary from (`$GITHUB_STEP_SUMMARY`), when set.
+    pub step_summary: Option<PathBuf>,
 }
 
 /// Write one format.
@@ -341,6 +347,9 @@ expires = "2027-01-31"
             version: "0.0.0-test".into(),
             generated_at: NOW.into(),
             color: false,
+            base_dir: None,
+            category: "tollgate".into(),
+            step_summary: None,
         }
     }
 

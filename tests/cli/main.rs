@@ -39,6 +39,8 @@ pub fn tollgate() -> Command {
         "TOLLGATE_WAIVERS",
         "TOLLGATE_BASELINE",
         "TOLLGATE_STRICT",
+        "TOLLGATE_SARIF_CATEGORY",
+        "GITHUB_STEP_SUMMARY",
         "TOLLGATE_COLOR",
         "NO_COLOR",
     ] {
