@@ -223,6 +223,11 @@ fn severity_list(counts: &SeverityCounts) -> String {
         .join(", ")
 }
 
+/// The verdict line without colour, for the other formats' summaries.
+pub(super) fn verdict_line(verdict: &Verdict) -> String {
+    last_line(verdict, &Paint { on: false })
+}
+
 fn last_line(verdict: &Verdict, paint: &Paint) -> String {
     let blocking = verdict.blocking().count();
     let non_blocking = verdict.findings.len() - blocking;

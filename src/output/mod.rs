@@ -4,8 +4,11 @@
 //! never picks up half a file. Emitters never read the clock or the environment: time,
 //! version and colour come in through [`Context`].
 
+mod github;
 mod human;
 mod json;
+mod junit;
+mod markdown;
 pub mod rules;
 pub mod test_run;
 
@@ -28,17 +31,32 @@ pub enum Format {
     Human,
     /// The whole result, `tollgate.result/v1`.
     Json,
+    /// JUnit XML: a testsuite per rule, a testcase per finding.
+    Junit,
+    /// GitHub Actions workflow commands (annotations) and a step summary.
+    Github,
+    /// A Markdown summary for a pull-request comment.
+    Markdown,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 2] = [Format::Human, Format::Json];
+    pub const ALL: [Format; 5] = [
+        Format::Human,
+        Format::Json,
+        Format::Junit,
+        Format::Github,
+        Format::Markdown,
+    ];
 
     /// The name `-o` takes.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Human => "human",
             Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
         }
     }
 
@@ -114,6 +132,9 @@ pub fn emit(
     match format {
         Format::Human => human::emit(verdict, cx, out),
         Format::Json => json::emit(verdict, cx, out),
+        Format::Junit => junit::emit(verdict, cx, out),
+        Format::Github => github::emit(verdict, cx, out),
+        Format::Markdown => markdown::emit(verdict, cx, out),
     }
 }
 
@@ -146,8 +167,47 @@ pub fn write_all(specs: &[OutputSpec], verdict: &Verdict, cx: &Context) -> Resul
                 )?;
             }
         }
+        if let (Format::Github, Some(summary)) = (spec.format, &cx.step_summary) {
+            append_summary(summary, verdict, cx)?;
+        }
     }
     Ok(())
+}
+
+/// `-o github` also appends the Markdown summary to `$GITHUB_STEP_SUMMARY`, which GitHub
+/// shows on the run's page. Appending is that file's contract: other steps write to it too.
+fn append_summary(path: &Path, verdict: &Verdict, cx: &Context) -> Result<(), Error> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
+    let written = file.and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        let file_cx = Context {
+            color: false,
+            ..cx.clone()
+        };
+        markdown::emit(verdict, &file_cx, &mut out)?;
+        writeln!(out)?;
+        out.flush()
+    });
+    written.map_err(|source| Error::Write {
+        what: "GitHub step summary ($GITHUB_STEP_SUMMARY)".into(),
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A report or policy path as CI systems want it: relative to the working directory when
+/// it lies under it, with forward slashes.
+pub(crate) fn display_path(base: Option<&Path>, file: &str) -> String {
+    let path = Path::new(file);
+    let relative = match base {
+        Some(base) if path.is_absolute() => path.strip_prefix(base).unwrap_or(path),
+        _ => path,
+    };
+    let text = relative.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
 /// Write through a temporary file beside `path`, then rename it into place.
@@ -213,7 +273,7 @@ fn check(n) { if n.group == "prod" && n.missing.critical > 0 { `${n.name} misses
         ),
         (
             "t-high.rhai",
-            r#"const RULE = #{ id: "T-HIGH", title: "High backlog", severity: "medium", applies_to: ["patch_node"] };
+            r#"const RULE = #{ id: "T-HIGH", title: "High backlog: over 5%, per node", severity: "medium", applies_to: ["patch_node"] };
 fn check(n) { if n.missing.high > 5 { deny(`${n.name}: ${n.missing.high} high`, #{ severity: "high", properties: #{ high: n.missing.high } }) }
     else if n.group == "dev" { warn("dev node\nsecond line") } }"#,
         ),

@@ -1,0 +1,235 @@
+//! `-o markdown`: a summary fit for a pull-request comment or a GitHub step summary
+//! (GitHub Flavored Markdown, <https://github.github.com/gfm/>): the verdict, counts by
+//! severity, a table of blocking findings, the rest collapsed in `<details>`, waivers,
+//! baseline and errors. Tables are capped so that a comment stays under GitHub's size
+//! limit; `-o json` has every finding.
+
+use std::io::{self, Write};
+
+use super::human::verdict_line;
+use super::{thousands, Context};
+use crate::finding::{Severity, Subject};
+use crate::verdict::{Disposition, ExitStatus, Judged, Verdict, WaiverState};
+
+/// Rows per table before the rest are counted.
+const ROWS: usize = 100;
+
+pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    let (icon, headline) = match verdict.status {
+        ExitStatus::Pass => ("✅", "gate passed"),
+        ExitStatus::Fail => ("❌", "gate failed"),
+        ExitStatus::Error => ("⚠️", "gate could not decide"),
+    };
+    writeln!(out, "### {icon} tollgate: {headline}")?;
+    writeln!(out)?;
+    writeln!(out, "{}", text(&verdict_line(verdict)))?;
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "| severity | blocking | non-blocking | waived | existing (baseline) |"
+    )?;
+    writeln!(out, "|---|--:|--:|--:|--:|")?;
+    for severity in Severity::DESCENDING {
+        let count = |filter: &dyn Fn(&Judged) -> bool| {
+            verdict
+                .findings
+                .iter()
+                .filter(|j| j.finding.severity == severity && filter(j))
+                .count()
+        };
+        let row = [
+            count(&|j| j.blocking),
+            count(&|j| !j.blocking),
+            count(&|j| j.disposition == Disposition::Waived),
+            count(&|j| j.disposition == Disposition::Baseline),
+        ];
+        if row.iter().any(|n| *n > 0) {
+            let [b, n, w, e] = row.map(thousands);
+            writeln!(out, "| {severity} | {b} | {n} | {w} | {e} |")?;
+        }
+    }
+    writeln!(
+        out,
+        "| **all** | **{}** | **{}** | **{}** | **{}** |",
+        thousands(verdict.blocking().count()),
+        thousands(verdict.findings.len() - verdict.blocking().count()),
+        thousands(verdict.count(Disposition::Waived)),
+        thousands(verdict.count(Disposition::Baseline)),
+    )?;
+    writeln!(out)?;
+
+    let blocking: Vec<&Judged> = verdict.blocking().collect();
+    if !blocking.is_empty() {
+        writeln!(out, "#### Blocking findings")?;
+        writeln!(out)?;
+        table(&blocking, out)?;
+    }
+    let rest: Vec<&Judged> = verdict.findings.iter().filter(|j| !j.blocking).collect();
+    if !rest.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>{} non-blocking findings</summary>",
+            thousands(rest.len())
+        )?;
+        writeln!(out)?;
+        table(&rest, out)?;
+        writeln!(out, "</details>")?;
+        writeln!(out)?;
+    }
+
+    let stale: Vec<_> = verdict
+        .waivers
+        .iter()
+        .filter(|w| w.state != WaiverState::Active)
+        .collect();
+    if !stale.is_empty() {
+        writeln!(out, "#### Waivers needing attention")?;
+        writeln!(out)?;
+        for w in stale {
+            let note = w.note().unwrap_or_default();
+            writeln!(out, "- {}", text(&note))?;
+        }
+        writeln!(out)?;
+    }
+    if let Some(b) = &verdict.baseline {
+        writeln!(
+            out,
+            "Baseline `{}`: {} new, {} existing, {} fixed.",
+            code(&b.file),
+            thousands(b.new),
+            thousands(b.existing),
+            thousands(b.fixed.len())
+        )?;
+        writeln!(out)?;
+    }
+    if verdict.error_count > 0 {
+        writeln!(out, "#### Errors ({})", thousands(verdict.error_count))?;
+        writeln!(out)?;
+        for e in &verdict.errors {
+            let rule = e.rule.as_deref().unwrap_or("tollgate");
+            writeln!(out, "- **{}**: {}", text(rule), text(&e.message))?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "<sub>tollgate {} · {} · fail-on {}</sub>",
+        text(&cx.version),
+        text(&cx.generated_at),
+        verdict.fail_on
+    )
+}
+
+fn table(rows: &[&Judged], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "| rule | severity | resource | message | status |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for j in rows.iter().take(ROWS) {
+        let f = &j.finding;
+        let status = match (&j.waiver, j.disposition) {
+            (Some(w), Disposition::Waived) => {
+                format!(
+                    "waived: {} ({})",
+                    w.reason,
+                    w.owner.as_deref().unwrap_or("no owner")
+                )
+            }
+            _ => j.disposition.as_str().replace('_', " "),
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            text(&f.rule.id),
+            f.severity,
+            text(&resource(&f.subject)),
+            text(&f.message),
+            text(&status)
+        )?;
+    }
+    if rows.len() > ROWS {
+        writeln!(
+            out,
+            "| … | | | {} more (see `-o json`) | |",
+            thousands(rows.len() - ROWS)
+        )?;
+    }
+    writeln!(out)
+}
+
+fn resource(subject: &Subject) -> String {
+    match subject {
+        Subject::Resource(r) => {
+            let mut s = match r.name.as_deref().filter(|n| !n.is_empty() && *n != r.id) {
+                Some(name) => format!("{name} ({})", r.id),
+                None => r.id.clone(),
+            };
+            if let Some(g) = &r.group {
+                s.push_str(&format!(" · {g}"));
+            }
+            s
+        }
+        Subject::Report { kind, name } => format!("{kind} report {name}"),
+    }
+}
+
+/// Text in a table cell or a list: HTML-escaped (GitHub renders inline HTML), pipes
+/// escaped, line breaks as `<br>`, Markdown punctuation that would format escaped.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            '*' | '_' | '`' | '[' | ']' | '\\' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text inside backticks: a backtick would end the code span.
+fn code(s: &str) -> String {
+    s.replace('`', "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tests::{baselined_verdict, empty_verdict, render, sample_verdict};
+    use crate::output::Format;
+
+    #[test]
+    fn sample() {
+        insta::assert_snapshot!(render(Format::Markdown, &sample_verdict()));
+    }
+
+    #[test]
+    fn empty() {
+        let text = render(Format::Markdown, &empty_verdict());
+        assert!(text.starts_with("### ✅ tollgate: gate passed\n"), "{text}");
+        assert!(!text.contains("Blocking findings"), "{text}");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn baseline_counts() {
+        let text = render(Format::Markdown, &baselined_verdict());
+        assert!(text.contains("Baseline `"), "{text}");
+        assert!(text.contains("1 fixed."), "{text}");
+    }
+
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(
+            text("a|b <c> & *d*\nnext"),
+            "a\\|b &lt;c&gt; &amp; \\*d\\*<br>next"
+        );
+    }
+}
