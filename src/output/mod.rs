@@ -7,6 +7,7 @@
 mod human;
 mod json;
 pub mod rules;
+mod sarif;
 pub mod test_run;
 
 use std::io::Write;
@@ -28,17 +29,20 @@ pub enum Format {
     Human,
     /// The whole result, `tollgate.result/v1`.
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 2] = [Format::Human, Format::Json];
+    pub const ALL: [Format; 3] = [Format::Human, Format::Json, Format::Sarif];
 
     /// The name `-o` takes.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Human => "human",
             Format::Json => "json",
+            Format::Sarif => "sarif",
         }
     }
 
@@ -114,6 +118,7 @@ pub fn emit(
     match format {
         Format::Human => human::emit(verdict, cx, out),
         Format::Json => json::emit(verdict, cx, out),
+        Format::Sarif => sarif::emit(verdict, cx, out),
     }
 }
 

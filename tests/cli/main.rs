@@ -6,6 +6,7 @@ mod bad_input;
 mod check;
 mod docs;
 mod examples;
+mod sarif;
 mod waivers;
 
 use assert_cmd::Command;
