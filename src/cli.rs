@@ -63,7 +63,7 @@ pub struct CheckArgs {
     pub policies: Vec<PathBuf>,
 
     /// Output FORMAT to standard output, or FORMAT=PATH to a file. Repeatable.
-    /// Formats: human, json, junit, github, markdown.
+    /// Formats: human, json, sarif, junit, github, markdown.
     #[arg(
         short,
         long = "output",

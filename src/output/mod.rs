@@ -10,6 +10,7 @@ mod json;
 mod junit;
 mod markdown;
 pub mod rules;
+mod sarif;
 pub mod test_run;
 
 use std::io::Write;
@@ -31,6 +32,8 @@ pub enum Format {
     Human,
     /// The whole result, `tollgate.result/v1`.
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
     /// JUnit XML: a testsuite per rule, a testcase per finding.
     Junit,
     /// GitHub Actions workflow commands (annotations) and a step summary.
@@ -41,9 +44,10 @@ pub enum Format {
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Human,
         Format::Json,
+        Format::Sarif,
         Format::Junit,
         Format::Github,
         Format::Markdown,
@@ -54,6 +58,7 @@ impl Format {
         match self {
             Format::Human => "human",
             Format::Json => "json",
+            Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Github => "github",
             Format::Markdown => "markdown",
@@ -132,6 +137,7 @@ pub fn emit(
     match format {
         Format::Human => human::emit(verdict, cx, out),
         Format::Json => json::emit(verdict, cx, out),
+        Format::Sarif => sarif::emit(verdict, cx, out),
         Format::Junit => junit::emit(verdict, cx, out),
         Format::Github => github::emit(verdict, cx, out),
         Format::Markdown => markdown::emit(verdict, cx, out),

@@ -7,6 +7,7 @@ mod check;
 mod docs;
 mod examples;
 mod formats;
+mod sarif;
 mod waivers;
 
 use assert_cmd::Command;
