@@ -30,7 +30,7 @@ struct Document<'a> {
     summary: Summary<'a>,
     reports: &'a [ReportSummary],
     rules: Vec<RuleView<'a>>,
-    findings: Vec<FindingView<'a>>,
+    findings: Findings<'a>,
     errors: &'a [ErrorSummary],
     strict: bool,
     waivers: Vec<WaiverView<'a>>,
@@ -162,6 +162,16 @@ struct Location<'a> {
     pointer: &'a str,
 }
 
+/// The findings, serialized one at a time as they are written: a large result is never
+/// held twice in memory.
+struct Findings<'a>(&'a [Judged]);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(finding))
+    }
+}
+
 pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let doc = document(verdict, cx);
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
@@ -221,7 +231,7 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
                 line: r.line,
             })
             .collect(),
-        findings: verdict.findings.iter().map(finding).collect(),
+        findings: Findings(&verdict.findings),
         errors: &verdict.errors,
         strict: verdict.strict,
         waivers: verdict
