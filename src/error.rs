@@ -271,6 +271,31 @@ pub enum Error {
         filter: Option<String>,
     },
 
+    #[error("source {source_name} needs {what}: set {vars}")]
+    #[diagnostic(
+        code(tollgate::fetch::credentials),
+        help("credentials come only from the environment; a [[source]] may name other variables under `credentials`")
+    )]
+    Credentials {
+        source_name: String,
+        what: String,
+        vars: String,
+    },
+
+    #[error("{what}: {reason}")]
+    #[diagnostic(
+        code(tollgate::fetch::body),
+        help("the evidence could not be read whole, so the gate cannot decide")
+    )]
+    FetchBody { what: String, reason: String },
+
+    #[error("no source named {name}")]
+    #[diagnostic(
+        code(tollgate::config::source),
+        help("sources configured in tollgate.toml: {known}")
+    )]
+    UnknownSource { name: String, known: String },
+
     #[error("tollgate init would overwrite {paths}")]
     #[diagnostic(
         code(tollgate::init::exists),

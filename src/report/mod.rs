@@ -185,10 +185,97 @@ pub struct LoadOptions {
     pub allow_empty: bool,
 }
 
+/// The key that marks the evidence file `tollgate fetch` writes; it comes first in the
+/// file, so it is found without parsing the whole document.
+pub const EVIDENCE_MARKER: &str = "tollgate_evidence";
+
+/// The evidence file `tollgate fetch` writes, and a live check evaluates: the vendor's
+/// responses, untouched, with the source they came from and when.
+#[derive(Deserialize)]
+struct Evidence<'a> {
+    #[serde(rename = "tollgate_evidence")]
+    version: u32,
+    fetched_at: String,
+    #[serde(borrow)]
+    reports: Vec<EvidenceReport<'a>>,
+}
+
+#[derive(Deserialize)]
+struct EvidenceReport<'a> {
+    kind: ReportKind,
+    name: String,
+    #[serde(borrow)]
+    pages: Vec<&'a RawValue>,
+}
+
+/// Is this document an evidence file?
+pub fn is_evidence(text: &str) -> bool {
+    let mut end = text.len().min(256);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    head.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .starts_with('{')
+        && head.contains(&format!("\"{EVIDENCE_MARKER}\""))
+}
+
+/// Read every report in a document: one for a vendor response or an array of pages,
+/// one per recorded report for an evidence file.
+pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Error> {
+    if !is_evidence(&input.text) {
+        return Ok(vec![load(input, options)?]);
+    }
+    let evidence: Evidence =
+        serde_json::from_str(&input.text).map_err(|e| syntax_error(input, 0, &input.text, &e))?;
+    if evidence.version != 1 {
+        return Err(Error::ReportUnknown {
+            name: input.name.to_string(),
+            src: error::source(&input.name, &input.text),
+            at: (0, 1).into(),
+            found: format!(
+                "evidence format version {} is newer than this tollgate reads (1)",
+                evidence.version
+            ),
+            hint: "upgrade tollgate, or fetch the evidence again".into(),
+        });
+    }
+    let fetched_at = chrono::DateTime::parse_from_rfc3339(&evidence.fetched_at)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| Error::ReportField {
+            name: input.name.to_string(),
+            src: error::source(&input.name, &input.text),
+            at: (0, 1).into(),
+            reason: format!("fetched_at {:?} is not a time: {e}", evidence.fetched_at),
+            hint: None,
+        })?;
+    let mut reports = Vec::with_capacity(evidence.reports.len());
+    for (i, entry) in evidence.reports.iter().enumerate() {
+        // Reports are named after the source, not the file, so a saved evidence file and
+        // the live check it recorded give the same result.
+        let named = Input {
+            name: entry.name.as_str().into(),
+            text: Arc::clone(&input.text),
+        };
+        let pages = entry
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(j, raw)| page_object(&named, raw, format!("/reports/{i}/pages/{j}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        for page in &pages {
+            require_marker(&named, page, entry.kind)?;
+        }
+        let mut report = load_pages(&named, pages, entry.kind, options)?;
+        report.fetched_at = Some(fetched_at);
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
 /// Read a report: detect (or take) its kind, normalize its records, and check that the
 /// evidence is whole (declared totals, duplicates, last page, emptiness).
 pub fn load(input: &Input, options: LoadOptions) -> Result<Report, Error> {
-    let text = &input.text;
     let pages = split_pages(input)?;
     let kind = match options.kind {
         Some(kind) => {
@@ -199,6 +286,16 @@ pub fn load(input: &Input, options: LoadOptions) -> Result<Report, Error> {
         }
         None => detect_all(input, &pages)?,
     };
+    load_pages(input, pages, kind, options)
+}
+
+fn load_pages(
+    input: &Input,
+    pages: Vec<Page<'_>>,
+    kind: ReportKind,
+    options: LoadOptions,
+) -> Result<Report, Error> {
+    let text = &input.text;
 
     let mut declared: Option<u64> = None;
     let mut results = None;
@@ -728,6 +825,66 @@ mod tests {
 
     fn load_str(text: &str) -> Result<Report, Error> {
         load(&input(text), LoadOptions::default())
+    }
+
+    const EVIDENCE: &str = r#"{"tollgate_evidence":1,"fetched_at":"2026-11-23T10:00:00.000Z",
+"source":{"name":"coc-prod"},"reports":[
+{"kind":"huawei.coc.patch_compliance","name":"source:coc-prod","pages":[
+ {"count":3,"instance_compliant":[{"instance_id":"i-1"},{"instance_id":"i-2"}]},
+ {"count":3,"instance_compliant":[{"instance_id":"i-3","status":"non_compliant"}]}]},
+{"kind":"huawei.coc.patch_items","name":"source:coc-prod/items/i-3","pages":[
+ {"count":1,"compliance_items":[{"instance_id":"i-3","title":"KB1","patch_detail":{"patch_status":"MISSING"}}]}]}]}"#;
+
+    #[test]
+    fn evidence_files_hold_several_reports_named_after_the_source() {
+        let reports = load_all(&input(EVIDENCE), LoadOptions::default()).unwrap();
+        assert_eq!(reports.len(), 2);
+        let (nodes, items) = (&reports[0], &reports[1]);
+        assert_eq!(nodes.kind, ReportKind::CocPatch);
+        assert_eq!(&*nodes.name, "source:coc-prod");
+        assert_eq!(nodes.resources.len(), 3);
+        assert_eq!(nodes.declared, Some(3));
+        assert_eq!(nodes.fetched_at, Some(1_795_428_000_000));
+        let third = &nodes.resources[2];
+        assert_eq!(&*third.origin.file, "source:coc-prod");
+        assert_eq!(
+            third.origin.pointer,
+            "/reports/0/pages/1/instance_compliant/0"
+        );
+        assert_eq!((third.origin.line, third.origin.column), (5, 35));
+        assert_eq!(items.kind, ReportKind::CocItems);
+        assert_eq!(&*items.name, "source:coc-prod/items/i-3");
+        // An ordinary report is one report, as before.
+        let plain = load_all(
+            &input(r#"{"count":1,"instance_compliant":[{"instance_id":"a"}]}"#),
+            LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(plain.len(), 1);
+    }
+
+    #[test]
+    fn evidence_is_checked_like_any_report() {
+        let short = EVIDENCE.replace(r#"{"instance_id":"i-1"},"#, "");
+        let err = load_all(&input(&short), LoadOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("source:coc-prod is incomplete"),
+            "{err}"
+        );
+        let dup = EVIDENCE.replace(r#""i-2""#, r#""i-1""#);
+        let err = load_all(&input(&dup), LoadOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("lists resource i-1 twice"),
+            "{err}"
+        );
+        let newer = EVIDENCE.replace(r#""tollgate_evidence":1"#, r#""tollgate_evidence":2"#);
+        let err = load_all(&input(&newer), LoadOptions::default()).unwrap_err();
+        assert!(format!("{err:?}").contains("version 2"), "{err:?}");
+        let wrong = EVIDENCE.replace(
+            r#""kind":"huawei.coc.patch_items""#,
+            r#""kind":"alibaba.oos.instance_patch_states""#,
+        );
+        assert!(load_all(&input(&wrong), LoadOptions::default()).is_err());
     }
 
     fn code(err: &Error) -> String {
