@@ -211,14 +211,15 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
     };
     let mut reports = Vec::with_capacity(inputs.len());
     for input in &inputs {
-        let report = report::load(input, options)?;
-        log.detail(format_args!(
-            "  {}: {}, {} resources",
-            report.name,
-            report.kind,
-            report.resources.len()
-        ));
-        reports.push(Arc::new(report));
+        for report in report::load_all(input, options)? {
+            log.detail(format_args!(
+                "  {}: {}, {} resources",
+                report.name,
+                report.kind,
+                report.resources.len()
+            ));
+            reports.push(Arc::new(report));
+        }
     }
     drop(inputs);
     log.step(format_args!(
