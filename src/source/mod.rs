@@ -1,7 +1,9 @@
 //! Where report text comes from: files, directories of files, standard input. Each input
 //! becomes a [`report::Input`](crate::report::Input): a name to show and the whole text.
+//! [`sign`] holds the request signing that the live (HTTP) sources use.
 
 mod file;
+pub mod sign;
 mod stdin;
 
 use crate::error::Error;
