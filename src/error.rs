@@ -133,6 +133,27 @@ pub enum Error {
         again: SourceSpan,
     },
 
+    #[error("compliance-pack report {name} cannot be read: {reason}")]
+    #[diagnostic(code(tollgate::report::sheet))]
+    ReportSheet {
+        name: String,
+        reason: String,
+        #[help]
+        hint: String,
+    },
+
+    #[error("compliance-pack report {name} lists resource {id} twice: rows {first} and {again} of sheet {sheet:?}")]
+    #[diagnostic(code(tollgate::report::duplicate))]
+    ReportSheetDuplicate {
+        name: String,
+        id: String,
+        sheet: String,
+        first: u32,
+        again: u32,
+        #[help]
+        hint: String,
+    },
+
     #[error("report {name} holds no resources")]
     #[diagnostic(
         code(tollgate::report::empty),

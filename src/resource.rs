@@ -26,15 +26,18 @@ pub enum ResourceKind {
     ConfigRule,
     /// An Alibaba Config compliance-pack report.
     CompliancePack,
+    /// One row of a downloaded compliance-pack report spreadsheet.
+    PackResult,
 }
 
 impl ResourceKind {
     /// Every kind, in documentation order.
-    pub const ALL: [ResourceKind; 4] = [
+    pub const ALL: [ResourceKind; 5] = [
         ResourceKind::PatchNode,
         ResourceKind::PatchItem,
         ResourceKind::ConfigRule,
         ResourceKind::CompliancePack,
+        ResourceKind::PackResult,
     ];
 
     /// The name policies use in `applies_to`.
@@ -44,6 +47,7 @@ impl ResourceKind {
             ResourceKind::PatchItem => "patch_item",
             ResourceKind::ConfigRule => "config_rule",
             ResourceKind::CompliancePack => "compliance_pack",
+            ResourceKind::PackResult => "pack_result",
         }
     }
 
@@ -52,17 +56,26 @@ impl ResourceKind {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// The kind-specific field names, after the common ones.
+    /// The kind-specific field names, after the common ones. A `pack_result` also has one
+    /// field per spreadsheet column, which differ from sheet to sheet
+    /// ([`Resource::field_names`] lists them).
     pub fn detail_fields(self) -> &'static [&'static str] {
         match self {
             ResourceKind::PatchNode => PATCH_NODE_FIELDS,
             ResourceKind::PatchItem => PATCH_ITEM_FIELDS,
             ResourceKind::ConfigRule => CONFIG_RULE_FIELDS,
             ResourceKind::CompliancePack => COMPLIANCE_PACK_FIELDS,
+            ResourceKind::PackResult => PACK_RESULT_FIELDS,
         }
     }
 
-    /// Every field a policy can read on a resource of this kind.
+    /// Does a resource of this kind have fields beyond [`ResourceKind::field_names`]
+    /// (a `pack_result`'s columns)?
+    pub fn has_dynamic_fields(self) -> bool {
+        matches!(self, ResourceKind::PackResult)
+    }
+
+    /// Every fixed field a policy can read on a resource of this kind.
     pub fn field_names(self) -> impl Iterator<Item = &'static str> {
         COMMON_FIELDS
             .iter()
@@ -137,6 +150,8 @@ const CONFIG_RULE_FIELDS: &[&str] = &[
 
 const COMPLIANCE_PACK_FIELDS: &[&str] = &["report_status", "report_url", "account_id"];
 
+const PACK_RESULT_FIELDS: &[&str] = &["sheet", "row", "columns", "headers"];
+
 /// The cloud a resource comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -176,15 +191,18 @@ impl Status {
 }
 
 /// Where a resource's JSON object stands in its report: for SARIF locations and humans.
+/// For a spreadsheet row (`pack_result`), the position is the row's in its sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Origin {
     /// The report file as the user named it, or `<stdin>`.
     pub file: Arc<str>,
-    /// JSON pointer to the object, e.g. `/instance_compliant/3` or `/1/InstancePatchStates/0`.
+    /// JSON pointer to the object, e.g. `/instance_compliant/3` or `/1/InstancePatchStates/0`;
+    /// for a spreadsheet row its Excel reference, e.g. `Sheet1!5:5`.
     pub pointer: String,
-    /// 1-based line of the object's opening brace.
+    /// 1-based line of the object's opening brace (the sheet row of a spreadsheet row).
     pub line: u32,
-    /// 1-based column (in characters) of the object's opening brace.
+    /// 1-based column (in characters) of the object's opening brace (the sheet column
+    /// where the row's table starts, A = 1).
     pub column: u32,
 }
 
@@ -352,6 +370,93 @@ pub struct CompliancePack {
     pub account_id: Option<i64>,
 }
 
+/// One spreadsheet cell as policies see it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// An empty cell, or text that is only white space: `()` in policies.
+    Empty,
+    /// A number with no fractional part (spreadsheets store every number as a float).
+    Int(i64),
+    /// Any other number.
+    Float(f64),
+    Bool(bool),
+    /// Text as the sheet holds it; dates as `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`, error
+    /// cells as Excel shows them (`#N/A`).
+    Text(String),
+}
+
+impl Cell {
+    /// The value as text (numbers in decimal, `true`/`false`), `None` when empty.
+    pub fn display(&self) -> Option<String> {
+        match self {
+            Cell::Empty => None,
+            Cell::Int(n) => Some(n.to_string()),
+            Cell::Float(x) => Some(x.to_string()),
+            Cell::Bool(b) => Some(b.to_string()),
+            Cell::Text(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+impl Serialize for Cell {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Empty => s.serialize_unit(),
+            Cell::Int(n) => s.serialize_i64(*n),
+            Cell::Float(x) => s.serialize_f64(*x),
+            Cell::Bool(b) => s.serialize_bool(*b),
+            Cell::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+/// The columns of one sheet, shared by all its rows: the field names policies use, the
+/// header text they come from, and which columns identify a row. Built by
+/// [`crate::report::pack_sheet`], which documents how a header becomes a name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetColumns {
+    /// One unique field name per column, in sheet order.
+    pub names: Vec<String>,
+    /// The header text of each column as the sheet has it (trimmed; `""` when none).
+    pub headers: Vec<String>,
+    /// The columns that identify a row, give its status, name and region.
+    pub roles: crate::report::pack_sheet::Roles,
+}
+
+impl SheetColumns {
+    /// The column called `name`: its field name, else its header text.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .or_else(|| self.headers.iter().position(|h| !h.is_empty() && h == name))
+    }
+}
+
+/// Kind-specific fields of a `pack_result`: one row of a compliance-pack report sheet.
+#[derive(Debug, Clone)]
+pub struct PackResult {
+    /// The sheet's name.
+    pub sheet: Arc<str>,
+    /// The 1-based row number in the sheet, as a spreadsheet shows it.
+    pub row: u32,
+    pub columns: Arc<SheetColumns>,
+    /// One value per column of `columns`.
+    pub values: Vec<Cell>,
+}
+
+impl PackResult {
+    /// The value of the column called `name` (field name or header text).
+    pub fn get(&self, name: &str) -> Option<&Cell> {
+        self.columns.index(name).and_then(|i| self.values.get(i))
+    }
+
+    /// The value of column `index`, `Empty` past the row's end.
+    pub fn at(&self, index: usize) -> &Cell {
+        self.values.get(index).unwrap_or(&Cell::Empty)
+    }
+}
+
 /// The kind-specific part of a resource.
 // A report holds one kind only, nearly always patch nodes: boxing the large variant would
 // add an allocation per node and save nothing.
@@ -362,6 +467,7 @@ pub enum Detail {
     PatchItem(PatchItem),
     ConfigRule(ConfigRule),
     CompliancePack(CompliancePack),
+    PackResult(PackResult),
 }
 
 impl Detail {
@@ -372,6 +478,7 @@ impl Detail {
             Detail::PatchItem(_) => ResourceKind::PatchItem,
             Detail::ConfigRule(_) => ResourceKind::ConfigRule,
             Detail::CompliancePack(_) => ResourceKind::CompliancePack,
+            Detail::PackResult(_) => ResourceKind::PackResult,
         }
     }
 }
@@ -399,9 +506,15 @@ pub struct Resource {
 pub enum Field<'a> {
     Unit,
     Int(i64),
+    Float(f64),
+    Bool(bool),
     Str(&'a str),
     Counts(&'a Severities),
     Tags(&'a [(String, String)]),
+    /// A `pack_result`'s columns as a map of field name to value.
+    Columns(&'a PackResult),
+    /// A `pack_result`'s header texts as a map of field name to header.
+    Headers(&'a SheetColumns),
 }
 
 impl<'a> Field<'a> {
@@ -417,17 +530,48 @@ impl<'a> Field<'a> {
         value.as_ref().map_or(Field::Unit, Field::Counts)
     }
 
+    fn cell(cell: &'a Cell) -> Self {
+        match cell {
+            Cell::Empty => Field::Unit,
+            Cell::Int(n) => Field::Int(*n),
+            Cell::Float(x) => Field::Float(*x),
+            Cell::Bool(b) => Field::Bool(*b),
+            Cell::Text(s) => Field::Str(s),
+        }
+    }
+
     /// The value as Rhai sees it.
     pub fn to_dynamic(self) -> Dynamic {
         match self {
             Field::Unit => Dynamic::UNIT,
             Field::Int(n) => Dynamic::from_int(n),
+            Field::Float(x) => Dynamic::from_float(x),
+            Field::Bool(b) => Dynamic::from_bool(b),
             Field::Str(s) => Dynamic::from(s.to_string()),
             Field::Counts(c) => Dynamic::from(*c),
             Field::Tags(tags) => {
                 let map: rhai::Map = tags
                     .iter()
                     .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+                    .collect();
+                Dynamic::from_map(map)
+            }
+            Field::Columns(row) => {
+                let map: rhai::Map = row
+                    .columns
+                    .names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| (name.as_str().into(), Field::cell(row.at(i)).to_dynamic()))
+                    .collect();
+                Dynamic::from_map(map)
+            }
+            Field::Headers(columns) => {
+                let map: rhai::Map = columns
+                    .names
+                    .iter()
+                    .zip(&columns.headers)
+                    .map(|(name, header)| (name.as_str().into(), Dynamic::from(header.clone())))
                     .collect();
                 Dynamic::from_map(map)
             }
@@ -440,12 +584,29 @@ impl Serialize for Field<'_> {
         match self {
             Field::Unit => s.serialize_unit(),
             Field::Int(n) => s.serialize_i64(*n),
+            Field::Float(x) => s.serialize_f64(*x),
+            Field::Bool(b) => s.serialize_bool(*b),
             Field::Str(v) => s.serialize_str(v),
             Field::Counts(c) => c.serialize(s),
             Field::Tags(tags) => {
                 let mut map = s.serialize_map(Some(tags.len()))?;
                 for (k, v) in *tags {
                     map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Field::Columns(row) => {
+                let names = &row.columns.names;
+                let mut map = s.serialize_map(Some(names.len()))?;
+                for (i, name) in names.iter().enumerate() {
+                    map.serialize_entry(name, row.at(i))?;
+                }
+                map.end()
+            }
+            Field::Headers(columns) => {
+                let mut map = s.serialize_map(Some(columns.names.len()))?;
+                for (name, header) in columns.names.iter().zip(&columns.headers) {
+                    map.serialize_entry(name, header)?;
                 }
                 map.end()
             }
@@ -468,7 +629,9 @@ impl Resource {
     }
 
     /// The field a policy reads as `resource.NAME`; `None` when the kind has no such field.
-    /// `raw` is not a `Field`: it is parsed on demand by the caller.
+    /// `raw` is not a `Field`: it is parsed on demand by the caller. On a `pack_result`, a
+    /// name that is no fixed field is looked up among the columns (field name, then header
+    /// text), so a column named like a fixed field is read through `columns`.
     pub fn field(&self, name: &str) -> Option<Field<'_>> {
         let common = match name {
             "kind" => Some(Field::Str(self.kind().as_str())),
@@ -483,6 +646,21 @@ impl Resource {
             _ => None,
         };
         common.or_else(|| self.detail_field(name))
+    }
+
+    /// Every field a policy can read on this resource: the kind's fixed fields and, on a
+    /// `pack_result`, its columns that no fixed field hides.
+    pub fn field_names(&self) -> Vec<&str> {
+        let kind = self.kind();
+        let mut names: Vec<&str> = kind.field_names().collect();
+        if let Detail::PackResult(row) = &self.detail {
+            for name in &row.columns.names {
+                if !kind.field_names().any(|f| f == name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
     }
 
     fn detail_field(&self, name: &str) -> Option<Field<'_>> {
@@ -537,6 +715,13 @@ impl Resource {
                 "report_url" => F::text(&c.report_url),
                 "account_id" => F::int(c.account_id),
                 _ => return None,
+            },
+            Detail::PackResult(row) => match name {
+                "sheet" => F::Str(&row.sheet),
+                "row" => F::Int(i64::from(row.row)),
+                "columns" => F::Columns(row),
+                "headers" => F::Headers(&row.columns),
+                _ => return row.get(name).map(F::cell),
             },
         })
     }
@@ -634,6 +819,55 @@ mod tests {
     fn raw_parses_on_demand_with_null_as_unit() {
         let map = node().raw.to_dynamic().unwrap().cast::<rhai::Map>();
         assert!(map["a"].is_unit());
+    }
+
+    fn pack_row() -> Resource {
+        let columns = Arc::new(crate::report::pack_sheet::columns(
+            ["Rule Name", "Status", "Score", "合规结果"]
+                .into_iter()
+                .enumerate()
+                .map(|(i, h)| (i as u32 + 1, h.to_string())),
+        ));
+        let values = vec![
+            Cell::Text("r1".into()),
+            Cell::Text("Enabled".into()),
+            Cell::Float(0.5),
+            Cell::Empty,
+        ];
+        let mut r = node();
+        r.detail = Detail::PackResult(PackResult {
+            sheet: "Sheet1".into(),
+            row: 2,
+            columns,
+            values,
+        });
+        r
+    }
+
+    #[test]
+    fn pack_results_read_columns_after_fixed_fields() {
+        let r = pack_row();
+        assert!(matches!(r.field("rule_name"), Some(Field::Str("r1"))));
+        assert!(matches!(r.field("score"), Some(Field::Float(x)) if x == 0.5));
+        assert!(matches!(r.field("合规结果"), Some(Field::Unit)));
+        assert!(matches!(r.field("column_4"), Some(Field::Unit)));
+        assert!(matches!(
+            r.field("status"),
+            Some(Field::Str("non_compliant"))
+        ));
+        assert!(matches!(r.field("row"), Some(Field::Int(2))));
+        assert!(r.field("missing").is_none(), "no patch_node field on a row");
+        let columns = r.field("columns").unwrap().to_dynamic().cast::<rhai::Map>();
+        assert_eq!(columns["status"].clone().cast::<String>(), "Enabled");
+        let names = r.field_names();
+        assert!(
+            names.ends_with(&["raw", "rule_name", "score", "column_4"]),
+            "{names:?}"
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["columns"]["score"], 0.5);
+        assert_eq!(json["headers"]["column_4"], "合规结果");
+        assert_eq!(json["status"], "non_compliant");
     }
 
     #[test]

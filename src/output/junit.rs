@@ -130,12 +130,14 @@ fn details(j: &crate::verdict::Judged, file: &str) -> String {
     lines.join("\n")
 }
 
-/// How many resources a rule looked at (resources of the kinds it applies to).
+/// How many resources a rule looked at: the resources of the reports holding a kind it
+/// applies to. A compliance-pack report with its sheet's rows counts the pack too, one
+/// resource more than a `pack_result` rule saw.
 fn applicable(verdict: &Verdict, rule: &crate::policy::Rule) -> usize {
     verdict
         .reports
         .iter()
-        .filter(|r| rule.applies_to(r.kind.resource_kind()))
+        .filter(|r| r.kind.resource_kinds().iter().any(|k| rule.applies_to(*k)))
         .map(|r| r.resources)
         .sum()
 }

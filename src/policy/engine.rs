@@ -221,7 +221,7 @@ fn resource_field(r: &mut ResourceRef, name: &str) -> Fallible {
         None => Err(runtime(unknown_field(
             &format!("a {} resource", r.kind()),
             name,
-            r.kind().field_names(),
+            r.field_names().into_iter(),
         ))),
     }
 }

@@ -62,7 +62,10 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
             let value = Dynamic::from(ReportRef(Arc::clone(report)));
             policies
                 .iter()
-                .filter(|p| p.rule.applies_to(report.kind.resource_kind()))
+                .filter(|p| {
+                    let kinds = report.kind.resource_kinds();
+                    kinds.iter().any(|k| p.rule.applies_to(*k))
+                })
                 .filter_map(|p| {
                     let engine = p.check_report.as_ref()?;
                     let subject = Subject::Report {

@@ -19,10 +19,12 @@ use super::engine::{unknown_field, ReportRef, ResourceRef};
 use super::eval::{collect, Lookup};
 use super::Rule;
 use crate::finding::{Level, Subject};
-use crate::report::{coc_items, coc_patch, config_states, oos_patch, Report, ReportKind};
+use crate::report::{
+    coc_items, coc_patch, config_states, oos_patch, pack_sheet, Report, ReportKind,
+};
 use crate::resource::{
-    CompliancePack, ConfigRule, Detail, Origin, PatchItem, PatchNode, Provider, RawJson, Resource,
-    ResourceKind, Severities, Status,
+    Cell, CompliancePack, ConfigRule, Detail, Origin, PatchItem, PatchNode, Provider, RawJson,
+    Resource, ResourceKind, Severities, Status,
 };
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
@@ -352,7 +354,7 @@ fn source_of(kind: ResourceKind, spec: &Spec) -> Result<ReportKind, String> {
     let provider = spec.text("provider", None)?;
     let candidates: Vec<ReportKind> = ReportKind::ALL
         .into_iter()
-        .filter(|k| k.resource_kind() == kind)
+        .filter(|k| k.resource_kinds().contains(&kind))
         .filter(|k| {
             provider
                 .as_deref()
@@ -386,13 +388,82 @@ fn source_of(kind: ResourceKind, spec: &Spec) -> Result<ReportKind, String> {
     Ok(source)
 }
 
+/// A `pack_result()` map split into its fixed fields and its columns: `columns: #{...}`
+/// first, then every other key that is no fixed field, each read as a sheet header.
+fn split_columns(what: &str, map: Map) -> Result<(Map, Vec<(String, Cell)>), String> {
+    let fixed: Vec<&str> = ResourceKind::PackResult
+        .field_names()
+        .filter(|f| !matches!(*f, "kind" | "columns" | "headers"))
+        .collect();
+    let value = |key: &str, v: &Dynamic| -> Result<Cell, String> {
+        if v.is_unit() {
+            Ok(Cell::Empty)
+        } else if let Ok(n) = v.as_int() {
+            Ok(Cell::Int(n))
+        } else if let Ok(x) = v.as_float() {
+            Ok(pack_sheet::number(x))
+        } else if let Ok(b) = v.as_bool() {
+            Ok(Cell::Bool(b))
+        } else if v.is_string() {
+            let text = v.to_string();
+            Ok(match text.trim().is_empty() {
+                true => Cell::Empty,
+                false => Cell::Text(text),
+            })
+        } else {
+            Err(format!(
+                "{what}: column `{key}` must be a string, a number, a bool or (), not {}",
+                v.type_name()
+            ))
+        }
+    };
+    let (mut given, mut columns) = (Map::new(), Vec::new());
+    let mut explicit = Vec::new();
+    for (key, v) in map {
+        match key.as_str() {
+            "headers" => {
+                return Err(format!(
+                    "{what}: `headers` follow from the columns; give each column as a key"
+                ))
+            }
+            "columns" => {
+                let inner = v.read_lock::<Map>().map(|m| m.clone()).ok_or_else(|| {
+                    format!(
+                        "{what}: `columns` must be a map of header to value, not {}",
+                        v.type_name()
+                    )
+                })?;
+                for (header, v) in inner {
+                    explicit.push((header.to_string(), value(&header, &v)?));
+                }
+            }
+            k if fixed.contains(&k) => {
+                given.insert(key, v);
+            }
+            _ => columns.push((key.to_string(), value(&key, &v)?)),
+        }
+    }
+    explicit.extend(columns);
+    Ok((given, explicit))
+}
+
 fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<ResourceRef, String> {
     let what = format!("{kind}()");
-    let allowed: Vec<&str> = kind.field_names().filter(|f| *f != "kind").collect();
+    let (map, sheet_row) = match kind {
+        ResourceKind::PackResult => split_columns(&what, map)?,
+        _ => (map, Vec::new()),
+    };
+    let allowed: Vec<&str> = kind
+        .field_names()
+        .filter(|f| *f != "kind")
+        .filter(|f| kind != ResourceKind::PackResult || !matches!(*f, "columns" | "headers"))
+        .collect();
     let spec = Spec::new(&what, map, allowed)?;
     let source = source_of(kind, &spec)?;
     let alibaba = source.provider() == Provider::Alibaba;
     let now = Some(fx.now);
+    // What a pack_result's columns say of its name, region and raw object.
+    let (mut row_name, mut row_region, mut row_raw) = (None, None, None);
 
     let (default_id, detail, derived, reported_at) = match kind {
         ResourceKind::PatchNode => {
@@ -509,6 +580,28 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
                 spec.int("reported_at", now)?,
             )
         }
+        ResourceKind::PackResult => {
+            let sheet = spec
+                .text("sheet", Some("Sheet1"))?
+                .ok_or_else(|| format!("{what}: `sheet` must be a sheet name, not ()"))?;
+            let row = spec
+                .int("row", Some(2))?
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("{what}: `row` must be a sheet row number, 1 or more"))?;
+            let (headers, values): (Vec<String>, Vec<Cell>) = sheet_row.into_iter().unzip();
+            let columns = Arc::new(pack_sheet::columns((1u32..).zip(headers)));
+            let origin = Origin {
+                file: Arc::clone(&fx.file),
+                pointer: String::new(),
+                line,
+                column: 1,
+            };
+            let r = pack_sheet::resource(&columns, values, &sheet.into(), row, origin);
+            (row_name, row_region) = (r.name, r.region);
+            row_raw = Some(r.raw.as_str().to_string());
+            (r.id, r.detail, r.status, spec.int("reported_at", now)?)
+        }
     };
 
     let id = spec.text("id", Some(&default_id))?.unwrap_or_default();
@@ -518,11 +611,13 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
     let default_name = match &detail {
         Detail::PatchItem(p) => p.title.clone(),
         Detail::CompliancePack(_) => None,
+        Detail::PackResult(_) => row_name,
         _ => Some(id.clone()),
     };
     let default_region = match kind {
         ResourceKind::PatchNode if alibaba => Some("cn-hangzhou"),
         ResourceKind::PatchNode => Some("cn-north-4"),
+        ResourceKind::PackResult => row_region.as_deref(),
         _ => None,
     };
     let status = match spec.text("status", None)?.as_deref() {
@@ -537,7 +632,7 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
         }
     };
     let raw = match spec.map.get("raw") {
-        None => "{}".to_string(),
+        None => row_raw.unwrap_or_else(|| "{}".to_string()),
         Some(v) => rhai::serde::from_dynamic::<serde_json::Value>(v)
             .map_err(|e| format!("{what}: `raw` cannot be written as JSON: {e}"))?
             .to_string(),
@@ -615,11 +710,12 @@ fn report(map: Map, fx: &Fixtures) -> Result<ReportRef, String> {
     };
     let mut seen = HashSet::new();
     for r in &resources {
-        if r.kind() != kind.resource_kind() {
+        if !kind.resource_kinds().contains(&r.kind()) {
+            let kinds: Vec<&str> = kind.resource_kinds().iter().map(|k| k.as_str()).collect();
             return Err(format!(
                 "report(): a {} report holds {} resources, but {} is a {}",
                 kind.id(),
-                kind.resource_kind(),
+                kinds.join(" and "),
                 r.id,
                 r.kind()
             ));
@@ -765,6 +861,63 @@ mod tests {
         is(r#"config_rule(#{ tags: #{ env: "prod" } }).tags.env == "prod""#);
         is(r#"let c = compliance_pack(); c.report_status == "COMPLETE" && c.id == "pack-1""#);
         is(r#"patch_node(#{ raw: #{ InstanceId: "i-1" } }).raw.InstanceId == "i-1""#);
+    }
+
+    #[test]
+    fn pack_results_are_rows_built_from_columns() {
+        is(
+            r#"let r = pack_result(#{ rule_id: "cr-1", resource_id: "i-1", "Compliance Type": "NON_COMPLIANT",
+                                      risk_level: 3, score: 2.5, resource_name: "web-1", region: "cn-beijing" });
+               r.id == "cr-1/i-1" && r.status == "non_compliant" && r.compliance_type == "NON_COMPLIANT"
+               && r["compliance_type"] == "NON_COMPLIANT" && r.risk_level == 3 && r.score == 2.5
+               && r.name == "web-1" && r.region == "cn-beijing" && r.provider == "alibaba"
+               && r.source == "alibaba.config.compliance_pack_report" && r.sheet == "Sheet1"
+               && r.row == 2 && r.reported_at == global::NOW && r.group == ()
+               && r.headers.compliance_type == "Compliance Type" && r.columns.risk_level == 3
+               && r.raw["Compliance Type"] == "NON_COMPLIANT""#,
+        );
+        // A region column fills `region`; `region:` given as a key is the fixed field.
+        is(
+            r#"let r = pack_result(#{ columns: #{ Region: "cn-hangzhou" } }); r.region == "cn-hangzhou""#,
+        );
+        is(
+            r#"let r = pack_result(#{ columns: #{ "合规结果": "不合规", Status: "Enabled" }, row: 7 });
+               r.status == "non_compliant" && r["合规结果"] == "不合规" && r.column_2 == "不合规"
+               && r.columns.status == "Enabled" && r.id == "row-7""#,
+        );
+        is(
+            r#"let r = pack_result(); r.id == "row-2" && r.status == "unknown" && r.columns.len() == 0"#,
+        );
+        is(r#"pack_result(#{ note: "", gone: () }).note == ()"#);
+        is(r#"pack_result(#{ status: "compliant" }).status == "compliant""#);
+        is(
+            r#"let r = report(#{ resources: [compliance_pack(), pack_result(#{ resource_id: "i-1" })] });
+               r.kind == "alibaba.config.compliance_pack_report" && r.count == 2"#,
+        );
+        fails(
+            r#"pack_result(#{ rule_name: "r" }).rule_nmae"#,
+            "did you mean `rule_name`?",
+        );
+        fails(
+            r#"pack_result(#{ headers: #{} })"#,
+            "`headers` follow from the columns",
+        );
+        fails(
+            r#"pack_result(#{ x: [1] })"#,
+            "column `x` must be a string, a number, a bool or ()",
+        );
+        fails(
+            r#"pack_result(#{ row: 0 })"#,
+            "`row` must be a sheet row number",
+        );
+        fails(
+            r#"report(#{ resources: [patch_node(), pack_result()] })"#,
+            "holds patch_node resources, but row-2 is a pack_result",
+        );
+        fails(
+            r#"report(#{ kind: "alibaba.config.compliance_pack_report", resources: [patch_node()] })"#,
+            "holds compliance_pack and pack_result resources",
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Alibaba Cloud Config `GetCompliancePackReport`
 //! (api-docs/alibaba-config-get-compliance-pack-report.txt). The response describes one
 //! report file: it becomes one `compliance_pack` resource whose `id` is the pack id.
-//! Reading the downloaded spreadsheet's rows belongs to the live source.
+//! The live source downloads the file itself and reads its rows with [`super::pack_sheet`].
 
 use serde::Deserialize;
 

@@ -10,12 +10,15 @@
 //! One file per vendor format; each exposes `MARKER` (the top-level key that identifies
 //! the shape) and `record()` (one record to one resource). This module owns what they
 //! share: detection, pages, positions, declared totals, duplicates and empty reports.
+//! `pack_sheet` is the one that reads no JSON: it turns the spreadsheet a compliance-pack
+//! report points at (downloaded by the live source) into `pack_result` rows.
 
 pub(crate) mod coc_items;
 pub(crate) mod coc_patch;
 mod config_pack;
 pub(crate) mod config_states;
 pub(crate) mod oos_patch;
+pub mod pack_sheet;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -82,6 +85,18 @@ impl ReportKind {
             ReportKind::ConfigStates => "huawei.config.policy_states_summary",
             ReportKind::OosPatch => "alibaba.oos.instance_patch_states",
             ReportKind::ConfigPack => "alibaba.config.compliance_pack_report",
+        }
+    }
+
+    /// Every kind of resource a report of this kind may hold: the record's kind first, then
+    /// the rows of the compliance-pack spreadsheet a live source downloads
+    /// ([`pack_sheet::read`]).
+    pub fn resource_kinds(self) -> &'static [ResourceKind] {
+        match self {
+            ReportKind::CocPatch | ReportKind::OosPatch => &[ResourceKind::PatchNode],
+            ReportKind::CocItems => &[ResourceKind::PatchItem],
+            ReportKind::ConfigStates => &[ResourceKind::ConfigRule],
+            ReportKind::ConfigPack => &[ResourceKind::CompliancePack, ResourceKind::PackResult],
         }
     }
 

@@ -1,5 +1,6 @@
-//! The README documents what the code does: every resource field, report kind, output
-//! format, exit code and shipped policy appears in it.
+//! The README documents what the code does: every resource field (and, for kinds whose
+//! fields are a sheet's columns, how columns are named), report kind, output format, exit
+//! code and shipped policy appears in it.
 
 use tollgate::report::ReportKind;
 use tollgate::resource::ResourceKind;
@@ -22,6 +23,16 @@ fn every_resource_field_is_documented() {
             text.contains(&format!("`{kind}`")),
             "README does not name {kind}"
         );
+        // A spreadsheet row's fields are its sheet's columns: no list can name them, so the
+        // README must say how a header becomes a field name instead.
+        if kind.has_dynamic_fields() {
+            for phrase in ["one field per column", "`column_N`", "snake_case"] {
+                assert!(
+                    text.contains(phrase),
+                    "README does not explain {kind}'s column fields ({phrase})"
+                );
+            }
+        }
     }
 }
 
