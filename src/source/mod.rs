@@ -1,7 +1,11 @@
 //! Where report text comes from: files, directories of files, standard input. Each input
 //! becomes a [`report::Input`](crate::report::Input): a name to show and the whole text.
+//! [`http`] is the transport the live sources share; [`fake`] is a fake vendor server for tests.
 
+#[doc(hidden)]
+pub mod fake;
 mod file;
+pub mod http;
 mod stdin;
 
 use crate::error::Error;
