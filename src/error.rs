@@ -435,6 +435,87 @@ pub enum Error {
         help("a baseline is the file a previous `tollgate check -o json=FILE` wrote, with \"schema\": \"tollgate.result/v1\"; a compliance report goes to -r, not --baseline")
     )]
     BaselineSchema { path: String, found: String },
+
+    #[error("{what}: HTTP {status} from {url}{}", http_detail(.vendor_code, .vendor_message, .request_id, *.attempts))]
+    #[diagnostic(code(tollgate::fetch::http))]
+    Http {
+        /// The call, as the source names it ("COC list page 3 of coc-prod").
+        what: String,
+        /// The URL without user-info, fragment or query values.
+        url: String,
+        status: u16,
+        /// The vendor's code: Huawei `error_code`, Alibaba `Code`.
+        vendor_code: Option<String>,
+        /// The vendor's message: Huawei `error_msg`, Alibaba `Message`.
+        vendor_message: Option<String>,
+        /// Huawei `request_id` / `X-Request-Id`, Alibaba `RequestId` / `x-acs-request-id`.
+        request_id: Option<String>,
+        attempts: u32,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("{what}: {problem} ({url}, {attempts} attempt{})", if *.attempts == 1 { "" } else { "s" })]
+    #[diagnostic(code(tollgate::fetch::connect))]
+    Connect {
+        what: String,
+        url: String,
+        /// "cannot connect", "no complete response within 60s", ...
+        problem: String,
+        attempts: u32,
+        /// The transport's error, without the URL.
+        #[source]
+        source: reqwest::Error,
+        #[help]
+        hint: String,
+    },
+
+    #[error("{what}: cannot build the request to {url}: {reason}")]
+    #[diagnostic(
+        code(tollgate::fetch::request),
+        help("check the source's endpoint: it must be a full URL such as https://coc.cn-north-4.myhuaweicloud.com")
+    )]
+    Request {
+        what: String,
+        url: String,
+        reason: String,
+    },
+
+    #[error("cannot set up the HTTP client")]
+    #[diagnostic(code(tollgate::fetch::client))]
+    HttpClient {
+        #[source]
+        source: reqwest::Error,
+    },
+
+    #[error("CA file {path} is not usable: {reason}")]
+    #[diagnostic(
+        code(tollgate::fetch::ca_file),
+        help("ca_file names a PEM file holding the private CA's certificate (one or more -----BEGIN CERTIFICATE----- blocks)")
+    )]
+    CaFile { path: PathBuf, reason: String },
+}
+
+/// The vendor part of an HTTP error's message: `: CODE: message (request id R); gave up after N attempts`.
+fn http_detail(
+    code: &Option<String>,
+    message: &Option<String>,
+    request_id: &Option<String>,
+    attempts: u32,
+) -> String {
+    let mut out = String::new();
+    match (code, message) {
+        (Some(code), Some(message)) => out.push_str(&format!(": {code}: {message}")),
+        (Some(text), None) | (None, Some(text)) => out.push_str(&format!(": {text}")),
+        (None, None) => {}
+    }
+    if let Some(id) = request_id {
+        out.push_str(&format!(" (request id {id})"));
+    }
+    if attempts > 1 {
+        out.push_str(&format!("; gave up after {attempts} attempts"));
+    }
+    out
 }
 
 impl Error {

@@ -1,8 +1,18 @@
 //! Where report text comes from: files, directories of files, standard input. Each input
 //! becomes a [`report::Input`](crate::report::Input): a name to show and the whole text.
-//! [`sign`] holds the request signing that the live (HTTP) sources use.
+//! Live sources ([`live`]) fetch evidence from vendor APIs, one file per API (`coc`, `rms`,
+//! `oos`, `pack`), signed by [`sign`] and sent by [`http`]; [`fake`] is a fake vendor
+//! server for tests.
 
+#[doc(hidden)]
+pub mod fake;
 mod file;
+mod coc;
+pub mod http;
+pub mod live;
+mod oos;
+mod pack;
+mod rms;
 pub mod sign;
 mod stdin;
 
