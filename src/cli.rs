@@ -36,6 +36,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Write a starter tollgate.toml, a policy and its test into the current directory.
     Init(InitArgs),
+    /// Fetch a source's evidence and save it, to check later (`check -r FILE`) or keep.
+    Fetch(FetchArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -113,10 +115,35 @@ pub struct CheckArgs {
     #[arg(long, env = "TOLLGATE_STRICT")]
     pub strict: bool,
 
+    /// Fetch the evidence of this `[[source]]` from its API. Repeatable. Without -r and
+    /// --source, every configured source is fetched.
+    #[arg(long = "source", value_name = "NAME", env = "TOLLGATE_SOURCE")]
+    pub sources: Vec<String>,
+
     /// SARIF category (`automationDetails.id`), so several gates in one repository upload
     /// side by side in code scanning [default: tollgate].
     #[arg(long, value_name = "NAME", env = "TOLLGATE_SARIF_CATEGORY")]
     pub sarif_category: Option<String>,
+}
+
+/// `tollgate fetch`.
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct FetchArgs {
+    /// Configuration file with the `[[source]]` [default: tollgate.toml when present].
+    #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// The `[[source]]` to fetch.
+    #[arg(long = "source", value_name = "NAME", env = "TOLLGATE_SOURCE")]
+    pub source: String,
+
+    /// Where to save the evidence [default: standard output].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// The fetch time recorded in the evidence (RFC 3339 or Unix ms) [default: now].
+    #[arg(long, value_name = "TIME", env = "TOLLGATE_NOW")]
+    pub now: Option<String>,
 }
 
 /// `tollgate test`.

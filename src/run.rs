@@ -1,17 +1,18 @@
 //! The pipeline, in order: settings → policies → waivers and baseline → sources → reports
 //! → evaluation → verdict → outputs → exit status. Each stage hands the next a plain value.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::baseline;
-use crate::cli::{Args, CheckArgs, Command, InitArgs, RulesArgs, RulesFormat, TestArgs};
+use crate::cli::{Args, CheckArgs, Command, FetchArgs, InitArgs, RulesArgs, RulesFormat, TestArgs};
 use crate::error::Error;
 use crate::output::{self, Context};
 use crate::policy::{self, Globals};
 use crate::report::{self, LoadOptions};
 use crate::settings::{self, Global, PolicySettings, Settings};
-use crate::source;
+use crate::source::{self, http::HttpOptions};
 use crate::verdict::{self, ExitStatus};
 use crate::waiver;
 
@@ -29,6 +30,7 @@ pub fn run(args: Args) -> Result<ExitStatus, Error> {
         Command::Test(test) => run_test(&test, global),
         Command::Rules(rules) => run_rules(&rules),
         Command::Init(init) => run_init(&init),
+        Command::Fetch(fetch) => run_fetch(&fetch, global),
         Command::Completions { shell } => {
             let mut cmd = <Args as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "tollgate", &mut std::io::stdout());
@@ -139,6 +141,61 @@ fn run_rules(args: &RulesArgs) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Pass)
 }
 
+/// `tollgate fetch`: one source's evidence, checked whole, saved atomically (or printed).
+fn run_fetch(args: &FetchArgs, global: Global) -> Result<ExitStatus, Error> {
+    let log = Log(global.verbose);
+    let (live, now) =
+        settings::fetch_settings(args.config.as_deref(), &args.source, args.now.as_deref())?;
+    let started = Instant::now();
+    let text = source::live::fetch(&live, HttpOptions::default(), now)?;
+    // Save only evidence that `check` will accept: whole, counted, without duplicates.
+    let input = report::Input {
+        name: live.label().into(),
+        text: text.as_str().into(),
+    };
+    let reports = report::load_all(
+        &input,
+        report::LoadOptions {
+            kind: None,
+            allow_empty: true,
+        },
+    )?;
+    let resources: usize = reports.iter().map(|r| r.resources.len()).sum();
+    let written =
+        match &args.out {
+            Some(path) => output::write_atomically(path, |out| out.write_all(text.as_bytes()))
+                .map_err(|source| Error::Write {
+                    what: "evidence".into(),
+                    path: path.clone(),
+                    source,
+                }),
+            None => {
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                out.write_all(text.as_bytes())
+                    .and_then(|()| out.write_all(b"\n"))
+                    .map_err(|source| Error::Write {
+                        what: "evidence".into(),
+                        path: "-".into(),
+                        source,
+                    })
+            }
+        };
+    written?;
+    let into = args
+        .out
+        .as_ref()
+        .map_or("standard output".to_string(), |p| p.display().to_string());
+    eprintln!(
+        "tollgate: fetched {}: {} resources in {} reports, saved to {into}",
+        live.label(),
+        resources,
+        reports.len(),
+    );
+    log.step(format_args!("done in {:.1?}", started.elapsed()));
+    Ok(ExitStatus::Pass)
+}
+
 /// `tollgate init`: the starter files, and what to run next.
 fn run_init(args: &InitArgs) -> Result<ExitStatus, Error> {
     let written = crate::init::write(&args.dir, args.force)?;
@@ -204,7 +261,21 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         None => None,
     };
 
-    let inputs = source::read_all(&settings.reports)?;
+    let mut inputs = source::read_all(&settings.reports)?;
+    for live in &settings.sources {
+        let started = Instant::now();
+        let text = source::live::fetch(live, HttpOptions::default(), settings.now)?;
+        log.step(format_args!(
+            "fetched {} ({} bytes of evidence) in {:.1?}",
+            live.label(),
+            text.len(),
+            started.elapsed()
+        ));
+        inputs.push(report::Input {
+            name: live.label().into(),
+            text: text.into(),
+        });
+    }
     let options = LoadOptions {
         kind: settings.report_kind,
         allow_empty: settings.allow_empty,

@@ -16,6 +16,7 @@ use crate::finding::Severity;
 use crate::output::{Format, OutputSpec};
 use crate::policy::Limits;
 use crate::report::ReportKind;
+use crate::source::live::SourceConfig;
 
 /// The configuration file read when `-c` is not given and it exists.
 pub const DEFAULT_CONFIG: &str = "tollgate.toml";
@@ -48,6 +49,8 @@ struct FileConfig {
     baseline: Option<PathBuf>,
     strict: Option<bool>,
     sarif_category: Option<String>,
+    #[serde(default)]
+    source: Vec<SourceConfig>,
 }
 
 /// Where a report comes from.
@@ -93,6 +96,8 @@ pub struct Settings {
     pub strict: bool,
     /// SARIF `automationDetails.id` prefix.
     pub sarif_category: String,
+    /// The live sources to fetch, in the order configured.
+    pub sources: Vec<SourceConfig>,
 }
 
 impl Settings {
@@ -129,7 +134,9 @@ impl Settings {
                 None,
             ));
         }
-        if reports.is_empty() {
+        let configured = in_file_sources(file.source, &base)?;
+        let sources = select_sources(&configured, &args.sources, reports.is_empty())?;
+        if reports.is_empty() && sources.is_empty() {
             return Err(Error::NoReports);
         }
 
@@ -203,6 +210,7 @@ impl Settings {
                 .clone()
                 .or_else(|| file.baseline.map(|p| base.join(p))),
             strict: args.strict || file.strict.unwrap_or(false),
+            sources,
             sarif_category: args
                 .sarif_category
                 .clone()
@@ -210,6 +218,81 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_SARIF_CATEGORY.to_string()),
         })
     }
+}
+
+/// The `[[source]]` tables, validated, with paths relative to the configuration file.
+fn in_file_sources(sources: Vec<SourceConfig>, base: &Path) -> Result<Vec<SourceConfig>, Error> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(sources.len());
+    for mut source in sources {
+        if !seen.insert(source.name.clone()) {
+            return Err(config_error(
+                &format!("two [[source]] tables are named {}", source.name),
+                Some("each source needs its own name"),
+            ));
+        }
+        source.ca_file = source.ca_file.map(|p| base.join(p));
+        out.push(source);
+    }
+    Ok(out)
+}
+
+/// The sources `--source` names; without any, every configured source when no report
+/// file is given either.
+fn select_sources(
+    configured: &[SourceConfig],
+    names: &[String],
+    no_reports: bool,
+) -> Result<Vec<SourceConfig>, Error> {
+    if names.is_empty() {
+        return Ok(if no_reports {
+            configured.to_vec()
+        } else {
+            Vec::new()
+        });
+    }
+    names
+        .iter()
+        .map(|name| {
+            configured
+                .iter()
+                .find(|s| &s.name == name)
+                .cloned()
+                .ok_or_else(|| Error::UnknownSource {
+                    name: name.clone(),
+                    known: if configured.is_empty() {
+                        "none".into()
+                    } else {
+                        configured
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                })
+        })
+        .collect()
+}
+
+/// What `tollgate fetch` needs: the one source and the time to record.
+pub fn fetch_settings(
+    config: Option<&Path>,
+    name: &str,
+    now: Option<&str>,
+) -> Result<(SourceConfig, DateTime<Utc>), Error> {
+    let (config, file) = read_config(config)?;
+    let base = config
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let configured = in_file_sources(file.source, &base)?;
+    let source = select_sources(&configured, &[name.to_string()], false)?.remove(0);
+    let now = match now {
+        Some(text) => parse_time(text)?,
+        None => Utc::now(),
+    };
+    Ok((source, now))
 }
 
 /// What `tollgate test` and `tollgate rules` need: the policy paths, and the params,
@@ -393,7 +476,9 @@ mod tests {
         let text: String = crate::init::TEMPLATE
             .lines()
             .map(|line| match line.strip_prefix('#') {
-                Some(rest) if rest.starts_with(|c: char| c.is_ascii_lowercase()) => rest,
+                Some(rest) if rest.starts_with(|c: char| c.is_ascii_lowercase() || c == '[') => {
+                    rest
+                }
                 _ => line,
             })
             .collect::<Vec<_>>()
@@ -416,12 +501,14 @@ mod tests {
             baseline,
             strict,
             sarif_category,
+            source,
         } = file;
         assert!(reports.is_some() && report_kind.is_some() && policies.is_some());
         assert!(outputs.is_some() && fail_on.is_some() && allow_empty.is_some());
         assert!(no_fail.is_some() && jobs.is_some() && !params.is_empty());
         assert!(waivers.is_some() && baseline.is_some() && strict.is_some());
         assert!(sarif_category.is_some());
+        assert!(!source.is_empty(), "the template shows a [[source]]");
         assert_eq!(
             limits,
             Some(Limits::default()),

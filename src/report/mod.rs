@@ -221,6 +221,14 @@ struct EvidenceReport<'a> {
     name: String,
     #[serde(borrow)]
     pages: Vec<&'a RawValue>,
+    /// A downloaded compliance-pack report file, base64-encoded.
+    sheet: Option<EvidenceSheet>,
+}
+
+#[derive(Deserialize)]
+struct EvidenceSheet {
+    file: String,
+    base64: String,
 }
 
 /// Is this document an evidence file?
@@ -283,6 +291,20 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
         }
         let mut report = load_pages(&named, pages, entry.kind, options)?;
         report.fetched_at = Some(fetched_at);
+        if let Some(sheet) = &entry.sheet {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(sheet.base64.as_bytes())
+                .map_err(|e| Error::ReportIncomplete {
+                    name: entry.name.clone(),
+                    reason: format!("its report file {} is not valid base64: {e}", sheet.file),
+                    hint: "fetch the evidence again".into(),
+                })?;
+            let rows_name = format!("{}/{}", entry.name, sheet.file);
+            let pack = report.resources.first().map(|r| &**r);
+            let rows = pack_sheet::read(&bytes, &rows_name, pack)?;
+            report.resources.extend(rows.into_iter().map(Arc::new));
+        }
         reports.push(report);
     }
     Ok(reports)

@@ -4,10 +4,10 @@
 //! `oos`, `pack`), signed by [`sign`] and sent by [`http`]; [`fake`] is a fake vendor
 //! server for tests.
 
+mod coc;
 #[doc(hidden)]
 pub mod fake;
 mod file;
-mod coc;
 pub mod http;
 pub mod live;
 mod oos;

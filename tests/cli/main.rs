@@ -7,6 +7,7 @@ mod check;
 mod docs;
 mod examples;
 mod formats;
+mod live;
 mod sarif;
 mod waivers;
 
@@ -42,6 +43,7 @@ pub fn tollgate() -> Command {
         "TOLLGATE_BASELINE",
         "TOLLGATE_STRICT",
         "TOLLGATE_SARIF_CATEGORY",
+        "TOLLGATE_SOURCE",
         "GITHUB_STEP_SUMMARY",
         "TOLLGATE_COLOR",
         "NO_COLOR",

@@ -156,7 +156,7 @@ fn canonical_uri(path: &str) -> String {
 
 /// Pairs sorted by decoded key, then decoded value (a repeated key keeps every value), each
 /// percent-encoded with `%20` for a space; also the query sent on the wire.
-fn canonical_query(query: &[(String, String)]) -> String {
+pub fn canonical_query(query: &[(String, String)]) -> String {
     let mut pairs: Vec<(&str, &str)> = query
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -1,0 +1,481 @@
+//! Live sources: `[[source]]` in tollgate.toml, their credentials, and fetching their
+//! evidence. A fetch returns the evidence file's text (see [`crate::report::EVIDENCE_MARKER`]):
+//! every vendor response as received, with the source and the time. `tollgate fetch`
+//! saves that text; `tollgate check --source` evaluates it directly, through the same
+//! loader, so a saved fetch and a live check give the same result. Completeness (declared
+//! totals, duplicates, the last page) is checked by that loader, never assumed here.
+//!
+//! One file per vendor API does the requests: `coc.rs`, `rms.rs` (Huawei Config),
+//! `oos.rs` and `pack.rs` (Alibaba Config).
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::http::{Client, HttpOptions, Outgoing};
+use super::sign::{self, alibaba, huawei};
+use crate::error::Error;
+use crate::report::{ReportKind, EVIDENCE_MARKER};
+
+/// Default number of requests in flight per source.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Which COC nodes get their patch list fetched too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Details {
+    /// Only the node list.
+    #[default]
+    None,
+    /// The patch list of every non-compliant node.
+    NonCompliant,
+    /// The patch list of every node.
+    All,
+}
+
+/// Environment variable names to read credentials from, overriding the SDK defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialVars {
+    /// Huawei AK or Alibaba AccessKey ID.
+    pub access_key: Option<String>,
+    /// Huawei SK or Alibaba AccessKey secret.
+    pub secret_key: Option<String>,
+    /// Huawei temporary-credential token or Alibaba STS token.
+    pub security_token: Option<String>,
+    /// Huawei IAM token for `X-Auth-Token` (instead of AK/SK).
+    pub auth_token: Option<String>,
+}
+
+/// One `[[source]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// The name `--source` takes.
+    pub name: String,
+    /// The report kind the source fetches.
+    pub kind: ReportKind,
+    /// API base URL, e.g. `https://coc.myhuaweicloud.com` [default: the vendor's].
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Huawei project id (sent as X-Project-Id).
+    pub project_id: Option<String>,
+    /// Huawei account (domain) id, for Config.
+    pub domain_id: Option<String>,
+    /// Alibaba compliance pack id.
+    pub compliance_pack_id: Option<String>,
+    /// Query filters as the API names them (`report_scene = "ECS"`, `InstanceIds = ...`).
+    #[serde(default)]
+    pub filters: BTreeMap<String, toml::Value>,
+    /// COC: which nodes' patch lists to fetch.
+    #[serde(default)]
+    pub details: Details,
+    /// Requests in flight at once.
+    pub concurrency: Option<usize>,
+    /// Records per page (COC at most 100, OOS at most 100).
+    pub page_size: Option<u32>,
+    /// How long to wait for a compliance-pack report being generated, in seconds.
+    pub poll_timeout_secs: Option<u64>,
+    /// Per-request timeout, in seconds.
+    pub timeout_secs: Option<u64>,
+    /// Attempts per request before giving up.
+    pub max_attempts: Option<u32>,
+    /// A PEM file of extra root certificates (a private CA or a proxy's).
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub credentials: CredentialVars,
+}
+
+impl SourceConfig {
+    /// `source:NAME`, the name its reports and resources carry.
+    pub fn label(&self) -> String {
+        format!("source:{}", self.name)
+    }
+
+    fn concurrency(&self) -> usize {
+        self.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
+    }
+
+    /// The filters as query pairs (strings as they are, other values as TOML writes them).
+    pub(super) fn filter_pairs(&self) -> Vec<(String, String)> {
+        self.filters
+            .iter()
+            .map(|(k, v)| {
+                let value = match v {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), value)
+            })
+            .collect()
+    }
+
+    /// The base URL, without a trailing slash.
+    pub(super) fn base_url(&self, default: &str) -> String {
+        self.endpoint
+            .clone()
+            .unwrap_or_else(|| default.to_string())
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
+/// How a request is authenticated.
+pub(super) enum Auth {
+    Huawei(huawei::Credentials),
+    HuaweiToken(String),
+    Alibaba(alibaba::Credentials),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Auth::Huawei(_) => "Auth::Huawei(<redacted>)",
+            Auth::HuaweiToken(_) => "Auth::HuaweiToken(<redacted>)",
+            Auth::Alibaba(_) => "Auth::Alibaba(<redacted>)",
+        })
+    }
+}
+
+/// The first variable of `names` that is set and not empty.
+fn env_first(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+/// Credentials from the variables the source names, else the SDKs' defaults.
+fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
+    let vars = &source.credentials;
+    let pick = |configured: &Option<String>, defaults: &[&'static str]| -> Vec<String> {
+        match configured {
+            Some(name) => vec![name.clone()],
+            None => defaults.iter().map(|s| s.to_string()).collect(),
+        }
+    };
+    let get = |names: &[String]| env_first(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    let missing = |what: &str, names: &[String]| Error::Credentials {
+        source_name: source.name.clone(),
+        what: what.to_string(),
+        vars: names.join(" or "),
+    };
+    if source.kind.provider() == crate::resource::Provider::Huawei {
+        if let Some(var) = &vars.auth_token {
+            let names = vec![var.clone()];
+            return get(&names)
+                .map(Auth::HuaweiToken)
+                .ok_or_else(|| missing("an IAM token", &names));
+        }
+        let ak = pick(&vars.access_key, &["HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK"]);
+        let sk = pick(&vars.secret_key, &["HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK"]);
+        let token = pick(
+            &vars.security_token,
+            &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "CLOUD_SDK_SECURITY_TOKEN"],
+        );
+        Ok(Auth::Huawei(huawei::Credentials {
+            ak: get(&ak).ok_or_else(|| missing("an access key (AK)", &ak))?,
+            sk: get(&sk).ok_or_else(|| missing("a secret key (SK)", &sk))?,
+            security_token: get(&token),
+        }))
+    } else {
+        let id = pick(&vars.access_key, &["ALIBABA_CLOUD_ACCESS_KEY_ID"]);
+        let secret = pick(&vars.secret_key, &["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]);
+        let token = pick(&vars.security_token, &["ALIBABA_CLOUD_SECURITY_TOKEN"]);
+        Ok(Auth::Alibaba(alibaba::Credentials {
+            access_key_id: get(&id).ok_or_else(|| missing("an AccessKey ID", &id))?,
+            access_key_secret: get(&secret)
+                .ok_or_else(|| missing("an AccessKey secret", &secret))?,
+            security_token: get(&token),
+        }))
+    }
+}
+
+/// A request to sign and send.
+pub(super) struct Call<'a> {
+    pub method: &'a str,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// Headers beyond the signer's (`x-acs-action`, `X-Project-Id`, ...).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What a vendor module needs to make calls for one source.
+pub(super) struct Session<'a> {
+    pub source: &'a SourceConfig,
+    pub client: Client,
+    pub auth: Auth,
+    pub base: String,
+    pub progress: Progress,
+}
+
+impl Session<'_> {
+    /// Send a signed call (freshly signed on every attempt) and return the body, which
+    /// must be JSON.
+    pub fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
+        let host = host_of(&self.base);
+        let build = || -> Outgoing {
+            let mut headers = call.headers.clone();
+            if let Auth::Huawei(_) | Auth::HuaweiToken(_) = self.auth {
+                headers.push(("Content-Type".into(), "application/json".into()));
+            }
+            let req = sign::Request {
+                method: call.method,
+                host: &host,
+                path: &call.path,
+                query: &call.query,
+                headers: &headers,
+                body: &call.body,
+            };
+            let now = Utc::now();
+            let (headers, query) = match &self.auth {
+                Auth::Huawei(creds) => {
+                    let signed = huawei::sign(&req, creds, &huawei::sdk_date(now));
+                    (signed.headers, signed.query_string)
+                }
+                Auth::Alibaba(creds) => {
+                    let signed = alibaba::sign(&req, creds, &alibaba::acs_date(now), &nonce());
+                    (signed.headers, signed.query_string)
+                }
+                Auth::HuaweiToken(token) => {
+                    let mut all = headers.clone();
+                    all.extend(huawei::token_headers(token));
+                    (all, huawei::canonical_query(&call.query))
+                }
+            };
+            let url = if query.is_empty() {
+                format!("{}{}", self.base, call.path)
+            } else {
+                format!("{}{}?{query}", self.base, call.path)
+            };
+            Outgoing {
+                method: call.method.parse().unwrap_or(reqwest::Method::GET),
+                url,
+                headers,
+                body: call.body.clone(),
+            }
+        };
+        let response = self.client.send(what, &build)?;
+        serde_json::from_slice::<Box<RawValue>>(&response.body).map_err(|e| Error::FetchBody {
+            what: what.to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+fn host_of(base: &str) -> String {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+/// A unique nonce per request (Alibaba refuses a nonce it has seen recently).
+fn nonce() -> String {
+    use sha2::{Digest, Sha256};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let seed = format!(
+        "{}-{}-{:?}",
+        Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::thread::current().id()
+    );
+    Sha256::digest(seed.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A progress bar on a terminal's standard error; nothing otherwise.
+pub(super) struct Progress(indicatif::ProgressBar);
+
+impl Progress {
+    fn new(label: &str) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} requests")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message(label.to_string());
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Progress(bar)
+    }
+    pub fn add(&self, n: u64) {
+        self.0.inc_length(n);
+    }
+    pub fn done(&self) {
+        self.0.inc(1);
+    }
+}
+
+/// Run `f` for `0..n` with at most `concurrency` at once; results in index order. The
+/// first error stops the rest from starting and is returned.
+pub(super) fn parallel<T: Send>(
+    n: usize,
+    concurrency: usize,
+    f: &(dyn Fn(usize) -> Result<T, Error> + Sync),
+) -> Result<Vec<T>, Error> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<T, Error>>>> = Mutex::new((0..n).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency.min(n) {
+            scope.spawn(|| loop {
+                if failed.load(Ordering::Relaxed) {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let result = f(i);
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                if let Ok(mut all) = results.lock() {
+                    all[i] = Some(result);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_default();
+    let mut out = Vec::with_capacity(n);
+    let mut first_error = None;
+    for r in results {
+        match r {
+            Some(Ok(v)) => out.push(v),
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// One report in an evidence file: its kind, the name it is loaded under, and the
+/// vendor's responses as received.
+#[derive(Serialize)]
+pub(super) struct Recorded {
+    pub kind: ReportKind,
+    pub name: String,
+    pub pages: Vec<Box<RawValue>>,
+    /// A downloaded report file (Alibaba compliance packs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<Sheet>,
+}
+
+/// A spreadsheet recorded in the evidence, base64-encoded.
+#[derive(Serialize)]
+pub(super) struct Sheet {
+    pub file: String,
+    pub base64: String,
+}
+
+#[derive(Serialize)]
+struct EvidenceFile<'a> {
+    #[serde(rename = "tollgate_evidence")]
+    version: u32,
+    fetched_at: String,
+    source: SourceRecord<'a>,
+    reports: Vec<Recorded>,
+}
+
+/// What the evidence file records of the source: never credentials.
+#[derive(Serialize)]
+struct SourceRecord<'a> {
+    name: &'a str,
+    kind: ReportKind,
+    endpoint: &'a str,
+    region: Option<&'a str>,
+    filters: &'a BTreeMap<String, toml::Value>,
+    details: Details,
+    tollgate: &'static str,
+}
+
+/// Fetch everything a source names and return the evidence file's text.
+pub fn fetch(
+    source: &SourceConfig,
+    http: HttpOptions,
+    now: DateTime<Utc>,
+) -> Result<String, Error> {
+    let auth = credentials(source)?;
+    let http = HttpOptions {
+        timeout: source
+            .timeout_secs
+            .map_or(http.timeout, std::time::Duration::from_secs),
+        max_attempts: source.max_attempts.unwrap_or(http.max_attempts),
+        ca_file: source.ca_file.clone().or(http.ca_file),
+        ..http
+    };
+    let client = Client::new(http)?;
+    let default_base = match source.kind {
+        ReportKind::CocPatch | ReportKind::CocItems => "https://coc.myhuaweicloud.com".to_string(),
+        ReportKind::ConfigStates => "https://rms.myhuaweicloud.com".to_string(),
+        ReportKind::OosPatch => format!(
+            "https://oos.{}.aliyuncs.com",
+            source.region.as_deref().unwrap_or("cn-hangzhou")
+        ),
+        ReportKind::ConfigPack => format!(
+            "https://config.{}.aliyuncs.com",
+            source.region.as_deref().unwrap_or("cn-shanghai")
+        ),
+    };
+    let session = Session {
+        base: source.base_url(&default_base),
+        source,
+        client,
+        auth,
+        progress: Progress::new(&source.label()),
+    };
+    let reports = match source.kind {
+        ReportKind::CocPatch => super::coc::fetch(&session)?,
+        ReportKind::CocItems => {
+            return Err(Error::Config {
+                reason: format!(
+                    "source {}: kind huawei.coc.patch_items is fetched with a huawei.coc.patch_compliance source",
+                    source.name
+                ),
+                hint: Some("use kind = \"huawei.coc.patch_compliance\" with details = \"all\" or \"non_compliant\"".into()),
+            })
+        }
+        ReportKind::ConfigStates => super::rms::fetch(&session)?,
+        ReportKind::OosPatch => super::oos::fetch(&session)?,
+        ReportKind::ConfigPack => super::pack::fetch(&session)?,
+    };
+    let file = EvidenceFile {
+        version: 1,
+        fetched_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        source: SourceRecord {
+            name: &source.name,
+            kind: source.kind,
+            endpoint: &session.base,
+            region: source.region.as_deref(),
+            filters: &source.filters,
+            details: source.details,
+            tollgate: env!("CARGO_PKG_VERSION"),
+        },
+        reports,
+    };
+    debug_assert_eq!(EVIDENCE_MARKER, "tollgate_evidence");
+    serde_json::to_string(&file).map_err(|e| Error::FetchBody {
+        what: format!("the evidence of {}", source.label()),
+        reason: e.to_string(),
+    })
+}
+
+/// The concurrency a source asked for.
+pub(super) fn concurrency_of(source: &SourceConfig) -> usize {
+    source.concurrency()
+}

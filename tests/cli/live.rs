@@ -1,0 +1,601 @@
+//! Live sources against fakes of the vendor APIs on 127.0.0.1: every request's signature
+//! is checked with tollgate's own signer from the request as received, pages are served
+//! as the documents describe, and faults are injected on demand.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::{json, Value};
+use tollgate::source::fake::{FakeReply, FakeRequest, FakeServer};
+use tollgate::source::sign::{self, alibaba, huawei};
+
+use crate::{texts, tollgate};
+
+const AK: &str = "HWTESTAKSECRETLOOKING01";
+const SK: &str = "hw-super-secret-sk-do-not-print-0123456789";
+const ALI_ID: &str = "LTAITestAccessKeyId0001";
+const ALI_SECRET: &str = "ali-super-secret-do-not-print-0123456789";
+const NOW: &str = "2026-11-23T12:00:00Z";
+
+fn header<'a>(req: &'a FakeRequest, name: &str) -> Option<&'a str> {
+    req.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Recompute a Huawei signature from the request as received; `None` when it matches.
+fn huawei_signature_error(req: &FakeRequest) -> Option<String> {
+    let auth = header(req, "Authorization")?;
+    let signed = auth.split("SignedHeaders=").nth(1)?.split(',').next()?;
+    let headers: Vec<(String, String)> = signed
+        .split(';')
+        .filter_map(|name| header(req, name).map(|v| (name.to_string(), v.to_string())))
+        .collect();
+    let host = header(req, "Host").unwrap_or_default().to_string();
+    let request = sign::Request {
+        method: &req.method,
+        host: &host,
+        path: &req.path,
+        query: &req.query,
+        headers: &headers,
+        body: &req.body,
+    };
+    let creds = huawei::Credentials {
+        ak: AK.into(),
+        sk: SK.into(),
+        security_token: None,
+    };
+    let date = header(req, "X-Sdk-Date")?;
+    let expected = huawei::sign(&request, &creds, date).authorization;
+    (expected != auth).then(|| format!("expected {expected}, got {auth}"))
+}
+
+fn node(i: usize) -> Value {
+    let critical = if i % 7 == 0 { 2 } else { 0 };
+    json!({
+        "id": format!("rep-{i:05}"),
+        "instance_id": format!("i-{i:05}"),
+        "name": format!("ecs-{}-{i}", if i % 2 == 0 { "prod" } else { "dev" }),
+        "group": if i % 2 == 0 { "prod" } else { "dev" },
+        "region": "cn-north-4",
+        "status": if critical > 0 { "non_compliant" } else { "compliant" },
+        "non_compliant_summary": {"non_compliant_count": critical, "severity_summary": {"critical_count": critical}},
+        "execution_summary": {"report_time": 1_795_420_000_000u64}
+    })
+}
+
+/// How the fake COC misbehaves.
+#[derive(Default, Clone, Copy)]
+struct Faults {
+    /// Declare this many more nodes than the pages hold.
+    extra_count: usize,
+    /// Read `offset` as a record offset instead of a page number.
+    record_offset: bool,
+    /// Answer the first N requests with 429 and Retry-After: 1.
+    throttle_first: usize,
+    /// Answer the first N requests with 503.
+    fail_first: usize,
+    /// Drop the connection of the first N requests.
+    drop_first: usize,
+    /// Fail every request with 500.
+    always_500: bool,
+}
+
+fn coc(nodes: usize, faults: Faults) -> (FakeServer, Arc<AtomicUsize>) {
+    let bad = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(AtomicUsize::new(0));
+    let bad_sig = Arc::clone(&bad);
+    let server = FakeServer::start(move |req: &FakeRequest| {
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        if let Some(e) = huawei_signature_error(req) {
+            bad_sig.fetch_add(1, Ordering::SeqCst);
+            return FakeReply::json(401, json!({"error_code": "APIGW.0301", "error_msg": e}));
+        }
+        if faults.always_500 {
+            return FakeReply::json(
+                500,
+                json!({"error_code": "COC.00000500", "error_msg": "internal error"}),
+            );
+        }
+        if n < faults.drop_first {
+            return FakeReply::drop();
+        }
+        if n < faults.throttle_first {
+            return FakeReply::json(
+                429,
+                json!({"error_code": "APIGW.0308", "error_msg": "throttled"}),
+            )
+            .header("Retry-After", "1");
+        }
+        if n < faults.fail_first {
+            return FakeReply::json(503, json!({"error_code": "COC.503", "error_msg": "busy"}));
+        }
+        let q = |k: &str| {
+            req.query
+                .iter()
+                .find(|(a, _)| a == k)
+                .map(|(_, v)| v.clone())
+        };
+        let limit: usize = q("limit").and_then(|v| v.parse().ok()).unwrap_or(10);
+        let offset: usize = q("offset").and_then(|v| v.parse().ok()).unwrap_or(1);
+        if let Some(id) = req.path.strip_prefix("/v1/patch/instance/compliant/") {
+            let i: usize = id.trim_start_matches("rep-").parse().unwrap_or(0);
+            return FakeReply::json(
+                200,
+                json!({"count": 1, "compliance_items": [{
+                "instance_id": format!("i-{i:05}"), "title": format!("KB{i}"),
+                "severity_level": "Critical", "classification": "Security",
+                "patch_detail": {"patch_status": "MISSING"}}]}),
+            );
+        }
+        let start = if faults.record_offset {
+            offset
+        } else {
+            (offset - 1) * limit
+        };
+        let page: Vec<Value> = (start..nodes.min(start + limit)).map(node).collect();
+        FakeReply::json(
+            200,
+            json!({"count": nodes + faults.extra_count, "instance_compliant": page}),
+        )
+    });
+    (server, bad)
+}
+
+fn config(dir: &std::path::Path, server: &FakeServer, extra: &str) -> std::path::PathBuf {
+    let root = std::env::current_dir().unwrap();
+    let path = dir.join("tollgate.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"policies = ["{}"]
+[params]
+prod_groups = ["prod"]
+
+[[source]]
+name = "coc"
+kind = "huawei.coc.patch_compliance"
+endpoint = "{}"
+project_id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+filters = {{ report_scene = "ECS" }}
+max_attempts = 4
+{extra}
+"#,
+            root.join("policies").display(),
+            server.url()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn live(config: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = tollgate();
+    cmd.env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ALI_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ALI_SECRET)
+        .env_remove("CLOUD_SDK_AK")
+        .env_remove("CLOUD_SDK_SK")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("HTTP_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("http_proxy")
+        .env("TOLLGATE_CONFIG", config);
+    cmd
+}
+
+#[test]
+fn fetches_every_page_and_the_details_with_valid_signatures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, bad) = coc(350, Faults::default());
+    let cfg = config(tmp.path(), &server, r#"details = "non_compliant""#);
+    let json_out = tmp.path().join("result.json");
+    let out = live(&cfg)
+        .args(["check", "--source", "coc", "--now", NOW, "-o", "human"])
+        .arg("-o")
+        .arg(format!("json={}", json_out.display()))
+        .assert()
+        .code(1);
+    let (stdout, _) = texts(out.get_output());
+    assert!(
+        stdout.contains("in 400 resources from 51 reports"),
+        "{stdout}"
+    );
+    assert_eq!(bad.load(Ordering::SeqCst), 0, "every signature verified");
+    // 4 pages of 100 plus one patch list per non-compliant node (every 7th: 50 of them).
+    assert_eq!(server.hits(), 4 + 50);
+    let result: Value = serde_json::from_str(&std::fs::read_to_string(json_out).unwrap()).unwrap();
+    assert_eq!(result["reports"][0]["origin"], "source:coc");
+    assert_eq!(result["reports"][0]["declared"], 350);
+}
+
+#[test]
+fn a_saved_fetch_gives_the_same_result_as_a_live_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(120, Faults::default());
+    let cfg = config(tmp.path(), &server, r#"details = "all""#);
+    let evidence = tmp.path().join("evidence/coc.json");
+    live(&cfg)
+        .args(["fetch", "--source", "coc", "--now", NOW, "--out"])
+        .arg(&evidence)
+        .assert()
+        .code(0);
+    let saved = tmp.path().join("saved.json");
+    let fresh = tmp.path().join("live.json");
+    live(&cfg)
+        .args(["check", "--now", NOW, "-r"])
+        .arg(&evidence)
+        .arg("-o")
+        .arg(format!("json={}", saved.display()))
+        .assert()
+        .code(1);
+    live(&cfg)
+        .args(["check", "--source", "coc", "--now", NOW])
+        .arg("-o")
+        .arg(format!("json={}", fresh.display()))
+        .assert()
+        .code(1);
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    assert_eq!(read(&saved), read(&fresh));
+    let text = read(&evidence);
+    assert!(
+        text.starts_with(r#"{"tollgate_evidence":1,"fetched_at":"2026-11-23T12:00:00.000Z""#),
+        "{}",
+        &text[..200]
+    );
+}
+
+#[test]
+fn throttling_errors_and_dropped_connections_are_retried() {
+    for faults in [
+        Faults {
+            throttle_first: 2,
+            ..Faults::default()
+        },
+        Faults {
+            fail_first: 2,
+            ..Faults::default()
+        },
+        Faults {
+            drop_first: 2,
+            ..Faults::default()
+        },
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (server, _) = coc(30, faults);
+        let cfg = config(tmp.path(), &server, "");
+        live(&cfg)
+            .args(["check", "--source", "coc", "--now", NOW])
+            .assert()
+            .code(1)
+            .stdout(contains("in 30 resources from 1 report"));
+        assert_eq!(server.hits(), 2 + 1, "two faults, then the one page");
+    }
+}
+
+#[test]
+fn giving_up_after_retries_exits_2_with_the_vendor_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(
+        30,
+        Faults {
+            always_500: true,
+            ..Faults::default()
+        },
+    );
+    let cfg = config(tmp.path(), &server, "");
+    live(&cfg)
+        .args(["check", "--source", "coc", "--now", NOW])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("COC.00000500"))
+        .stderr(contains("internal error"))
+        .stderr(contains("4 attempts"));
+    assert_eq!(server.hits(), 4);
+}
+
+#[test]
+fn a_count_the_pages_do_not_hold_fails_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(
+        150,
+        Faults {
+            extra_count: 3,
+            ..Faults::default()
+        },
+    );
+    let cfg = config(tmp.path(), &server, "");
+    live(&cfg)
+        .args(["check", "--source", "coc", "--now", NOW])
+        .assert()
+        .code(2)
+        .stderr(contains("source:coc is incomplete"));
+}
+
+#[test]
+fn offset_read_as_a_record_offset_is_caught_as_duplicates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(
+        250,
+        Faults {
+            record_offset: true,
+            ..Faults::default()
+        },
+    );
+    let cfg = config(tmp.path(), &server, "");
+    live(&cfg)
+        .args(["check", "--source", "coc", "--now", NOW])
+        .assert()
+        .code(2)
+        .stderr(contains("twice"));
+}
+
+#[test]
+fn missing_credentials_name_the_variable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(1, Faults::default());
+    let cfg = config(tmp.path(), &server, "");
+    live(&cfg)
+        .env_remove("HUAWEICLOUD_SDK_SK")
+        .args(["check", "--source", "coc"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "source coc needs a secret key (SK): set HUAWEICLOUD_SDK_SK or CLOUD_SDK_SK",
+        ));
+    assert_eq!(server.hits(), 0);
+}
+
+#[test]
+fn an_unknown_source_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(1, Faults::default());
+    let cfg = config(tmp.path(), &server, "");
+    live(&cfg)
+        .args(["check", "--source", "nope"])
+        .assert()
+        .code(2)
+        .stderr(contains("no source named nope"))
+        .stderr(contains("coc"));
+}
+
+#[test]
+fn secrets_never_reach_any_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(
+        40,
+        Faults {
+            throttle_first: 1,
+            ..Faults::default()
+        },
+    );
+    let cfg = config(tmp.path(), &server, r#"details = "all""#);
+    let mut written = String::new();
+    for format in tollgate::output::Format::ALL {
+        let path = tmp.path().join(format!("out.{}", format.as_str()));
+        let out = live(&cfg)
+            .args(["-vv", "check", "--source", "coc", "--now", NOW, "-o"])
+            .arg(format!("{}={}", format.as_str(), path.display()))
+            .assert()
+            .code(1);
+        let (stdout, stderr) = texts(out.get_output());
+        written.push_str(&stdout);
+        written.push_str(&stderr);
+        written.push_str(&std::fs::read_to_string(&path).unwrap());
+    }
+    let evidence = tmp.path().join("ev.json");
+    let out = live(&cfg)
+        .args(["-vv", "fetch", "--source", "coc", "--out"])
+        .arg(&evidence)
+        .assert()
+        .code(0);
+    let (stdout, stderr) = texts(out.get_output());
+    written.push_str(&stdout);
+    written.push_str(&stderr);
+    written.push_str(&std::fs::read_to_string(&evidence).unwrap());
+    // And an error path: every attempt rejected.
+    let (bad, _) = coc(
+        1,
+        Faults {
+            always_500: true,
+            ..Faults::default()
+        },
+    );
+    let bad_cfg = config(tmp.path(), &bad, "");
+    let out = live(&bad_cfg)
+        .args(["-vv", "check", "--source", "coc"])
+        .assert()
+        .code(2);
+    let (stdout, stderr) = texts(out.get_output());
+    written.push_str(&stdout);
+    written.push_str(&stderr);
+    for secret in [SK, AK, ALI_SECRET, "Signature="] {
+        assert!(!written.contains(secret), "{secret} leaked");
+    }
+    assert!(written.contains("source:coc"), "the outputs were captured");
+}
+
+/// Recompute an Alibaba ACS3 signature from the request as received.
+fn alibaba_signature_error(req: &FakeRequest) -> Option<String> {
+    let auth = header(req, "Authorization")?;
+    let signed = auth.split("SignedHeaders=").nth(1)?.split(',').next()?;
+    let headers: Vec<(String, String)> = signed
+        .split(';')
+        .filter_map(|name| header(req, name).map(|v| (name.to_string(), v.to_string())))
+        .collect();
+    let host = header(req, "Host").unwrap_or_default().to_string();
+    let request = sign::Request {
+        method: &req.method,
+        host: &host,
+        path: &req.path,
+        query: &req.query,
+        headers: &headers,
+        body: &req.body,
+    };
+    let creds = alibaba::Credentials {
+        access_key_id: ALI_ID.into(),
+        access_key_secret: ALI_SECRET.into(),
+        security_token: None,
+    };
+    let date = header(req, "x-acs-date")?;
+    let nonce = header(req, "x-acs-signature-nonce")?;
+    let expected = alibaba::sign(&request, &creds, date, nonce).authorization;
+    (expected != auth).then(|| format!("expected {expected}, got {auth}"))
+}
+
+fn alibaba_config(
+    dir: &std::path::Path,
+    server: &FakeServer,
+    kind: &str,
+    extra: &str,
+) -> std::path::PathBuf {
+    let root = std::env::current_dir().unwrap();
+    let path = dir.join("tollgate.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "policies = [\"{}\"]\n[[source]]\nname = \"ali\"\nkind = \"{kind}\"\nendpoint = \"{}\"\nregion = \"cn-hangzhou\"\nmax_attempts = 3\n{extra}\n",
+            root.join("policies").display(),
+            server.url()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn oos_pages_follow_next_token() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = Arc::new(AtomicUsize::new(0));
+    let bad_sig = Arc::clone(&bad);
+    let server = FakeServer::start(move |req: &FakeRequest| {
+        if let Some(e) = alibaba_signature_error(req) {
+            bad_sig.fetch_add(1, Ordering::SeqCst);
+            return FakeReply::json(
+                400,
+                json!({"Code": "IncompleteSignature", "Message": e, "RequestId": "R-1"}),
+            );
+        }
+        assert_eq!(header(req, "x-acs-action"), Some("ListInstancePatchStates"));
+        let page: usize = req
+            .query
+            .iter()
+            .find(|(k, _)| k == "NextToken")
+            .map_or(0, |(_, v)| v.parse().unwrap());
+        let states: Vec<Value> = (page * 10..(page * 10 + 10).min(25))
+            .map(|i| json!({"InstanceId": format!("i-{i}"), "PatchGroup": "prod", "MissingCount": if i == 3 { "4" } else { "0" },
+                "FailedCount": "0", "InstalledPendingRebootCount": "0", "InstalledRejectedCount": "0",
+                "InstalledCount": "10", "InstalledOtherCount": "0", "OperationEndTime": "2026-11-23T08:00:00Z"}))
+            .collect();
+        let next = if page * 10 + 10 < 25 {
+            (page + 1).to_string()
+        } else {
+            String::new()
+        };
+        FakeReply::json(
+            200,
+            json!({"RequestId": "R", "MaxResults": 10, "NextToken": next, "InstancePatchStates": states}),
+        )
+    });
+    let cfg = alibaba_config(
+        tmp.path(),
+        &server,
+        "alibaba.oos.instance_patch_states",
+        "page_size = 10",
+    );
+    live(&cfg)
+        .args(["check", "--source", "ali", "--now", NOW])
+        .assert()
+        .code(1)
+        .stdout(contains("PATCH-006"))
+        .stdout(contains("in 25 resources from 1 report"));
+    assert_eq!(server.hits(), 3);
+    assert_eq!(bad.load(Ordering::SeqCst), 0, "every signature verified");
+}
+
+#[test]
+fn compliance_pack_is_polled_until_complete_and_its_sheet_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sheet = std::fs::read("tests/fixtures/sheets/pack-report.xls").unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let server = FakeServer::start(move |req: &FakeRequest| {
+        if req.path == "/report.xls" {
+            return FakeReply::status(200).body(sheet.clone());
+        }
+        if alibaba_signature_error(req).is_some() {
+            return FakeReply::json(
+                400,
+                json!({"Code": "IncompleteSignature", "Message": "bad", "RequestId": "R"}),
+            );
+        }
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        let status = if n == 0 { "CREATING" } else { "COMPLETE" };
+        let host = header(req, "Host").unwrap_or_default().to_string();
+        FakeReply::json(
+            200,
+            json!({"RequestId": "R", "CompliancePackReport": {
+            "ReportStatus": status, "CompliancePackId": "cp-1", "AccountId": 1,
+            "ReportCreateTimestamp": 1_795_420_000_000u64,
+            "ReportUrl": format!("http://{host}/report.xls?Expires=1&OSSAccessKeyId=x&Signature=secretsig")}}),
+        )
+    });
+    let cfg = alibaba_config(
+        tmp.path(),
+        &server,
+        "alibaba.config.compliance_pack_report",
+        "compliance_pack_id = \"cp-1\"\npoll_timeout_secs = 30",
+    );
+    let evidence = tmp.path().join("pack.json");
+    live(&cfg)
+        .args(["fetch", "--source", "ali", "--now", NOW, "--out"])
+        .arg(&evidence)
+        .assert()
+        .code(0)
+        .stderr(contains("fetched source:ali"));
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "CREATING, then COMPLETE");
+    let text = std::fs::read_to_string(&evidence).unwrap();
+    assert!(
+        !text.contains("secretsig"),
+        "the download link's signature is not kept"
+    );
+    let out = live(&cfg)
+        .args(["check", "--now", NOW, "-o", "json", "-r"])
+        .arg(&evidence)
+        .assert();
+    let (stdout, stderr) = texts(out.get_output());
+    let result: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
+    assert!(
+        result["reports"][0]["resources"].as_u64().unwrap() > 1,
+        "the pack and its rows: {}",
+        result["reports"]
+    );
+}
+
+#[test]
+fn a_pack_report_never_generated_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(|_req: &FakeRequest| {
+        FakeReply::json(
+            200,
+            json!({"RequestId": "R", "CompliancePackReport": {"ReportStatus": "NONE", "CompliancePackId": "cp-1"}}),
+        )
+    });
+    let cfg = alibaba_config(
+        tmp.path(),
+        &server,
+        "alibaba.config.compliance_pack_report",
+        "compliance_pack_id = \"cp-1\"",
+    );
+    live(&cfg)
+        .args(["check", "--source", "ali"])
+        .assert()
+        .code(2)
+        .stderr(contains("GenerateCompliancePackReport"));
+}
