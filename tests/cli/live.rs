@@ -5,7 +5,6 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::{json, Value};
 use tollgate::source::fake::{FakeReply, FakeRequest, FakeServer};
@@ -54,12 +53,12 @@ fn huawei_signature_error(req: &FakeRequest) -> Option<String> {
 }
 
 fn node(i: usize) -> Value {
-    let critical = if i % 7 == 0 { 2 } else { 0 };
+    let critical = if i.is_multiple_of(7) { 2 } else { 0 };
     json!({
         "id": format!("rep-{i:05}"),
         "instance_id": format!("i-{i:05}"),
-        "name": format!("ecs-{}-{i}", if i % 2 == 0 { "prod" } else { "dev" }),
-        "group": if i % 2 == 0 { "prod" } else { "dev" },
+        "name": format!("ecs-{}-{i}", if i.is_multiple_of(2) { "prod" } else { "dev" }),
+        "group": if i.is_multiple_of(2) { "prod" } else { "dev" },
         "region": "cn-north-4",
         "status": if critical > 0 { "non_compliant" } else { "compliant" },
         "non_compliant_summary": {"non_compliant_count": critical, "severity_summary": {"critical_count": critical}},
@@ -598,4 +597,45 @@ fn a_pack_report_never_generated_is_an_error() {
         .assert()
         .code(2)
         .stderr(contains("GenerateCompliancePackReport"));
+}
+
+#[test]
+fn huawei_config_policy_states_with_tag_filters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/fixtures/reports/huawei-config/doc-example.json").unwrap(),
+    )
+    .unwrap();
+    let server = FakeServer::start(move |req: &FakeRequest| {
+        if let Some(e) = huawei_signature_error(req) {
+            return FakeReply::json(401, json!({"error_code": "APIGW.0301", "error_msg": e}));
+        }
+        if req.path != "/v1/resource-manager/domains/d-123/policy-states/summary"
+            || req.query_value("tags") != Some("env=prod")
+        {
+            return FakeReply::json(
+                404,
+                json!({"error_code": "RMS.404", "error_msg": req.path.clone()}),
+            );
+        }
+        FakeReply::json(200, doc.clone())
+    });
+    let root = std::env::current_dir().unwrap();
+    let cfg = tmp.path().join("tollgate.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "policies = [\"{}\"]\n[[source]]\nname = \"rms\"\nkind = \"huawei.config.policy_states_summary\"\nendpoint = \"{}\"\ndomain_id = \"d-123\"\nfilters = {{ tags = \"env=prod\" }}\n",
+            root.join("policies").display(),
+            server.url()
+        ),
+    )
+    .unwrap();
+    live(&cfg)
+        .args(["check", "--now", NOW])
+        .assert()
+        .code(1)
+        .stdout(contains("CFG-001"))
+        .stdout(contains("from 1 report"));
+    assert_eq!(server.hits(), 1);
 }
