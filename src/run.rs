@@ -261,7 +261,15 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         None => None,
     };
 
-    let mut inputs = source::read_all(&settings.reports)?;
+    let options = LoadOptions {
+        kind: settings.report_kind,
+        allow_empty: settings.allow_empty,
+    };
+    // Each input with how it may be read: a source may accept empty evidence itself.
+    let mut inputs: Vec<(report::Input, LoadOptions)> = source::read_all(&settings.reports)?
+        .into_iter()
+        .map(|input| (input, options))
+        .collect();
     for live in &settings.sources {
         let started = Instant::now();
         let text = source::live::fetch(live, HttpOptions::default(), settings.now)?;
@@ -271,18 +279,19 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
             text.len(),
             started.elapsed()
         ));
-        inputs.push(report::Input {
+        let input = report::Input {
             name: live.label().into(),
             text: text.into(),
-        });
+        };
+        let live_options = LoadOptions {
+            kind: None,
+            allow_empty: options.allow_empty || live.allow_empty.unwrap_or(false),
+        };
+        inputs.push((input, live_options));
     }
-    let options = LoadOptions {
-        kind: settings.report_kind,
-        allow_empty: settings.allow_empty,
-    };
     let mut reports = Vec::with_capacity(inputs.len());
-    for input in &inputs {
-        for report in report::load_all(input, options)? {
+    for (input, options) in &inputs {
+        for report in report::load_all(input, *options)? {
             log.detail(format_args!(
                 "  {}: {}, {} resources",
                 report.name,

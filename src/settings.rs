@@ -251,8 +251,14 @@ fn select_sources(
             Vec::new()
         });
     }
-    names
-        .iter()
+    let mut unique: Vec<&String> = Vec::new();
+    for name in names {
+        if !unique.contains(&name) {
+            unique.push(name);
+        }
+    }
+    unique
+        .into_iter()
         .map(|name| {
             configured
                 .iter()

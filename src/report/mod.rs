@@ -289,6 +289,11 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
         for page in &pages {
             require_marker(&named, page, entry.kind)?;
         }
+        // A node's patch list may be empty; the node itself is in the node list.
+        let options = LoadOptions {
+            allow_empty: options.allow_empty || entry.kind == ReportKind::CocItems,
+            ..options
+        };
         let mut report = load_pages(&named, pages, entry.kind, options)?;
         report.fetched_at = Some(fetched_at);
         if let Some(sheet) = &entry.sheet {
@@ -306,6 +311,11 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
             report.resources.extend(rows.into_iter().map(Arc::new));
         }
         reports.push(report);
+    }
+    if reports.is_empty() && !options.allow_empty {
+        return Err(Error::ReportEmpty {
+            name: input.name.to_string(),
+        });
     }
     Ok(reports)
 }
@@ -917,6 +927,9 @@ mod tests {
         let newer = EVIDENCE.replace(r#""tollgate_evidence":1"#, r#""tollgate_evidence":2"#);
         let err = load_all(&input(&newer), LoadOptions::default()).unwrap_err();
         assert!(format!("{err:?}").contains("version 2"), "{err:?}");
+        let none = r#"{"tollgate_evidence":1,"fetched_at":"2026-11-23T10:00:00Z","reports":[]}"#;
+        let err = load_all(&input(none), LoadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("holds no resources"), "{err}");
         let wrong = EVIDENCE.replace(
             r#""kind":"huawei.coc.patch_items""#,
             r#""kind":"alibaba.oos.instance_patch_states""#,

@@ -18,6 +18,12 @@ use crate::report::ReportKind;
 /// The API's maximum page size.
 const MAX_PAGE: u32 = 100;
 
+/// The largest `offset` the API accepts: a total that needs more pages is not believed.
+const MAX_OFFSET: u64 = 1_000_000;
+
+/// Query keys the fetcher sets itself; a filter may not set them too.
+const PAGING: [&str; 2] = ["limit", "offset"];
+
 #[derive(Deserialize)]
 struct Page {
     count: Option<u64>,
@@ -59,6 +65,7 @@ fn all_pages(
     path: &str,
     query: &[(String, String)],
     total_of: &dyn Fn(&RawValue) -> Option<u64>,
+    concurrency: usize,
 ) -> Result<Vec<Box<RawValue>>, Error> {
     let size = session
         .source
@@ -88,9 +95,17 @@ fn all_pages(
         what: format!("{what} page 1"),
         reason: "the response has no `count`, so the number of pages is unknown".into(),
     })?;
+    if total.div_ceil(u64::from(size)) > MAX_OFFSET {
+        return Err(Error::FetchBody {
+            what: format!("{what} page 1"),
+            reason: format!(
+                "it declares {total} records, more than {MAX_OFFSET} pages of {size} can hold"
+            ),
+        });
+    }
     let pages = pages_for(total, size);
     session.progress.add((pages - 1) as u64);
-    let rest = parallel(pages - 1, concurrency_of(session.source), &|i| page(i + 2))?;
+    let rest = parallel(pages - 1, concurrency, &|i| page(i + 2))?;
     let mut out = Vec::with_capacity(pages);
     out.push(first);
     out.extend(rest);
@@ -102,12 +117,23 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
     let source = session.source;
     let label = source.label();
     let path = "/v1/patch/instance/compliant";
+    let filters = source.filter_pairs();
+    if let Some((key, _)) = filters.iter().find(|(k, _)| PAGING.contains(&k.as_str())) {
+        return Err(Error::Config {
+            reason: format!(
+                "source {}: filter `{key}` is set by tollgate while paging",
+                source.name
+            ),
+            hint: Some("use page_size to choose the page size".into()),
+        });
+    }
     let pages = all_pages(
         session,
         &format!("COC node list of {label}"),
         path,
-        &source.filter_pairs(),
+        &filters,
         &|raw| serde_json::from_str::<Page>(raw.get()).ok()?.count,
+        concurrency_of(source),
     )?;
     let mut wanted: Vec<(String, String)> = Vec::new();
     for raw in &pages {
@@ -121,10 +147,22 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
                 Details::All => true,
                 Details::NonCompliant => node.status.as_deref() != Some("compliant"),
             };
-            if let (true, Some(id)) = (take, node.id) {
-                let instance = node.instance_id.unwrap_or_else(|| id.clone());
-                wanted.push((id, instance));
+            if !take {
+                continue;
             }
+            // Without its report id a node's patch list cannot be asked for: that is
+            // missing evidence, not a node to skip.
+            let Some(id) = node.id.filter(|id| !id.is_empty()) else {
+                return Err(Error::FetchBody {
+                    what: format!("COC node list of {label}"),
+                    reason: format!(
+                        "node {} has no report `id`, so its patch list cannot be fetched",
+                        node.instance_id.as_deref().unwrap_or("(no instance_id)")
+                    ),
+                });
+            };
+            let instance = node.instance_id.unwrap_or_else(|| id.clone());
+            wanted.push((id, instance));
         }
     }
     let mut reports = vec![Recorded {
@@ -142,6 +180,9 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
             &format!("{path}/{id}"),
             &[],
             &|raw| serde_json::from_str::<ItemPage>(raw.get()).ok()?.count,
+            // The nodes run concurrently already: their pages go one after another, so
+            // no more than `concurrency` requests are ever in flight.
+            1,
         )?;
         Ok(Recorded {
             kind: ReportKind::CocItems,

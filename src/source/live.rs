@@ -90,6 +90,8 @@ pub struct SourceConfig {
     pub ca_file: Option<PathBuf>,
     #[serde(default)]
     pub credentials: CredentialVars,
+    /// Accept evidence with no resources from this source (a fleet that may be empty).
+    pub allow_empty: Option<bool>,
 }
 
 impl SourceConfig {
@@ -102,18 +104,23 @@ impl SourceConfig {
         self.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
     }
 
-    /// The filters as query pairs (strings as they are, other values as TOML writes them).
+    /// The filters as query pairs: strings as they are, an array as the key repeated once
+    /// per item, other values as TOML writes them.
     pub(super) fn filter_pairs(&self) -> Vec<(String, String)> {
-        self.filters
-            .iter()
-            .map(|(k, v)| {
-                let value = match v {
-                    toml::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (k.clone(), value)
-            })
-            .collect()
+        let text = |v: &toml::Value| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mut pairs = Vec::new();
+        for (k, v) in &self.filters {
+            match v {
+                toml::Value::Array(items) => {
+                    pairs.extend(items.iter().map(|item| (k.clone(), text(item))));
+                }
+                other => pairs.push((k.clone(), text(other))),
+            }
+        }
+        pairs
     }
 
     /// The base URL, without a trailing slash.
@@ -150,6 +157,20 @@ fn env_first(names: &[&str]) -> Option<String> {
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
+/// An optional credential: a variable the source names must be set; the SDK defaults may
+/// be absent.
+fn named_or_default(
+    configured: &Option<String>,
+    names: &[String],
+    missing: &dyn Fn(&str, &[String]) -> Error,
+) -> Result<Option<String>, Error> {
+    let value = env_first(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    match (configured, value) {
+        (Some(_), None) => Err(missing("a security token", names)),
+        (_, value) => Ok(value),
+    }
+}
+
 /// Credentials from the variables the source names, else the SDKs' defaults.
 fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
     let vars = &source.credentials;
@@ -181,7 +202,7 @@ fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
         Ok(Auth::Huawei(huawei::Credentials {
             ak: get(&ak).ok_or_else(|| missing("an access key (AK)", &ak))?,
             sk: get(&sk).ok_or_else(|| missing("a secret key (SK)", &sk))?,
-            security_token: get(&token),
+            security_token: named_or_default(&vars.security_token, &token, &missing)?,
         }))
     } else {
         let id = pick(&vars.access_key, &["ALIBABA_CLOUD_ACCESS_KEY_ID"]);
@@ -191,7 +212,7 @@ fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
             access_key_id: get(&id).ok_or_else(|| missing("an AccessKey ID", &id))?,
             access_key_secret: get(&secret)
                 .ok_or_else(|| missing("an AccessKey secret", &secret))?,
-            security_token: get(&token),
+            security_token: named_or_default(&vars.security_token, &token, &missing)?,
         }))
     }
 }

@@ -28,6 +28,16 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
     let mut pages = Vec::new();
     let mut token: Option<String> = None;
     let mut seen = HashSet::new();
+    let filters = source.filter_pairs();
+    if let Some((key, _)) = filters
+        .iter()
+        .find(|(k, _)| ["MaxResults", "NextToken", "RegionId"].contains(&k.as_str()))
+    {
+        return Err(Error::Config {
+            reason: format!("source {}: filter `{key}` is set by tollgate", source.name),
+            hint: Some("use page_size and region instead".into()),
+        });
+    }
     loop {
         let mut query = vec![("MaxResults".to_string(), size.to_string())];
         if let Some(region) = &source.region {
@@ -36,7 +46,7 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
         if let Some(t) = &token {
             query.push(("NextToken".to_string(), t.clone()));
         }
-        query.extend(source.filter_pairs());
+        query.extend(filters.iter().cloned());
         let call = Call {
             method: "POST",
             path: "/".into(),

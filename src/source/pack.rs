@@ -91,7 +91,14 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
         }
     };
     let sheet = match url.as_deref().filter(|u| !u.is_empty()) {
-        None => None,
+        // The rows are the evidence: a report without its file must not look clean.
+        None => {
+            return Err(Error::FetchBody {
+                what,
+                reason: "the report is COMPLETE but has no ReportUrl to download its results from"
+                    .into(),
+            })
+        }
         Some(url) => {
             let response = session
                 .client

@@ -639,3 +639,75 @@ fn huawei_config_policy_states_with_tag_filters() {
         .stdout(contains("from 1 report"));
     assert_eq!(server.hits(), 1);
 }
+
+#[test]
+fn a_complete_pack_without_its_file_fails_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(|_req: &FakeRequest| {
+        FakeReply::json(
+            200,
+            json!({"RequestId": "R", "CompliancePackReport": {"ReportStatus": "COMPLETE", "CompliancePackId": "cp-1"}}),
+        )
+    });
+    let cfg = alibaba_config(
+        tmp.path(),
+        &server,
+        "alibaba.config.compliance_pack_report",
+        "compliance_pack_id = \"cp-1\"",
+    );
+    live(&cfg)
+        .args(["check", "--source", "ali"])
+        .assert()
+        .code(2)
+        .stderr(contains("has no ReportUrl"));
+}
+
+#[test]
+fn a_node_whose_patch_list_cannot_be_asked_for_fails_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(|_req: &FakeRequest| {
+        FakeReply::json(
+            200,
+            json!({"count": 1, "instance_compliant": [
+            {"instance_id": "i-1", "status": "non_compliant", "group": "prod"}]}),
+        )
+    });
+    let cfg = config(tmp.path(), &server, r#"details = "non_compliant""#);
+    live(&cfg)
+        .args(["check", "--source", "coc"])
+        .assert()
+        .code(2)
+        .stderr(contains("node i-1 has no report `id`"));
+}
+
+#[test]
+fn array_filters_repeat_their_key_and_paging_keys_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(5, Faults::default());
+    let cfg = config(tmp.path(), &server, "");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        r#"filters = { report_scene = "ECS" }"#,
+        r#"filters = { report_scene = ["ECS", "BMS"] }"#,
+    );
+    std::fs::write(&cfg, text).unwrap();
+    live(&cfg)
+        .args(["check", "--source", "coc"])
+        .assert()
+        .code(1);
+    let scenes: Vec<String> = server.requests()[0]
+        .query
+        .iter()
+        .filter(|(k, _)| k == "report_scene")
+        .map(|(_, v)| v.clone())
+        .collect();
+    assert_eq!(scenes, ["ECS", "BMS"]);
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace(r#"report_scene = ["ECS", "BMS"]"#, r#"offset = 3"#);
+    std::fs::write(&cfg, text).unwrap();
+    live(&cfg)
+        .args(["check", "--source", "coc"])
+        .assert()
+        .code(2)
+        .stderr(contains("filter `offset` is set by tollgate"));
+}
