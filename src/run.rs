@@ -1,7 +1,6 @@
 //! The pipeline, in order: settings → policies → waivers and baseline → sources → reports
 //! → evaluation → verdict → outputs → exit status. Each stage hands the next a plain value.
 
-use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -126,17 +125,9 @@ fn run_rules(args: &RulesArgs) -> Result<ExitStatus, Error> {
     };
     let policies = policy::load(&settings.policies, &settings.limits, &globals)?;
     let rules: Vec<&policy::Rule> = policies.iter().map(|p| &*p.rule).collect();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        RulesFormat::Table => output::rules::table(&rules, &mut out),
-        RulesFormat::Json => output::rules::json(&rules, &mut out),
-    }
-    .and_then(|()| std::io::Write::flush(&mut out))
-    .map_err(|source| Error::Write {
-        what: "rules".into(),
-        path: "-".into(),
-        source,
+    output::deliver(None, "rules", |out, _| match args.format {
+        RulesFormat::Table => output::rules::table(&rules, out),
+        RulesFormat::Json => output::rules::json(&rules, out),
     })?;
     Ok(ExitStatus::Pass)
 }
@@ -161,27 +152,14 @@ fn run_fetch(args: &FetchArgs, global: Global) -> Result<ExitStatus, Error> {
         },
     )?;
     let resources: usize = reports.iter().map(|r| r.resources.len()).sum();
-    let written =
-        match &args.out {
-            Some(path) => output::write_atomically(path, |out| out.write_all(text.as_bytes()))
-                .map_err(|source| Error::Write {
-                    what: "evidence".into(),
-                    path: path.clone(),
-                    source,
-                }),
-            None => {
-                let stdout = std::io::stdout();
-                let mut out = stdout.lock();
-                out.write_all(text.as_bytes())
-                    .and_then(|()| out.write_all(b"\n"))
-                    .map_err(|source| Error::Write {
-                        what: "evidence".into(),
-                        path: "-".into(),
-                        source,
-                    })
-            }
-        };
-    written?;
+    output::deliver(args.out.as_deref(), "evidence", |out, to_file| {
+        out.write_all(text.as_bytes())?;
+        // A terminal wants the last line ended; the saved file stays as fetched.
+        if !to_file {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
     let into = args
         .out
         .as_ref()

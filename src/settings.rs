@@ -103,12 +103,7 @@ pub struct Settings {
 impl Settings {
     /// Merge the command line over the configuration file.
     pub fn resolve(args: &CheckArgs, global: Global) -> Result<Self, Error> {
-        let (config, file) = read_config(args.config.as_deref())?;
-        let base = config
-            .as_deref()
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        let (config, base, file) = read_config(args.config.as_deref())?;
         let in_file = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
             paths.into_iter().map(|p| base.join(p)).collect()
         };
@@ -180,10 +175,7 @@ impl Settings {
         let limits = file.limits.unwrap_or_default();
         validate_limits(&limits)?;
 
-        let now = match &args.now {
-            Some(text) => parse_time(text)?,
-            None => Utc::now(),
-        };
+        let now = time_or_now(args.now.as_deref())?;
         let color = stdout_color(global.color);
 
         Ok(Settings {
@@ -286,19 +278,10 @@ pub fn fetch_settings(
     name: &str,
     now: Option<&str>,
 ) -> Result<(SourceConfig, DateTime<Utc>), Error> {
-    let (config, file) = read_config(config)?;
-    let base = config
-        .as_deref()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let (_, base, file) = read_config(config)?;
     let configured = in_file_sources(file.source, &base)?;
     let source = select_sources(&configured, &[name.to_string()], false)?.remove(0);
-    let now = match now {
-        Some(text) => parse_time(text)?,
-        None => Utc::now(),
-    };
-    Ok((source, now))
+    Ok((source, time_or_now(now)?))
 }
 
 /// What `tollgate test` and `tollgate rules` need: the policy paths, and the params,
@@ -320,12 +303,7 @@ impl PolicySettings {
         params: &[String],
         now: Option<&str>,
     ) -> Result<Self, Error> {
-        let (config, file) = read_config(config)?;
-        let base = config
-            .as_deref()
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        let (config, base, file) = read_config(config)?;
         let policies = if !paths.is_empty() {
             paths.to_vec()
         } else if let Some(p) = file.policies {
@@ -340,10 +318,7 @@ impl PolicySettings {
             policies,
             params: merge_params(file.params, params)?,
             limits,
-            now: match now {
-                Some(text) => parse_time(text)?,
-                None => Utc::now(),
-            },
+            now: time_or_now(now)?,
         })
     }
 }
@@ -385,11 +360,13 @@ fn merge_params(
         .collect()
 }
 
-fn read_config(explicit: Option<&Path>) -> Result<(Option<PathBuf>, FileConfig), Error> {
+/// The configuration file (when there is one), the directory its paths are relative to,
+/// and its contents.
+fn read_config(explicit: Option<&Path>) -> Result<(Option<PathBuf>, PathBuf, FileConfig), Error> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
-        None => return Ok((None, FileConfig::default())),
+        None => return Ok((None, PathBuf::new(), FileConfig::default())),
     };
     let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
         what: "configuration",
@@ -397,7 +374,13 @@ fn read_config(explicit: Option<&Path>) -> Result<(Option<PathBuf>, FileConfig),
         source,
     })?;
     let file = parse_config(&path, &text)?;
-    Ok((Some(path), file))
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok((Some(path), base, file))
+}
+
+/// `--now`, or the current time.
+fn time_or_now(text: Option<&str>) -> Result<DateTime<Utc>, Error> {
+    text.map_or_else(|| Ok(Utc::now()), parse_time)
 }
 
 fn parse_config(path: &Path, text: &str) -> Result<FileConfig, Error> {

@@ -83,10 +83,7 @@ impl FromStr for OutputSpec {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (name, path) = match s.split_once('=') {
-            Some((name, path)) => (name, Some(path)),
-            None => (s, None),
-        };
+        let (name, path) = split_target(s)?;
         let format = Format::ALL
             .into_iter()
             .find(|f| f.as_str() == name)
@@ -97,17 +94,42 @@ impl FromStr for OutputSpec {
                     names.join(", ")
                 )
             })?;
-        let path = match path {
-            None | Some("-") => None,
-            Some("") => {
-                return Err(format!(
-                    "-o {name}= names no file; write -o {name}=PATH or -o {name}"
-                ))
-            }
-            Some(p) => Some(PathBuf::from(p)),
-        };
         Ok(OutputSpec { format, path })
     }
+}
+
+/// `NAME` or `NAME=PATH` (`NAME=-` is standard output, as is `NAME`): the name, and the
+/// file when there is one.
+pub(crate) fn split_target(s: &str) -> Result<(&str, Option<PathBuf>), String> {
+    match s.split_once('=') {
+        None | Some((_, "-")) => Ok((s.split('=').next().unwrap_or(s), None)),
+        Some((name, "")) => Err(format!(
+            "-o {name}= names no file; write -o {name}=PATH or -o {name}"
+        )),
+        Some((name, path)) => Ok((name, Some(PathBuf::from(path)))),
+    }
+}
+
+/// Write one output to its target: standard output (`path` = `None`), or a file written
+/// atomically. `write` learns which (`true` for a file), to leave colour out of files.
+pub(crate) fn deliver(
+    path: Option<&Path>,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write, bool) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let written = match path {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            write(&mut out, false).and_then(|()| out.flush())
+        }
+        Some(path) => write_atomically(path, |out| write(out, true)),
+    };
+    written.map_err(|source| Error::Write {
+        what: what.to_string(),
+        path: path.map_or_else(|| PathBuf::from("-"), Path::to_path_buf),
+        source,
+    })
 }
 
 /// What emitters may know beyond the verdict.
@@ -147,32 +169,14 @@ pub fn emit(
 /// Write every requested output. At most one may go to standard output.
 pub fn write_all(specs: &[OutputSpec], verdict: &Verdict, cx: &Context) -> Result<(), Error> {
     for spec in specs {
-        match &spec.path {
-            None => {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
-                emit(spec.format, verdict, cx, &mut out)
-                    .and_then(|()| out.flush())
-                    .map_err(|source| Error::Write {
-                        what: format!("{} output", spec.format.as_str()),
-                        path: PathBuf::from("-"),
-                        source,
-                    })?;
-            }
-            Some(path) => {
-                let file_cx = Context {
-                    color: false,
-                    ..cx.clone()
-                };
-                write_atomically(path, |out| emit(spec.format, verdict, &file_cx, out)).map_err(
-                    |source| Error::Write {
-                        what: format!("{} output", spec.format.as_str()),
-                        path: path.clone(),
-                        source,
-                    },
-                )?;
-            }
-        }
+        let what = format!("{} output", spec.format.as_str());
+        deliver(spec.path.as_deref(), &what, |out, to_file| {
+            let cx = Context {
+                color: cx.color && !to_file,
+                ..cx.clone()
+            };
+            emit(spec.format, verdict, &cx, out)
+        })?;
         if let (Format::Github, Some(summary)) = (spec.format, &cx.step_summary) {
             append_summary(summary, verdict, cx)?;
         }

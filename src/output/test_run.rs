@@ -31,10 +31,7 @@ impl FromStr for TestOutput {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (name, path) = match s.split_once('=') {
-            Some((name, path)) => (name, Some(path)),
-            None => (s, None),
-        };
+        let (name, path) = super::split_target(s)?;
         let format = match name {
             "human" => TestFormat::Human,
             "junit" => TestFormat::Junit,
@@ -43,11 +40,6 @@ impl FromStr for TestOutput {
                     "unknown test output format {other:?}; formats are: human, junit"
                 ))
             }
-        };
-        let path = match path {
-            None | Some("-") => None,
-            Some("") => return Err(format!("-o {name}= names no file")),
-            Some(p) => Some(PathBuf::from(p)),
         };
         Ok(TestOutput { format, path })
     }
@@ -69,18 +61,8 @@ pub fn write_all(
             TestFormat::Human => "test results",
             TestFormat::Junit => "JUnit test results",
         };
-        let written = match &output.path {
-            None => {
-                let stdout = io::stdout();
-                let mut out = io::BufWriter::new(stdout.lock());
-                emit(&mut out, color).and_then(|()| out.flush())
-            }
-            Some(path) => super::write_atomically(path, |out| emit(out, false)),
-        };
-        written.map_err(|source| Error::Write {
-            what: what.into(),
-            path: output.path.clone().unwrap_or_else(|| PathBuf::from("-")),
-            source,
+        super::deliver(output.path.as_deref(), what, |out, to_file| {
+            emit(out, color && !to_file)
         })?;
     }
     Ok(())

@@ -92,6 +92,18 @@ pub fn load(paths: &[PathBuf], limits: &Limits, globals: &Globals) -> Result<Vec
 
 /// The policy files under `paths` (not their tests), sorted and without repeats.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = files_under(paths, &is_policy_file)?;
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// Each path that names a file, and the files `keep` accepts in each directory (searched
+/// recursively), in the order found.
+pub(crate) fn files_under(
+    paths: &[PathBuf],
+    keep: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|source| Error::Read {
@@ -100,22 +112,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             source,
         })?;
         if meta.is_dir() {
-            walk(path, &mut files, &is_policy_file)?;
+            walk(path, &mut files, keep)?;
         } else {
             files.push(path.clone());
         }
     }
-    files.sort();
-    files.dedup();
     Ok(files)
 }
 
 /// The files under `dir`, recursively, that `keep` accepts.
-pub(crate) fn walk(
-    dir: &Path,
-    files: &mut Vec<PathBuf>,
-    keep: &dyn Fn(&Path) -> bool,
-) -> Result<(), Error> {
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, keep: &dyn Fn(&Path) -> bool) -> Result<(), Error> {
     let read = |source| Error::Read {
         what: "policy directory",
         path: dir.to_path_buf(),

@@ -179,35 +179,21 @@ fn policy_of(test: &Path) -> PathBuf {
 fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, HashSet<PathBuf>), Error> {
     let mut policies = Vec::new();
     let mut tests = HashSet::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| Error::Read {
-            what: "policy path",
-            path: path.clone(),
-            source,
-        })?;
-        let mut files = Vec::new();
-        if meta.is_dir() {
-            load::walk(path, &mut files, &|p| {
-                p.extension().is_some_and(|e| e == "rhai")
-            })?;
-        } else {
-            files.push(path.clone());
-        }
-        for file in files {
-            if file.to_string_lossy().ends_with(TEST_SUFFIX) {
-                let policy = policy_of(&file);
-                if !policy.is_file() {
-                    return Err(Error::TestOrphan { path: file, policy });
-                }
-                policies.push(policy);
-                tests.insert(file);
-            } else {
-                let test = test_file_of(&file);
-                if test.is_file() {
-                    tests.insert(test);
-                }
-                policies.push(file);
+    let rhai = |p: &Path| p.extension().is_some_and(|e| e == "rhai");
+    for file in load::files_under(paths, &rhai)? {
+        if file.to_string_lossy().ends_with(TEST_SUFFIX) {
+            let policy = policy_of(&file);
+            if !policy.is_file() {
+                return Err(Error::TestOrphan { path: file, policy });
             }
+            policies.push(policy);
+            tests.insert(file);
+        } else {
+            let test = test_file_of(&file);
+            if test.is_file() {
+                tests.insert(test);
+            }
+            policies.push(file);
         }
     }
     policies.sort();

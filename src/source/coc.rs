@@ -136,7 +136,13 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
         concurrency_of(source),
     )?;
     let mut wanted: Vec<(String, String)> = Vec::new();
-    for raw in &pages {
+    // Without details the pages are not read here at all: the loader reads them once.
+    let listed = if source.details == Details::None {
+        &[][..]
+    } else {
+        &pages[..]
+    };
+    for raw in listed {
         let page: Page = serde_json::from_str(raw.get()).map_err(|e| Error::FetchBody {
             what: format!("COC node list of {label}"),
             reason: e.to_string(),
