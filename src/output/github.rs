@@ -79,7 +79,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         let f = &j.finding;
         let mut props = Vec::new();
         if let Subject::Resource(r) = &f.subject {
-            if r.origin.line > 0 {
+            if r.origin.line > 0 && crate::report::names_a_file(&r.origin.file) {
                 props.push(format!(
                     "file={}",
                     property(&display_path(cx.base_dir.as_deref(), &r.origin.file))

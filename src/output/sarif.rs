@@ -22,6 +22,7 @@ use serde::{Serialize, Serializer};
 use super::Context;
 use crate::finding::{Severity, Subject};
 use crate::policy::{Enforcement, Rule};
+use crate::report::names_a_file;
 use crate::verdict::{BaselineMark, Disposition, ExitStatus, Judged, Verdict};
 
 /// The `$schema` GitHub's documentation uses for SARIF 2.1.0.
@@ -574,11 +575,11 @@ impl<'a> Emitter<'a> {
         let f = &j.finding;
         let rule = &f.rule;
         let (artifact, region) = match &f.subject {
-            Subject::Resource(r) if from_file(&r.origin.file) && r.origin.line > 0 => (
+            Subject::Resource(r) if names_a_file(&r.origin.file) && r.origin.line > 0 => (
                 self.artifact(Path::new(&*r.origin.file)),
                 Region::point(r.origin.line, r.origin.column),
             ),
-            Subject::Report { name, .. } if from_file(name) => {
+            Subject::Report { name, .. } if names_a_file(name) => {
                 (self.artifact(Path::new(&**name)), Region::line(1))
             }
             _ => (self.artifact(&rule.file), Region::line(rule.line)),
@@ -694,12 +695,6 @@ impl<'a> Emitter<'a> {
 /// `automationDetails.id`: GitHub takes everything before the last `/` as the category.
 fn automation_id(category: &str) -> String {
     format!("{}/", category.trim_end_matches('/'))
-}
-
-/// Is this report name a file (and not `<stdin>` or another stand-in)?
-fn from_file(name: &str) -> bool {
-    let stand_in = name.starts_with('<') && name.ends_with('>');
-    !name.is_empty() && !stand_in
 }
 
 /// `"No criticals on prod"` → `"NoCriticalsOnProd"`: SARIF's rule `name` is a readable

@@ -200,6 +200,16 @@ pub struct LoadOptions {
     pub allow_empty: bool,
 }
 
+/// How reports and resources from a live source are named: `source:NAME`.
+pub const LIVE_PREFIX: &str = "source:";
+
+/// Does this report name stand for a file a CI system can open? Not `<stdin>`, and not a
+/// live source (`source:NAME`), whose evidence was never a file in the workspace.
+pub fn names_a_file(name: &str) -> bool {
+    let stand_in = name.starts_with('<') && name.ends_with('>');
+    !name.is_empty() && !stand_in && !name.starts_with(LIVE_PREFIX)
+}
+
 /// The key that marks the evidence file `tollgate fetch` writes; it comes first in the
 /// file, so it is found without parsing the whole document.
 pub const EVIDENCE_MARKER: &str = "tollgate_evidence";

@@ -97,7 +97,7 @@ pub struct SourceConfig {
 impl SourceConfig {
     /// `source:NAME`, the name its reports and resources carry.
     pub fn label(&self) -> String {
-        format!("source:{}", self.name)
+        format!("{}{}", crate::report::LIVE_PREFIX, self.name)
     }
 
     fn concurrency(&self) -> usize {

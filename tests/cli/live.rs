@@ -712,3 +712,28 @@ fn array_filters_repeat_their_key_and_paging_keys_are_refused() {
         .code(2)
         .stderr(contains("filter `offset` is set by tollgate"));
 }
+
+#[test]
+fn findings_from_a_live_source_point_at_the_policy_in_sarif_and_github() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(20, Faults::default());
+    let cfg = config(tmp.path(), &server, "");
+    let sarif = tmp.path().join("out.sarif");
+    let out = live(&cfg)
+        .args([
+            "check", "--source", "coc", "--now", NOW, "-o", "github", "-o",
+        ])
+        .arg(format!("sarif={}", sarif.display()))
+        .assert()
+        .code(1);
+    let (stdout, _) = texts(out.get_output());
+    assert!(stdout.contains("::error title=PATCH-001"), "{stdout}");
+    assert!(!stdout.contains("file=source"), "{stdout}");
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
+    for result in log["runs"][0]["results"].as_array().unwrap() {
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(uri.ends_with(".rhai"), "{uri}");
+    }
+}
