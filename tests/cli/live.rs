@@ -737,3 +737,36 @@ fn findings_from_a_live_source_point_at_the_policy_in_sarif_and_github() {
         assert!(uri.ends_with(".rhai"), "{uri}");
     }
 }
+
+#[test]
+fn an_iam_token_is_sent_as_x_auth_token_instead_of_a_signature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = FakeServer::start(|req: &FakeRequest| {
+        if req.header("X-Auth-Token") != Some("iam-token-value-0123456789")
+            || req.header("Authorization").is_some()
+        {
+            return FakeReply::json(
+                401,
+                json!({"error_code": "APIGW.0301", "error_msg": "no token"}),
+            );
+        }
+        FakeReply::json(200, json!({"count": 1, "instance_compliant": [node(1)]}))
+    });
+    let cfg = config(
+        tmp.path(),
+        &server,
+        r#"credentials = { auth_token = "HW_IAM_TOKEN" }"#,
+    );
+    let out = live(&cfg)
+        .env("HW_IAM_TOKEN", "iam-token-value-0123456789")
+        .args(["-vv", "check", "--source", "coc", "--now", NOW])
+        .assert()
+        .code(0);
+    let (stdout, stderr) = texts(out.get_output());
+    assert!(!stdout.contains("iam-token-value") && !stderr.contains("iam-token-value"));
+    live(&cfg)
+        .args(["check", "--source", "coc"])
+        .assert()
+        .code(2)
+        .stderr(contains("source coc needs an IAM token: set HW_IAM_TOKEN"));
+}
