@@ -70,6 +70,7 @@ fn main() {
         base_dir: None,
         category: "tollgate".into(),
         step_summary: None,
+        incidents: None,
     };
     println!("| findings | format | ms | ns/finding | MB written | peak RSS growth (MB) |");
     println!("|--:|---|--:|--:|--:|--:|");

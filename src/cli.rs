@@ -124,6 +124,11 @@ pub struct CheckArgs {
     /// side by side in code scanning [default: tollgate].
     #[arg(long, value_name = "NAME", env = "TOLLGATE_SARIF_CATEGORY")]
     pub sarif_category: Option<String>,
+
+    /// Open COC tickets and alarms for blocking findings, as `[incident]` in tollgate.toml
+    /// says: `dry-run` prints the payloads and sends nothing [default: off].
+    #[arg(long, value_enum, value_name = "MODE", env = "TOLLGATE_INCIDENTS")]
+    pub incidents: Option<crate::incident::Mode>,
 }
 
 /// `tollgate fetch`.

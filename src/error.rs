@@ -292,13 +292,13 @@ pub enum Error {
         filter: Option<String>,
     },
 
-    #[error("source {source_name} needs {what}: set {vars}")]
+    #[error("{owner} needs {what}: set {vars}")]
     #[diagnostic(
         code(tollgate::fetch::credentials),
-        help("credentials come only from the environment; a [[source]] may name other variables under `credentials`")
+        help("credentials come only from the environment; a [[source]] or [incident] may name other variables under `credentials`")
     )]
     Credentials {
-        source_name: String,
+        owner: String,
         what: String,
         vars: String,
     },
@@ -323,6 +323,35 @@ pub enum Error {
         help("pass --force to overwrite them, or run `tollgate init --dir DIR` elsewhere")
     )]
     InitExists { paths: String },
+
+    #[error("{what} was refused by COC: {code}: {message}")]
+    #[diagnostic(
+        code(tollgate::incident::rejected),
+        help("the request reached COC and COC answered that it did not do it; check the [incident] settings it names")
+    )]
+    IncidentRejected {
+        what: String,
+        code: String,
+        message: String,
+    },
+
+    #[error("the incident state file {path} cannot be used: {reason}")]
+    #[diagnostic(
+        code(tollgate::incident::state),
+        help("without it tollgate cannot tell which tickets are already open; restore it, or delete it to start afresh (open tickets are then opened again)")
+    )]
+    IncidentState { path: PathBuf, reason: String },
+
+    #[error("{} of {total} incident actions failed", .errors.len())]
+    #[diagnostic(
+        code(tollgate::incident::send),
+        help("the gate's result was still written; set `best_effort = true` under [incident] to keep the gate's own exit code when COC cannot be reached")
+    )]
+    Incidents {
+        total: usize,
+        #[related]
+        errors: Vec<Error>,
+    },
 
     #[error("{} policy evaluation(s) failed; the gate cannot decide", .count)]
     #[diagnostic(

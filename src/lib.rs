@@ -14,6 +14,7 @@ pub mod cli;
 pub mod error;
 pub mod finding;
 pub mod fingerprint;
+pub mod incident;
 pub mod init;
 pub mod output;
 pub mod policy;

@@ -7,6 +7,7 @@ use std::time::Instant;
 use crate::baseline;
 use crate::cli::{Args, CheckArgs, Command, FetchArgs, InitArgs, RulesArgs, RulesFormat, TestArgs};
 use crate::error::Error;
+use crate::incident;
 use crate::output::{self, Context};
 use crate::policy::{self, Globals};
 use crate::report::{self, LoadOptions};
@@ -314,6 +315,23 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         }
     }
 
+    // After the verdict is final and before the outputs, so that they record the tickets.
+    let mut incidents = settings.incidents.as_ref().map(|incidents| {
+        let outcome = incident::run(
+            &verdict,
+            incidents,
+            settings.now,
+            evaluation.error_count == 0,
+        );
+        log.step(format_args!(
+            "incidents ({:?}): {} tickets and alarms, {} failed",
+            incidents.mode,
+            outcome.report.records.len(),
+            outcome.failures.len()
+        ));
+        (outcome, incidents.config.best_effort)
+    });
+
     let cx = Context {
         version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: settings
@@ -325,9 +343,34 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
             .filter(|v| !v.is_empty())
             .map(std::path::PathBuf::from),
+        incidents: incidents
+            .as_ref()
+            .filter(|(outcome, _)| outcome.report.mode != incident::Mode::Off)
+            .map(|(outcome, _)| outcome.report.clone()),
     };
     output::write_all(&settings.outputs, &verdict, &cx)?;
     log.step(format_args!("done in {:.0?}", started.elapsed()));
+
+    if let Some((outcome, best_effort)) = incidents.as_mut() {
+        if !outcome.failures.is_empty() {
+            let err = Error::Incidents {
+                total: outcome.report.records.len().max(outcome.failures.len()),
+                errors: std::mem::take(&mut outcome.failures),
+            };
+            if *best_effort || evaluation.error_count > 0 {
+                // best_effort: the gate keeps its own exit code. With policy errors the
+                // run exits 2 for those, and this is said alongside.
+                let lead = if *best_effort {
+                    "warning (best_effort, the gate keeps its exit code)"
+                } else {
+                    "also"
+                };
+                eprintln!("tollgate: {lead}: {:?}", miette::Report::new(err));
+            } else {
+                return Err(err);
+            }
+        }
+    }
 
     if evaluation.error_count > 0 {
         return Err(Error::Evaluation {

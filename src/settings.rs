@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::cli::{CheckArgs, ColorChoice};
 use crate::error::{self, Error};
 use crate::finding::Severity;
+use crate::incident::{IncidentConfig, IncidentSettings, Mode};
 use crate::output::{Format, OutputSpec};
 use crate::policy::Limits;
 use crate::report::ReportKind;
@@ -51,6 +52,20 @@ struct FileConfig {
     sarif_category: Option<String>,
     #[serde(default)]
     source: Vec<SourceConfig>,
+    incident: Option<CheckedIncident>,
+}
+
+/// `[incident]`, checked as it is read so that a problem points at the file.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "IncidentConfig")]
+struct CheckedIncident(IncidentConfig);
+
+impl TryFrom<IncidentConfig> for CheckedIncident {
+    type Error = String;
+    fn try_from(config: IncidentConfig) -> Result<Self, String> {
+        config.validate()?;
+        Ok(CheckedIncident(config))
+    }
 }
 
 /// Where a report comes from.
@@ -98,6 +113,8 @@ pub struct Settings {
     pub sarif_category: String,
     /// The live sources to fetch, in the order configured.
     pub sources: Vec<SourceConfig>,
+    /// `[incident]` with `--incidents`; `None` when the file has no `[incident]`.
+    pub incidents: Option<IncidentSettings>,
 }
 
 impl Settings {
@@ -177,6 +194,8 @@ impl Settings {
 
         let now = time_or_now(args.now.as_deref())?;
         let color = stdout_color(global.color);
+        let fail_on = args.fail_on.or(file.fail_on).unwrap_or(DEFAULT_FAIL_ON);
+        let incidents = resolve_incidents(file.incident, args.incidents, &base, fail_on)?;
 
         Ok(Settings {
             config,
@@ -184,7 +203,7 @@ impl Settings {
             report_kind: args.report_kind.or(file.report_kind),
             policies,
             outputs,
-            fail_on: args.fail_on.or(file.fail_on).unwrap_or(DEFAULT_FAIL_ON),
+            fail_on,
             allow_empty: args.allow_empty || file.allow_empty.unwrap_or(false),
             no_fail: args.no_fail || file.no_fail.unwrap_or(false),
             jobs: args.jobs.or(file.jobs).unwrap_or(0),
@@ -208,8 +227,61 @@ impl Settings {
                 .clone()
                 .or(file.sarif_category)
                 .unwrap_or_else(|| DEFAULT_SARIF_CATEGORY.to_string()),
+            incidents,
         })
     }
+}
+
+/// `[incident]` with `--incidents`: paths relative to the file, defaults filled in.
+fn resolve_incidents(
+    file: Option<CheckedIncident>,
+    mode: Option<Mode>,
+    base: &Path,
+    fail_on: Severity,
+) -> Result<Option<IncidentSettings>, Error> {
+    let mode = mode.unwrap_or_default();
+    let Some(CheckedIncident(mut config)) = file else {
+        if mode != Mode::Off {
+            return Err(config_error(
+                "--incidents needs an [incident] table in tollgate.toml: there is nowhere to send tickets",
+                Some("add [incident] with [incident.coc_incident] or [incident.coc_alarm] (see the README, \"Incidents and alarms\"), or drop --incidents"),
+            ));
+        }
+        return Ok(None);
+    };
+    config.ca_file = config.ca_file.map(|p| base.join(p));
+    let state_file = base.join(
+        config
+            .state_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(crate::incident::DEFAULT_STATE_FILE)),
+    );
+    let result_url = config.result_url.clone().or_else(ci_run_url);
+    Ok(Some(IncidentSettings {
+        mode,
+        min_severity: config.min_severity.unwrap_or(fail_on),
+        state_file,
+        result_url,
+        config,
+    }))
+}
+
+/// The page of the CI run this is, when a known CI system says: GitHub Actions, GitLab CI
+/// or Jenkins.
+fn ci_run_url() -> Option<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let github = || {
+        Some(format!(
+            "{}/{}/actions/runs/{}",
+            var("GITHUB_SERVER_URL")?.trim_end_matches('/'),
+            var("GITHUB_REPOSITORY")?,
+            var("GITHUB_RUN_ID")?
+        ))
+    };
+    github()
+        .or_else(|| var("CI_JOB_URL"))
+        .or_else(|| var("BUILD_URL"))
+        .filter(|url| url.chars().count() <= crate::incident::MAX_RESULT_URL)
 }
 
 /// The `[[source]]` tables, validated, with paths relative to the configuration file.
@@ -491,6 +563,7 @@ mod tests {
             strict,
             sarif_category,
             source,
+            incident,
         } = file;
         assert!(reports.is_some() && report_kind.is_some() && policies.is_some());
         assert!(outputs.is_some() && fail_on.is_some() && allow_empty.is_some());
@@ -498,6 +571,32 @@ mod tests {
         assert!(waivers.is_some() && baseline.is_some() && strict.is_some());
         assert!(sarif_category.is_some());
         assert!(!source.is_empty(), "the template shows a [[source]]");
+        let CheckedIncident(incident) = incident.expect("the template shows [incident]");
+        let IncidentConfig {
+            group_by: _,
+            min_severity,
+            state_file,
+            best_effort: _,
+            result_url,
+            endpoint,
+            project_id,
+            timeout_secs,
+            max_attempts,
+            ca_file,
+            credentials: _,
+            coc_incident,
+            coc_alarm,
+        } = incident;
+        assert!(min_severity.is_some() && state_file.is_some() && result_url.is_some());
+        assert!(endpoint.is_some() && project_id.is_some() && timeout_secs.is_some());
+        assert!(max_attempts.is_some() && ca_file.is_some());
+        let ticket = coc_incident.expect("the template shows [incident.coc_incident]");
+        assert!(ticket.region.is_some() && ticket.enterprise_project.is_some());
+        assert!(ticket.assignee_scene.is_some() && ticket.assignee_role.is_some());
+        assert!(coc_alarm
+            .expect("and [incident.coc_alarm]")
+            .region_id
+            .is_some());
         assert_eq!(
             limits,
             Some(Limits::default()),

@@ -107,6 +107,20 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
             data(&message)
         )?;
     }
+    if let Some(report) = &cx.incidents {
+        for record in &report.records {
+            let level = match record.action {
+                crate::incident::Action::Failed => "error",
+                _ => "notice",
+            };
+            writeln!(
+                out,
+                "::{level} title={}::{}",
+                property("tollgate incident"),
+                data(&record.summary())
+            )?;
+        }
+    }
     if left_out > 0 {
         writeln!(
             out,

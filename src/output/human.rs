@@ -170,7 +170,35 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
             rules.join(", ")
         )?;
     }
+    if let Some(report) = &cx.incidents {
+        incidents(report, &paint, out)?;
+    }
     writeln!(out, "{}", last_line(verdict, &paint))
+}
+
+/// The tickets and alarms of the run, one line each.
+fn incidents(
+    report: &crate::incident::Report,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    use crate::incident::{Action, Mode};
+    let heading = match report.mode {
+        Mode::DryRun => "incidents (dry run, nothing sent)",
+        _ => "incidents",
+    };
+    if report.records.is_empty() {
+        return writeln!(out, "{heading}: none to send");
+    }
+    writeln!(out, "{heading}:")?;
+    for record in &report.records {
+        let mark = match record.action {
+            Action::Failed => paint.bad("✗"),
+            _ => paint.dim("·"),
+        };
+        writeln!(out, "  {mark} {}", one_line(&record.summary()))?;
+    }
+    Ok(())
 }
 
 /// "(reason — owner, until 2026-12-31)"

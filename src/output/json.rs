@@ -2,7 +2,7 @@
 //! Versioned so that machines (and `--baseline`) can rely on it: fields are added in
 //! place, never renamed or removed, within v1. The schema is described in docs/output.md.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::Context;
 use crate::baseline::BaselineFinding;
 use crate::finding::{Level, Severity, Subject};
+use crate::incident::{Record, TicketRef};
 use crate::verdict::{
     BaselineMark, Disposition, ErrorSummary, ExitStatus, Judged, ReportSummary, SeverityCounts,
     Verdict, WaiverState,
@@ -35,6 +36,9 @@ struct Document<'a> {
     strict: bool,
     waivers: Vec<WaiverView<'a>>,
     baseline: Option<BaselineView<'a>>,
+    /// Present when `--incidents` was dry-run or on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incidents: Option<&'a crate::incident::Report>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +99,9 @@ struct FindingView<'a> {
     status: &'static str,
     waiver: Option<WaiverRef<'a>>,
     baseline: Option<BaselineMark>,
+    /// The tickets and alarms that cover this finding, when incidents ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    incidents: Vec<TicketRef<'a>>,
 }
 
 /// The waiver that covers a finding.
@@ -164,11 +171,21 @@ struct Location<'a> {
 
 /// The findings, serialized one at a time as they are written: a large result is never
 /// held twice in memory.
-struct Findings<'a>(&'a [Judged]);
+struct Findings<'a> {
+    list: &'a [Judged],
+    /// Tickets by finding fingerprint.
+    tickets: HashMap<&'a str, Vec<&'a Record>>,
+}
 
 impl Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(finding))
+        s.collect_seq(self.list.iter().map(|j| {
+            let mut view = finding(j);
+            if let Some(records) = self.tickets.get(j.finding.fingerprint.as_str()) {
+                view.incidents = records.iter().map(|r| TicketRef::of(r)).collect();
+            }
+            view
+        }))
     }
 }
 
@@ -231,7 +248,14 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
                 line: r.line,
             })
             .collect(),
-        findings: Findings(&verdict.findings),
+        findings: Findings {
+            list: &verdict.findings,
+            tickets: cx
+                .incidents
+                .as_ref()
+                .map(|r| r.by_finding())
+                .unwrap_or_default(),
+        },
         errors: &verdict.errors,
         strict: verdict.strict,
         waivers: verdict
@@ -259,6 +283,7 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
             existing: b.existing,
             fixed: &b.fixed,
         }),
+        incidents: cx.incidents.as_ref(),
     }
 }
 
@@ -310,6 +335,7 @@ fn finding(j: &Judged) -> FindingView<'_> {
         status: j.disposition.as_str(),
         waiver: j.waiver.as_deref().map(WaiverRef::of),
         baseline: j.baseline,
+        incidents: Vec::new(),
     }
 }
 

@@ -19,6 +19,11 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         .and_then(|t| OffsetDateTime::from_unix_timestamp(t.timestamp()).ok())
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut report = ReportBuilder::new();
+    let tickets = cx
+        .incidents
+        .as_ref()
+        .map(|r| r.by_finding())
+        .unwrap_or_default();
     for rule in &verdict.rules {
         let mut suite = TestSuiteBuilder::new(&format!("{}: {}", rule.id, rule.title));
         suite.set_timestamp(timestamp);
@@ -62,7 +67,11 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
                         j.disposition.as_str(),
                         &f.message,
                     );
-                    c.set_trace(&details(j, &file));
+                    let mut trace = details(j, &file);
+                    for record in tickets.get(f.fingerprint.as_str()).into_iter().flatten() {
+                        trace.push_str(&format!("\nincident: {}", record.summary()));
+                    }
+                    c.set_trace(&trace);
                     c
                 }
             };

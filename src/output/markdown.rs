@@ -103,6 +103,9 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         )?;
         writeln!(out)?;
     }
+    if let Some(report) = &cx.incidents {
+        incidents(report, out)?;
+    }
     if verdict.error_count > 0 {
         writeln!(out, "#### Errors ({})", thousands(verdict.error_count))?;
         writeln!(out)?;
@@ -119,6 +122,50 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         text(&cx.generated_at),
         verdict.fail_on
     )
+}
+
+/// The tickets and alarms of the run.
+fn incidents(report: &crate::incident::Report, out: &mut dyn Write) -> io::Result<()> {
+    let heading = match report.mode {
+        crate::incident::Mode::DryRun => "#### Incidents (dry run: nothing was sent)",
+        _ => "#### Incidents",
+    };
+    writeln!(out, "{heading}")?;
+    writeln!(out)?;
+    if report.records.is_empty() {
+        writeln!(out, "No ticket or alarm to send.")?;
+        return writeln!(out);
+    }
+    writeln!(out, "| sink | ticket | action | title | findings |")?;
+    writeln!(out, "|---|---|---|---|--:|")?;
+    for r in report.records.iter().take(ROWS) {
+        let action = match (&r.status, &r.error) {
+            (_, Some(error)) => format!("{}: {error}", r.action.describe()),
+            (Some(status), None) => format!("{} ({status})", r.action.describe()),
+            (None, None) => r.action.describe().to_string(),
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            r.sink.name(),
+            r.incident_num
+                .as_deref()
+                .map(|n| format!("`{}`", code(n)))
+                .unwrap_or_default(),
+            text(&action),
+            text(&r.title),
+            thousands(r.findings.len())
+        )?;
+    }
+    if report.records.len() > ROWS {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "… and {} more (-o json lists them all).",
+            thousands(report.records.len() - ROWS)
+        )?;
+    }
+    writeln!(out)
 }
 
 fn table(rows: &[&Judged], out: &mut dyn Write) -> io::Result<()> {

@@ -147,6 +147,9 @@ pub struct Context {
     pub category: String,
     /// The file GitHub reads the step summary from (`$GITHUB_STEP_SUMMARY`), when set.
     pub step_summary: Option<PathBuf>,
+    /// The tickets and alarms this run opened, found or would send; `None` when
+    /// `--incidents` is off.
+    pub incidents: Option<crate::incident::Report>,
 }
 
 /// Write one format.
@@ -420,6 +423,7 @@ expires = "2027-01-31"
             base_dir: None,
             category: "tollgate".into(),
             step_summary: None,
+            incidents: None,
         }
     }
 

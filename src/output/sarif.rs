@@ -103,7 +103,7 @@ struct Run<'a> {
     invocations: [Invocation<'a>; 1],
     column_kind: &'static str,
     results: Results<'a>,
-    properties: RunProperties,
+    properties: RunProperties<'a>,
 }
 
 #[derive(Serialize)]
@@ -208,10 +208,13 @@ struct NotificationProperties<'a> {
 }
 
 #[derive(Serialize)]
-struct RunProperties {
+struct RunProperties<'a> {
     verdict: ExitStatus,
     fail_on: Severity,
     strict: bool,
+    /// Every ticket and alarm of the run, when `--incidents` was dry-run or on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incidents: Option<&'a crate::incident::Report>,
 }
 
 /// Where an artifact is: relative to `%SRCROOT%`, or an absolute `file://` URI.
@@ -326,6 +329,9 @@ struct ResultProperties<'a> {
     /// cannot clash with the property bag's own `tags`.
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     details: &'a serde_json::Map<String, serde_json::Value>,
+    /// The tickets and alarms that cover the finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    incidents: Vec<crate::incident::TicketRef<'a>>,
 }
 
 #[derive(Serialize)]
@@ -376,6 +382,8 @@ struct Emitter<'a> {
     cx: &'a Context,
     base: Option<PathBuf>,
     rule_index: HashMap<&'a str, usize>,
+    /// Tickets by finding fingerprint.
+    tickets: HashMap<&'a str, Vec<&'a crate::incident::Record>>,
     /// Artifact locations of the report files and policy files, worked out once.
     artifacts: HashMap<&'a Path, Artifact>,
 }
@@ -403,6 +411,11 @@ impl<'a> Emitter<'a> {
                 .enumerate()
                 .map(|(i, r)| (r.id.as_str(), i))
                 .collect(),
+            tickets: cx
+                .incidents
+                .as_ref()
+                .map(|r| r.by_finding())
+                .unwrap_or_default(),
             base,
             artifacts,
         }
@@ -457,6 +470,7 @@ impl<'a> Emitter<'a> {
                     verdict: v.status,
                     fail_on: v.fail_on,
                     strict: v.strict,
+                    incidents: cx.incidents.as_ref(),
                 },
             }],
         }
@@ -687,6 +701,16 @@ impl<'a> Emitter<'a> {
                 baseline: j.baseline,
                 resource,
                 details: &f.properties,
+                incidents: self
+                    .tickets
+                    .get(f.fingerprint.as_str())
+                    .map(|records| {
+                        records
+                            .iter()
+                            .map(|r| crate::incident::TicketRef::of(r))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             },
         }
     }

@@ -84,6 +84,7 @@ fn all_pages(
             query: q,
             headers: headers(session),
             body: Vec::new(),
+            hidden: Vec::new(),
         };
         let body = session.json(&format!("{what} page {n}"), &call)?;
         session.progress.done();

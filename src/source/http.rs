@@ -80,6 +80,16 @@ pub struct Outgoing {
     pub headers: Vec<(String, String)>,
     /// The body; empty for none.
     pub body: Vec<u8>,
+    /// Secrets carried outside the headers (a COC integration key in the path): masked
+    /// wherever the request is shown.
+    pub hidden: Vec<String>,
+}
+
+impl Outgoing {
+    /// The URL as it may be shown in messages: see [`redact_url`], with `hidden` masked.
+    pub fn shown_url(&self) -> String {
+        mask(&redact_url(&self.url), &self.hidden)
+    }
 }
 
 impl fmt::Debug for Outgoing {
@@ -98,7 +108,7 @@ impl fmt::Debug for Outgoing {
             .collect();
         f.debug_struct("Outgoing")
             .field("method", &self.method)
-            .field("url", &redact_url(&self.url))
+            .field("url", &self.shown_url())
             .field("headers", &headers)
             .field("body", &format_args!("{} bytes", self.body.len()))
             .finish()
@@ -240,7 +250,7 @@ impl Client {
     fn attempt(&self, what: &str, out: &Outgoing, attempt: u32) -> Result<Attempt, Error> {
         let bad = |reason: String| Error::Request {
             what: what.to_string(),
-            url: redact_url(&out.url),
+            url: out.shown_url(),
             reason,
         };
         let url = reqwest::Url::parse(&out.url).map_err(|err| bad(format!("bad URL: {err}")))?;
@@ -306,7 +316,7 @@ impl Client {
         err: reqwest::Error,
         attempts: u32,
     ) -> Error {
-        let url = redact_url(&out.url);
+        let url = out.shown_url();
         let causes = chain(&err);
         let problem = if err.is_connect() && err.is_timeout() {
             format!("cannot connect within {:?}", self.options.connect_timeout)
@@ -417,6 +427,7 @@ fn secrets(out: &Outgoing) -> Vec<String> {
             }
         }
     }
+    found.extend(out.hidden.iter().cloned());
     found.retain(|s| !s.trim().is_empty());
     found.sort_by_key(|s| std::cmp::Reverse(s.len()));
     found
@@ -502,7 +513,7 @@ fn http_error(
     };
     Error::Http {
         what: what.to_string(),
-        url: redact_url(&out.url),
+        url: out.shown_url(),
         status,
         vendor_code: clean(vendor.code),
         vendor_message: clean(vendor.message),
@@ -565,6 +576,7 @@ mod tests {
             url: url.clone(),
             headers: vec![("Accept".into(), "application/json".into())],
             body: Vec::new(),
+            hidden: Vec::new(),
         }
     }
 
@@ -780,6 +792,7 @@ mod tests {
                 url: url.clone(),
                 headers: vec![("X-Sdk-Date".into(), format!("attempt-{n}"))],
                 body: b"{}".to_vec(),
+                hidden: Vec::new(),
             }
         };
         let response = client(5).send("COC alarm", &build).unwrap();
@@ -824,6 +837,7 @@ mod tests {
                 ("x-acs-security-token".into(), TOKEN.into()),
             ],
             body: Vec::new(),
+            hidden: Vec::new(),
         }
         };
         let debug = format!("{:?}", build());

@@ -134,7 +134,7 @@ impl SourceConfig {
 }
 
 /// How a request is authenticated.
-pub(super) enum Auth {
+pub(crate) enum Auth {
     Huawei(huawei::Credentials),
     HuaweiToken(String),
     Alibaba(alibaba::Credentials),
@@ -173,7 +173,20 @@ fn named_or_default(
 
 /// Credentials from the variables the source names, else the SDKs' defaults.
 fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
-    let vars = &source.credentials;
+    auth_from_env(
+        source.kind.provider(),
+        &source.credentials,
+        &format!("source {}", source.name),
+    )
+}
+
+/// Credentials for `provider` from the variables `vars` names, else the SDKs' defaults.
+/// `owner` says who needs them in the error ("source coc", "[incident]").
+pub(crate) fn auth_from_env(
+    provider: crate::resource::Provider,
+    vars: &CredentialVars,
+    owner: &str,
+) -> Result<Auth, Error> {
     let pick = |configured: &Option<String>, defaults: &[&'static str]| -> Vec<String> {
         match configured {
             Some(name) => vec![name.clone()],
@@ -182,11 +195,11 @@ fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
     };
     let get = |names: &[String]| env_first(&names.iter().map(String::as_str).collect::<Vec<_>>());
     let missing = |what: &str, names: &[String]| Error::Credentials {
-        source_name: source.name.clone(),
+        owner: owner.to_string(),
         what: what.to_string(),
         vars: names.join(" or "),
     };
-    if source.kind.provider() == crate::resource::Provider::Huawei {
+    if provider == crate::resource::Provider::Huawei {
         if let Some(var) = &vars.auth_token {
             let names = vec![var.clone()];
             return get(&names)
@@ -218,28 +231,52 @@ fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
 }
 
 /// A request to sign and send.
-pub(super) struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub method: &'a str,
     pub path: String,
     pub query: Vec<(String, String)>,
     /// Headers beyond the signer's (`x-acs-action`, `X-Project-Id`, ...).
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Secrets in the path (see [`Outgoing::hidden`]).
+    pub hidden: Vec<String>,
 }
 
 /// What a vendor module needs to make calls for one source.
 pub(super) struct Session<'a> {
     pub source: &'a SourceConfig,
-    pub client: Client,
-    pub auth: Auth,
-    pub base: String,
+    pub api: Api,
     pub progress: Progress,
 }
 
 impl Session<'_> {
+    /// See [`Api::json`].
+    pub fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
+        self.api.json(what, call)
+    }
+}
+
+/// A vendor API: where it is, how requests are sent, and how they are signed.
+pub(crate) struct Api {
+    pub client: Client,
+    pub auth: Auth,
+    /// The base URL, without a trailing slash.
+    pub base: String,
+}
+
+impl Api {
     /// Send a signed call (freshly signed on every attempt) and return the body, which
     /// must be JSON.
     pub fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
+        let response = self.send(what, call)?;
+        serde_json::from_slice::<Box<RawValue>>(&response.body).map_err(|e| Error::FetchBody {
+            what: what.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Send a signed call (freshly signed on every attempt); any 2xx response.
+    pub fn send(&self, what: &str, call: &Call) -> Result<super::http::Response, Error> {
         let host = host_of(&self.base);
         let build = || -> Outgoing {
             let mut headers = call.headers.clone();
@@ -280,13 +317,10 @@ impl Session<'_> {
                 url,
                 headers,
                 body: call.body.clone(),
+                hidden: call.hidden.clone(),
             }
         };
-        let response = self.client.send(what, &build)?;
-        serde_json::from_slice::<Box<RawValue>>(&response.body).map_err(|e| Error::FetchBody {
-            what: what.to_string(),
-            reason: e.to_string(),
-        })
+        self.client.send(what, &build)
     }
 }
 
@@ -454,10 +488,12 @@ pub fn fetch(
         ),
     };
     let session = Session {
-        base: source.base_url(&default_base),
+        api: Api {
+            base: source.base_url(&default_base),
+            client,
+            auth,
+        },
         source,
-        client,
-        auth,
         progress: Progress::new(&source.label()),
     };
     let reports = match source.kind {
@@ -481,7 +517,7 @@ pub fn fetch(
         source: SourceRecord {
             name: &source.name,
             kind: source.kind,
-            endpoint: &session.base,
+            endpoint: &session.api.base,
             region: source.region.as_deref(),
             filters: &source.filters,
             details: source.details,

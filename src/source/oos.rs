@@ -56,6 +56,7 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
                 ("x-acs-version".into(), VERSION.into()),
             ],
             body: Vec::new(),
+            hidden: Vec::new(),
         };
         session.progress.add(1);
         let n = pages.len() + 1;

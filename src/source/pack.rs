@@ -44,6 +44,7 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
             ("x-acs-version".into(), VERSION.into()),
         ],
         body: Vec::new(),
+        hidden: Vec::new(),
     };
     let deadline = Instant::now()
         + source
@@ -101,12 +102,14 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
         }
         Some(url) => {
             let response = session
+                .api
                 .client
                 .send(&format!("download of {what}"), &|| Outgoing {
                     method: reqwest::Method::GET,
                     url: url.to_string(),
                     headers: Vec::new(),
                     body: Vec::new(),
+                    hidden: Vec::new(),
                 })?;
             let file = url
                 .split('?')

@@ -18,6 +18,7 @@ pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
         query: source.filter_pairs(),
         headers: Vec::new(),
         body: Vec::new(),
+        hidden: Vec::new(),
     };
     session.progress.add(1);
     let page = session.json(

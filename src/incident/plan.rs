@@ -1,0 +1,467 @@
+//! Which tickets and alarms a verdict calls for, with their exact payloads. Pure: no
+//! clock, no network, no files; the same verdict, settings and state give the same plan.
+//!
+//! Findings are grouped (per rule, resource or run); each group has a fingerprint that is
+//! stable across runs, so a group's ticket can be recognised the next time:
+//! the first 16 bytes, in hex, of SHA-256(`tollgate.incident` + "\0" + `GROUP_BY:KEY`), where
+//! KEY is the rule id, the resource id, or `all` (see [`crate::fingerprint`]).
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{coc_alarm, coc_incident, state, Action, GroupBy, IncidentSettings, Record, Sink};
+use crate::finding::{Severity, Subject};
+use crate::verdict::{Judged, Verdict};
+
+/// The most findings a description lists before "… and N more".
+const LISTED: usize = 20;
+
+/// Blocking findings that share one ticket.
+#[derive(Debug)]
+pub struct Group<'a> {
+    pub fingerprint: String,
+    /// What the group is, for people: `rule PATCH-001`, `resource ecs-1`, `this run`.
+    pub label: String,
+    /// The highest severity among the findings.
+    pub severity: Severity,
+    pub findings: Vec<&'a Judged>,
+}
+
+impl Group<'_> {
+    /// The one resource every finding is about, if there is one: (id, name).
+    pub fn resource(&self) -> Option<(&str, &str)> {
+        let first = self.findings.first()?;
+        let Subject::Resource(r) = &first.finding.subject else {
+            return None;
+        };
+        self.findings
+            .iter()
+            .all(|j| j.finding.subject.id() == r.id)
+            .then(|| (r.id.as_str(), r.label()))
+    }
+
+    /// The fingerprints of the findings.
+    pub fn finding_fingerprints(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .map(|j| j.finding.fingerprint.clone())
+            .collect()
+    }
+}
+
+/// The fingerprint of a group (see the module documentation).
+pub fn group_fingerprint(group_by: GroupBy, key: &str) -> String {
+    crate::fingerprint::of(
+        "tollgate.incident",
+        &format!("{}:{key}", group_by.name()),
+        None,
+    )
+}
+
+/// The blocking findings at or above `min_severity`, grouped, in the verdict's order
+/// (rules by id, then report and resource order).
+pub fn groups(verdict: &Verdict, group_by: GroupBy, min_severity: Severity) -> Vec<Group<'_>> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_key: BTreeMap<String, Group<'_>> = BTreeMap::new();
+    for judged in verdict
+        .findings
+        .iter()
+        .filter(|j| j.blocking && j.finding.severity >= min_severity)
+    {
+        let finding = &judged.finding;
+        let (key, label) = match group_by {
+            GroupBy::Rule => (finding.rule.id.clone(), format!("rule {}", finding.rule.id)),
+            GroupBy::Resource => (
+                finding.subject.id().to_string(),
+                match &finding.subject {
+                    Subject::Resource(r) => format!("resource {}", r.label()),
+                    other => other.label(),
+                },
+            ),
+            GroupBy::Run => ("all".to_string(), "this run".to_string()),
+        };
+        let group = by_key.entry(key.clone()).or_insert_with(|| {
+            order.push(key.clone());
+            Group {
+                fingerprint: group_fingerprint(group_by, &key),
+                label,
+                severity: finding.severity,
+                findings: Vec::new(),
+            }
+        });
+        group.severity = group.severity.max(finding.severity);
+        group.findings.push(judged);
+    }
+    order.iter().filter_map(|key| by_key.remove(key)).collect()
+}
+
+/// Length as the vendor's limits count it. COC documents limits in characters; counting
+/// UTF-16 units keeps within them whether the service counts code points or (as Java
+/// strings do) UTF-16 units, since an emoji is one of the first and two of the second.
+pub fn units(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// `text` cut to at most `max` units (see [`units`]) on a character boundary, ending in
+/// "…" when cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if units(text) <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        if used + c.len_utf16() + 1 > max {
+            break;
+        }
+        used += c.len_utf16();
+        out.push(c);
+    }
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The title of a group's ticket, at most `max` units.
+pub fn title(group: &Group, max: usize) -> String {
+    let n = group.findings.len();
+    let findings = if n == 1 {
+        "1 blocking finding".to_string()
+    } else {
+        format!("{n} blocking findings")
+    };
+    let text = match group.findings.first().map(|j| &j.finding) {
+        Some(first) if group.label.starts_with("rule ") => format!(
+            "[tollgate] {} {}: {findings} ({})",
+            first.rule.id, first.rule.title, group.severity
+        ),
+        _ => format!(
+            "[tollgate] {}: {findings} ({})",
+            group.label, group.severity
+        ),
+    };
+    cut(&text, max)
+}
+
+/// Where a ticket's reader finds the whole result.
+pub fn pointer(result_url: Option<&str>) -> String {
+    match result_url {
+        Some(url) => format!("Full result: {url}"),
+        None => "Full result: the tollgate outputs of this run".to_string(),
+    }
+}
+
+/// The description of a group's ticket or alarm, at most `max` units. The pointer line and
+/// the fingerprint are never cut: the findings are listed while they fit, then
+/// "… and N more".
+pub fn description(group: &Group, pointer: Option<&str>, max: usize) -> String {
+    let tail = match pointer {
+        Some(p) => format!("\n{p}\nFingerprint: {}", group.fingerprint),
+        None => format!("\nFingerprint: {}", group.fingerprint),
+    };
+    let total = group.findings.len();
+    let head = format!(
+        "tollgate: {total} blocking finding{} for {}, highest severity {}.",
+        if total == 1 { "" } else { "s" },
+        group.label,
+        group.severity
+    );
+    let more = |n: usize| format!("\n… and {n} more");
+    let room = max.saturating_sub(units(&tail));
+    let mut body = cut(&head, room);
+    let mut listed = 0;
+    for judged in group.findings.iter().take(LISTED) {
+        let f = &judged.finding;
+        let line = format!(
+            "\n- {} [{}] {}: {}",
+            f.rule.id,
+            f.severity,
+            f.subject.label(),
+            f.message
+        );
+        let left_after = total - listed - 1;
+        let reserve = if left_after > 0 {
+            units(&more(left_after))
+        } else {
+            0
+        };
+        if units(&body) + units(&line) + reserve <= room {
+            body.push_str(&line);
+            listed += 1;
+            continue;
+        }
+        // A long first finding is still worth a cut line; later ones are summed up.
+        let space = room.saturating_sub(units(&body) + reserve);
+        if listed == 0 && space >= 24 {
+            body.push_str(&cut(&line, space));
+            listed = 1;
+        }
+        break;
+    }
+    let left = total - listed;
+    if left > 0 && units(&body) + units(&more(left)) <= room {
+        body.push_str(&more(left));
+    }
+    // Only a tail longer than `max` itself could overflow; the limit holds regardless.
+    body.push_str(&tail);
+    cut(&body, max)
+}
+
+/// A ticket to open, unless an earlier one is still open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketStep {
+    pub group: String,
+    pub label: String,
+    pub title: String,
+    pub findings: Vec<String>,
+    /// The body of POST /v1/external/incident/create.
+    pub payload: Value,
+    /// A ticket an earlier run opened for this group and has not seen closed.
+    pub known: Option<state::Ticket>,
+}
+
+/// An alarm to send: raised for a group that breaches, cleared for one that no longer does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmStep {
+    pub group: String,
+    pub label: String,
+    pub title: String,
+    pub findings: Vec<String>,
+    /// The body of POST /v1/event/huawei/custom/{integration_key}.
+    pub payload: Value,
+    /// `alarmStatus` is "ok".
+    pub clear: bool,
+}
+
+/// Everything a run would send.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub tickets: Vec<TicketStep>,
+    pub alarms: Vec<AlarmStep>,
+}
+
+impl Plan {
+    /// Nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.alarms.is_empty()
+    }
+
+    /// What a dry run reports.
+    pub fn dry_run_records(&self) -> Vec<Record> {
+        let tickets = self.tickets.iter().map(|t| Record {
+            sink: Sink::CocIncident,
+            action: if t.known.is_some() {
+                Action::WouldCheck
+            } else {
+                Action::WouldOpen
+            },
+            group: t.group.clone(),
+            title: t.title.clone(),
+            incident_num: t.known.as_ref().map(|k| k.incident_num.clone()),
+            status: t.known.as_ref().and_then(|k| k.status.clone()),
+            findings: t.findings.clone(),
+            error: None,
+        });
+        let alarms = self.alarms.iter().map(|a| Record {
+            sink: Sink::CocAlarm,
+            action: if a.clear {
+                Action::WouldClear
+            } else {
+                Action::WouldRaise
+            },
+            group: a.group.clone(),
+            title: a.title.clone(),
+            incident_num: None,
+            status: None,
+            findings: a.findings.clone(),
+            error: None,
+        });
+        tickets.chain(alarms).collect()
+    }
+}
+
+/// The plan for a verdict. `clears` allows clearing alarms of groups that no longer breach.
+pub fn plan(
+    verdict: &Verdict,
+    settings: &IncidentSettings,
+    previous: &state::State,
+    now: DateTime<Utc>,
+    clears: bool,
+) -> Plan {
+    let config = &settings.config;
+    let groups = groups(verdict, config.group_by, settings.min_severity);
+    let url = settings.result_url.as_deref();
+    let mut plan = Plan::default();
+    if let Some(sink) = &config.coc_incident {
+        for group in &groups {
+            let title = title(group, coc_incident::MAX_TITLE);
+            let payload = coc_incident::payload(
+                sink,
+                group,
+                &title,
+                &description(group, Some(&pointer(url)), coc_incident::MAX_DESCRIPTION),
+            );
+            plan.tickets.push(TicketStep {
+                group: group.fingerprint.clone(),
+                label: group.label.clone(),
+                title,
+                findings: group.finding_fingerprints(),
+                payload,
+                known: previous
+                    .tickets
+                    .get(&group.fingerprint)
+                    .filter(|t| !t.is_closed())
+                    .cloned(),
+            });
+        }
+    }
+    if let Some(sink) = &config.coc_alarm {
+        for group in &groups {
+            let name = title(group, coc_alarm::MAX_TEXT);
+            let payload = coc_alarm::raise(
+                sink,
+                group,
+                &name,
+                // The alarm carries the result URL in its own `URL` field.
+                &description(group, None, coc_alarm::MAX_TEXT),
+                url,
+                now,
+            );
+            plan.alarms.push(AlarmStep {
+                group: group.fingerprint.clone(),
+                label: group.label.clone(),
+                title: name,
+                findings: group.finding_fingerprints(),
+                payload,
+                clear: false,
+            });
+        }
+        if clears {
+            for (fingerprint, raised) in &previous.alarms {
+                if groups.iter().any(|g| &g.fingerprint == fingerprint) {
+                    continue;
+                }
+                plan.alarms.push(AlarmStep {
+                    group: fingerprint.clone(),
+                    label: raised.label.clone(),
+                    title: raised.alarm_name.clone(),
+                    findings: Vec::new(),
+                    payload: coc_alarm::clear(sink, fingerprint, raised, url, now),
+                    clear: true,
+                });
+            }
+        }
+    }
+    plan
+}
+
+/// The dry run's report: every payload, exactly as it would be sent.
+pub fn print(
+    plan: &Plan,
+    state_file: &Path,
+    state_existed: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "tollgate: incidents dry run: nothing is sent")?;
+    if !state_existed {
+        writeln!(
+            out,
+            "tollgate: no incident state at {}: no earlier ticket is known",
+            state_file.display()
+        )?;
+    }
+    if plan.is_empty() {
+        writeln!(out, "tollgate: no ticket or alarm to send")?;
+    }
+    for t in &plan.tickets {
+        match &t.known {
+            Some(known) => writeln!(
+                out,
+                "coc_incident: {}: ticket {} from {} (last seen {}) is looked up first; while it is open it suppresses this ticket:",
+                t.label,
+                known.incident_num,
+                state_file.display(),
+                known.status.as_deref().unwrap_or("open"),
+            )?,
+            None => writeln!(out, "coc_incident: {}: would open this ticket:", t.label)?,
+        }
+        writeln!(out, "POST {}", coc_incident::CREATE_PATH)?;
+        writeln!(out, "{}", pretty(&t.payload))?;
+    }
+    for a in &plan.alarms {
+        let verb = if a.clear {
+            "would clear"
+        } else {
+            "would raise"
+        };
+        writeln!(out, "coc_alarm: {}: {verb} this alarm:", a.label)?;
+        // The integration key is a secret: the path shows where it goes, not what it is.
+        writeln!(out, "POST {}{{integration_key}}", coc_alarm::PATH_PREFIX)?;
+        writeln!(out, "{}", pretty(&a.payload))?;
+    }
+    Ok(())
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tests::sample_verdict;
+
+    #[test]
+    fn cut_keeps_whole_characters() {
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "ab…");
+        // Three-byte characters: counted once each, never split.
+        assert_eq!(cut("补丁缺失严重", 4), "补丁缺…");
+        // An emoji is two UTF-16 units.
+        assert_eq!(cut("😀😀😀", 5), "😀😀…");
+        assert_eq!(
+            units(&cut("😀😀😀", 4)),
+            3,
+            "😀 + … fits in 4, 😀😀… does not"
+        );
+        for max in 0..12 {
+            let text = cut("é补😀x补丁😀", max);
+            assert!(units(&text) <= max.max(1), "{max}: {text}");
+        }
+    }
+
+    #[test]
+    fn group_fingerprints_are_stable_and_distinct() {
+        assert_eq!(
+            group_fingerprint(GroupBy::Rule, "PATCH-001"),
+            crate::fingerprint::of("tollgate.incident", "rule:PATCH-001", None)
+        );
+        assert_ne!(
+            group_fingerprint(GroupBy::Rule, "x"),
+            group_fingerprint(GroupBy::Resource, "x")
+        );
+    }
+
+    #[test]
+    fn groups_only_blocking_findings_at_or_above_the_minimum() {
+        let verdict = sample_verdict();
+        let blocking = verdict.findings.iter().filter(|j| j.blocking).count();
+        let all: usize = groups(&verdict, GroupBy::Rule, Severity::Info)
+            .iter()
+            .map(|g| g.findings.len())
+            .sum();
+        assert_eq!(all, blocking);
+        let run = groups(&verdict, GroupBy::Run, Severity::Info);
+        assert_eq!(run.len(), usize::from(blocking > 0));
+        let none = groups(&verdict, GroupBy::Rule, Severity::Critical);
+        assert!(none.iter().all(|g| g
+            .findings
+            .iter()
+            .all(|j| j.finding.severity == Severity::Critical)));
+    }
+}

@@ -1,0 +1,171 @@
+//! The incident state file: which ticket each group got and which alarms are raised, so
+//! the next run neither opens a duplicate ticket nor forgets to clear an alarm.
+//!
+//! ```json
+//! {"tollgate_incidents": 1,
+//!  "tickets": {"<group fingerprint>": {"incident_num": "IM…", "label": "rule PATCH-001",
+//!              "title": "…", "status": "INCIDENT_STATUS_TRIGGERED",
+//!              "opened_at": "…", "checked_at": "…"}},
+//!  "alarms": {"<group fingerprint>": {"label": "…", "alarm_name": "…", "alarm_level": "Critical",
+//!             "resource_id": "…", "resource_name": "…", "raised_at": "…"}}}
+//! ```
+//!
+//! A missing file is an empty state. A file that cannot be read or parsed is an error, not
+//! an empty state: guessing would open a duplicate of every open ticket. The file is
+//! replaced atomically, so an interrupted run leaves the old one whole.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// The version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// Ticket statuses after which a breach gets a new ticket.
+pub const CLOSED: [&str; 2] = ["INCIDENT_STATUS_COMPLETED", "INCIDENT_STATUS_REJECTED"];
+
+/// Everything remembered between runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    #[serde(rename = "tollgate_incidents")]
+    pub version: u32,
+    #[serde(default)]
+    pub tickets: BTreeMap<String, Ticket>,
+    #[serde(default)]
+    pub alarms: BTreeMap<String, Alarm>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            version: VERSION,
+            tickets: BTreeMap::new(),
+            alarms: BTreeMap::new(),
+        }
+    }
+}
+
+/// A ticket tollgate opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub incident_num: String,
+    /// The group, for people reading the file.
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub title: String,
+    /// The status COC last reported; `None` until first looked up.
+    #[serde(default)]
+    pub status: Option<String>,
+    pub opened_at: String,
+    #[serde(default)]
+    pub checked_at: Option<String>,
+}
+
+impl Ticket {
+    /// Completed or rejected: a breach after that gets a new ticket.
+    pub fn is_closed(&self) -> bool {
+        self.status.as_deref().is_some_and(|s| CLOSED.contains(&s))
+    }
+}
+
+/// An alarm tollgate raised and has not cleared; enough of it to send the "ok".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alarm {
+    #[serde(default)]
+    pub label: String,
+    pub alarm_name: String,
+    pub alarm_level: String,
+    #[serde(default)]
+    pub resource_id: Option<String>,
+    #[serde(default)]
+    pub resource_name: Option<String>,
+    pub raised_at: String,
+}
+
+/// Read the state, and whether the file existed.
+pub fn load(path: &Path) -> Result<(State, bool), Error> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), false)),
+        Err(source) => {
+            return Err(Error::Read {
+                what: "incident state",
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let state: State = serde_json::from_str(&text).map_err(|e| Error::IncidentState {
+        path: path.to_path_buf(),
+        reason: format!("{e}"),
+    })?;
+    if state.version != VERSION {
+        return Err(Error::IncidentState {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it is version {}, and this tollgate reads version {VERSION}",
+                state.version
+            ),
+        });
+    }
+    Ok((state, true))
+}
+
+/// Replace the state file atomically.
+pub fn save(path: &Path, state: &State) -> Result<(), Error> {
+    crate::output::write_atomically(path, |out| {
+        serde_json::to_writer_pretty(&mut *out, state).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    })
+    .map_err(|source| Error::Write {
+        what: "incident state".into(),
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_what_it_cannot_trust() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/incidents.json");
+        let (empty, existed) = load(&path).unwrap();
+        assert!(!existed);
+        assert_eq!(empty, State::default());
+
+        let mut state = State::default();
+        state.tickets.insert(
+            "fp".into(),
+            Ticket {
+                incident_num: "IM1".into(),
+                label: "rule A".into(),
+                title: "t".into(),
+                status: Some("INCIDENT_STATUS_COMPLETED".into()),
+                opened_at: "2026-11-23T12:00:00Z".into(),
+                checked_at: None,
+            },
+        );
+        save(&path, &state).unwrap();
+        let (back, existed) = load(&path).unwrap();
+        assert!(existed);
+        assert_eq!(back, state);
+        assert!(back.tickets["fp"].is_closed());
+
+        std::fs::write(&path, "{\"tollgate_incidents\": 1, \"tickets\": {").unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(matches!(err, Error::IncidentState { .. }), "{err:?}");
+        std::fs::write(&path, "{\"tollgate_incidents\": 2}").unwrap();
+        assert!(load(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("incident state"));
+    }
+}
