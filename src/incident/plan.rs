@@ -177,13 +177,13 @@ pub fn description(group: &Group, pointer: Option<&str>, max: usize) -> String {
     let mut listed = 0;
     for judged in group.findings.iter().take(LISTED) {
         let f = &judged.finding;
-        let line = format!(
-            "\n- {} [{}] {}: {}",
-            f.rule.id,
-            f.severity,
-            f.subject.label(),
-            f.message
-        );
+        // Messages usually name their resource; the label is added when it does not.
+        let label = f.subject.label();
+        let line = if f.message.contains(label.as_str()) {
+            format!("\n- {} [{}] {}", f.rule.id, f.severity, f.message)
+        } else {
+            format!("\n- {} [{}] {label}: {}", f.rule.id, f.severity, f.message)
+        };
         let left_after = total - listed - 1;
         let reserve = if left_after > 0 {
             units(&more(left_after))
@@ -444,6 +444,128 @@ mod tests {
         assert_ne!(
             group_fingerprint(GroupBy::Rule, "x"),
             group_fingerprint(GroupBy::Resource, "x")
+        );
+    }
+
+    fn settings(toml: &str) -> IncidentSettings {
+        let config: super::super::IncidentConfig = toml::from_str(toml).unwrap();
+        config.validate().unwrap();
+        IncidentSettings {
+            mode: super::super::Mode::DryRun,
+            min_severity: config.min_severity.unwrap_or(Severity::High),
+            state_file: "state.json".into(),
+            result_url: Some("https://ci.example.com/run/7".into()),
+            config,
+        }
+    }
+
+    const BOTH: &str = r#"
+        [coc_incident]
+        application_id = "app"
+        creator = "me"
+        assignee_scene = "scene"
+        assignee_role = "role"
+        region = "cn-north-4"
+        [coc_alarm]
+        application_id = "app"
+    "#;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-23T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn the_sample_plan() {
+        let verdict = sample_verdict();
+        let plan = plan(
+            &verdict,
+            &settings(BOTH),
+            &state::State::default(),
+            now(),
+            true,
+        );
+        let payloads: Vec<&Value> = plan
+            .tickets
+            .iter()
+            .map(|t| &t.payload)
+            .chain(plan.alarms.iter().map(|a| &a.payload))
+            .collect();
+        insta::assert_json_snapshot!(payloads);
+    }
+
+    #[test]
+    fn known_tickets_and_alarms_shape_the_plan() {
+        let verdict = sample_verdict();
+        let settings = settings(BOTH);
+        let fresh = plan(&verdict, &settings, &state::State::default(), now(), true);
+        assert!(!fresh.tickets.is_empty());
+        assert!(fresh.tickets.iter().all(|t| t.known.is_none()));
+        let first = fresh.tickets[0].group.clone();
+
+        let mut previous = state::State::default();
+        let ticket = |status: &str| state::Ticket {
+            incident_num: "IM1".into(),
+            label: String::new(),
+            title: String::new(),
+            status: Some(status.into()),
+            opened_at: "2026-11-22T12:00:00Z".into(),
+            checked_at: None,
+        };
+        previous
+            .tickets
+            .insert(first.clone(), ticket("INCIDENT_STATUS_ACKNOWLEDGED"));
+        previous.alarms.insert(
+            "gone".into(),
+            state::Alarm {
+                label: "rule GONE-1".into(),
+                alarm_name: "[tollgate] GONE-1".into(),
+                alarm_level: "Major".into(),
+                resource_id: None,
+                resource_name: None,
+                raised_at: "2026-11-22T12:00:00Z".into(),
+            },
+        );
+        let next = plan(&verdict, &settings, &previous, now(), true);
+        assert_eq!(next.tickets[0].known.as_ref().unwrap().incident_num, "IM1");
+        let clear = next.alarms.iter().find(|a| a.clear).unwrap();
+        assert_eq!(clear.payload["alarmId"], "gone");
+        assert_eq!(clear.payload["alarmStatus"], "ok");
+        assert_eq!(clear.payload["alarmLevel"], "Major");
+        let records = next.dry_run_records();
+        assert!(records.iter().any(|r| r.action == Action::WouldCheck));
+        assert!(records.iter().any(|r| r.action == Action::WouldClear));
+
+        // Policy errors: nothing is cleared on the strength of a missing group.
+        let careful = plan(&verdict, &settings, &previous, now(), false);
+        assert!(careful.alarms.iter().all(|a| !a.clear));
+
+        // A completed ticket no longer suppresses a new one.
+        previous
+            .tickets
+            .insert(first, ticket("INCIDENT_STATUS_COMPLETED"));
+        let after = plan(&verdict, &settings, &previous, now(), true);
+        assert!(after.tickets[0].known.is_none());
+    }
+
+    #[test]
+    fn descriptions_keep_their_tail_whatever_the_limit() {
+        let verdict = sample_verdict();
+        let groups = groups(&verdict, GroupBy::Run, Severity::Info);
+        let group = &groups[0];
+        let url = pointer(Some("https://ci.example.com/run/7"));
+        for max in [120, 160, 255, 600] {
+            let text = description(group, Some(&url), max);
+            assert!(units(&text) <= max, "{max}: {text}");
+            assert!(
+                text.ends_with(&format!("Fingerprint: {}", group.fingerprint)),
+                "{text}"
+            );
+            assert!(text.contains(&url), "{text}");
+        }
+        let roomy = description(group, Some(&url), 600);
+        assert!(
+            roomy.contains(&group.findings[0].finding.message),
+            "{roomy}"
         );
     }
 

@@ -12,8 +12,8 @@ use tollgate::source::sign::{self, alibaba, huawei};
 
 use crate::{texts, tollgate};
 
-const AK: &str = "HWTESTAKSECRETLOOKING01";
-const SK: &str = "hw-super-secret-sk-do-not-print-0123456789";
+pub const AK: &str = "HWTESTAKSECRETLOOKING01";
+pub const SK: &str = "hw-super-secret-sk-do-not-print-0123456789";
 const ALI_ID: &str = "LTAITestAccessKeyId0001";
 const ALI_SECRET: &str = "ali-super-secret-do-not-print-0123456789";
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -26,7 +26,7 @@ fn header<'a>(req: &'a FakeRequest, name: &str) -> Option<&'a str> {
 }
 
 /// Recompute a Huawei signature from the request as received; `None` when it matches.
-fn huawei_signature_error(req: &FakeRequest) -> Option<String> {
+pub fn huawei_signature_error(req: &FakeRequest) -> Option<String> {
     let auth = header(req, "Authorization")?;
     let signed = auth.split("SignedHeaders=").nth(1)?.split(',').next()?;
     let headers: Vec<(String, String)> = signed
@@ -171,7 +171,7 @@ max_attempts = 4
     path
 }
 
-fn live(config: &std::path::Path) -> assert_cmd::Command {
+pub fn live(config: &std::path::Path) -> assert_cmd::Command {
     let mut cmd = tollgate();
     cmd.env("HUAWEICLOUD_SDK_AK", AK)
         .env("HUAWEICLOUD_SDK_SK", SK)

@@ -7,6 +7,7 @@ mod check;
 mod docs;
 mod examples;
 mod formats;
+mod incidents;
 mod live;
 mod sarif;
 mod waivers;
