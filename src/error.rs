@@ -342,13 +342,12 @@ pub enum Error {
     )]
     IncidentState { path: PathBuf, reason: String },
 
-    #[error("{} of {total} incident actions failed", .errors.len())]
+    #[error("{} incident ticket or alarm action(s) failed", .errors.len())]
     #[diagnostic(
         code(tollgate::incident::send),
         help("the gate's result was still written; set `best_effort = true` under [incident] to keep the gate's own exit code when COC cannot be reached")
     )]
     Incidents {
-        total: usize,
         #[related]
         errors: Vec<Error>,
     },

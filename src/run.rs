@@ -317,12 +317,18 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
 
     // After the verdict is final and before the outputs, so that they record the tickets.
     let mut incidents = settings.incidents.as_ref().map(|incidents| {
-        let outcome = incident::run(
-            &verdict,
-            incidents,
-            settings.now,
-            evaluation.error_count == 0,
-        );
+        let checked = incident::plan::Checked {
+            complete: evaluation.error_count == 0,
+            rules: policies.iter().map(|p| p.rule.id.clone()).collect(),
+            resources: reports
+                .iter()
+                .flat_map(|r| {
+                    std::iter::once(r.kind.id().to_string())
+                        .chain(r.resources.iter().map(|res| res.id.clone()))
+                })
+                .collect(),
+        };
+        let outcome = incident::run(&verdict, incidents, settings.now, &checked);
         log.step(format_args!(
             "incidents ({:?}): {} tickets and alarms, {} failed",
             incidents.mode,
@@ -348,15 +354,19 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
             .filter(|(outcome, _)| outcome.report.mode != incident::Mode::Off)
             .map(|(outcome, _)| outcome.report.clone()),
     };
-    output::write_all(&settings.outputs, &verdict, &cx)?;
+    let written = output::write_all(&settings.outputs, &verdict, &cx);
     log.step(format_args!("done in {:.0?}", started.elapsed()));
 
     if let Some((outcome, best_effort)) = incidents.as_mut() {
         if !outcome.failures.is_empty() {
             let err = Error::Incidents {
-                total: outcome.report.records.len().max(outcome.failures.len()),
                 errors: std::mem::take(&mut outcome.failures),
             };
+            if written.is_err() {
+                // The output error is returned; this one must not be lost with it.
+                eprintln!("tollgate: also: {:?}", miette::Report::new(err));
+                return written.map(|_| ExitStatus::Error);
+            }
             if *best_effort || evaluation.error_count > 0 {
                 // best_effort: the gate keeps its own exit code. With policy errors the
                 // run exits 2 for those, and this is said alongside.
@@ -372,6 +382,7 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         }
     }
 
+    written?;
     if evaluation.error_count > 0 {
         return Err(Error::Evaluation {
             count: evaluation.error_count,

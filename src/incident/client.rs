@@ -46,11 +46,23 @@ pub(super) fn send(
     let mut failures = Vec::new();
     let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
 
+    // Saved after every step that changed it: a run killed half-way still remembers the
+    // tickets it opened, and the next one does not open them again.
+    let mut saved = previous;
+    let mut save = |state: &State, failures: &mut Vec<Error>| {
+        if *state != saved {
+            match state::save(&settings.state_file, state) {
+                Ok(()) => saved = state.clone(),
+                Err(e) => failures.push(e),
+            }
+        }
+    };
     match api(settings) {
         Ok(api) => {
             for step in &plan.tickets {
                 let record = ticket(&api, settings, step, &mut state, &stamp);
                 push(record, &mut records, &mut failures);
+                save(&state, &mut failures);
             }
             if let Some(sink) = &settings.config.coc_alarm {
                 match coc_alarm::integration_key(sink) {
@@ -58,6 +70,7 @@ pub(super) fn send(
                         for step in &plan.alarms {
                             let record = alarm(&api, settings, &key, step, &mut state, now);
                             push(record, &mut records, &mut failures);
+                            save(&state, &mut failures);
                         }
                     }
                     Err(e) => fail_all(&plan.alarms_only(), e, &mut records, &mut failures),
@@ -65,12 +78,6 @@ pub(super) fn send(
             }
         }
         Err(e) => fail_all(plan, e, &mut records, &mut failures),
-    }
-
-    if state != previous {
-        if let Err(e) = state::save(&settings.state_file, &state) {
-            failures.push(e);
-        }
     }
     (records, failures)
 }
@@ -216,7 +223,7 @@ fn create(api: &Api, settings: &IncidentSettings, step: &TicketStep) -> Result<S
         hidden: Vec::new(),
     };
     let reply = envelope(api, &what, &call)?;
-    check(&what, &reply, &[INCIDENT_OK])?;
+    check(&what, &reply, &[INCIDENT_OK], &[])?;
     reply
         .data
         .as_ref()
@@ -248,7 +255,7 @@ fn status(
         hidden: Vec::new(),
     };
     let reply = envelope(api, &what, &call)?;
-    check(&what, &reply, &[INCIDENT_OK])?;
+    check(&what, &reply, &[INCIDENT_OK], &[])?;
     reply
         .data
         .as_ref()
@@ -303,7 +310,12 @@ fn alarm(
             let reply = envelope(api, &what, &call)?;
             // The document's example answers COC.00000000 and its table says 0; the
             // incident APIs answer GOM.00000000. Any of them is success, nothing else.
-            check(&what, &reply, &["COC.00000000", INCIDENT_OK, "0"])
+            check(
+                &what,
+                &reply,
+                &["COC.00000000", INCIDENT_OK, "0"],
+                &[key.to_string()],
+            )
         });
     match sent {
         Ok(()) => {
@@ -313,7 +325,7 @@ fn alarm(
             } else {
                 state.alarms.insert(
                     step.group.clone(),
-                    coc_alarm::remembered(&step.payload, &step.label, now),
+                    coc_alarm::remembered(&step.payload, &step.key, &step.label, now),
                 );
                 record.action = Action::Raised;
             }
@@ -334,17 +346,24 @@ fn envelope(api: &Api, what: &str, call: &Call) -> Result<Envelope, Error> {
     })
 }
 
-fn check(what: &str, reply: &Envelope, ok: &[&str]) -> Result<(), Error> {
+/// Success only when `error_code` is one of `ok`. The vendor's message is shown with the
+/// call's secrets masked, as for an HTTP error.
+fn check(what: &str, reply: &Envelope, ok: &[&str], hidden: &[String]) -> Result<(), Error> {
+    let mask = |text: &str| {
+        hidden.iter().fold(text.to_string(), |t, secret| {
+            t.replace(secret.as_str(), "[redacted]")
+        })
+    };
     match reply.error_code.as_deref() {
         Some(code) if ok.contains(&code) => Ok(()),
         code => Err(Error::IncidentRejected {
             what: what.to_string(),
-            code: code.unwrap_or("(none)").to_string(),
+            code: mask(code.unwrap_or("(none)")),
             message: reply
                 .error_msg
-                .clone()
+                .as_deref()
                 .filter(|m| !m.trim().is_empty())
-                .unwrap_or_else(|| "COC gave no message".into()),
+                .map_or_else(|| "COC gave no message".into(), mask),
         }),
     }
 }

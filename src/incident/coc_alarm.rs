@@ -119,16 +119,29 @@ impl TryFrom<Raw> for Config {
     }
 }
 
-/// The integration key, from the environment.
+/// The integration key, from the environment. It goes into the URL path as it is, so it
+/// must be made of characters a path carries unchanged (letters, digits, `-`, `_`, `.`,
+/// `~`): then every message that shows the URL can mask it.
 pub fn integration_key(config: &Config) -> Result<String, Error> {
-    std::env::var(&config.integration_key_env)
+    let missing = |what: &str| Error::Credentials {
+        owner: "[incident.coc_alarm]".into(),
+        what: what.into(),
+        vars: config.integration_key_env.clone(),
+    };
+    let key = std::env::var(&config.integration_key_env)
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| Error::Credentials {
-            owner: "[incident.coc_alarm]".into(),
-            what: "a COC integration key".into(),
-            vars: config.integration_key_env.clone(),
-        })
+        .ok_or_else(|| missing("a COC integration key"))?;
+    if key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
+    {
+        Ok(key)
+    } else {
+        Err(missing(
+            "a COC integration key of letters, digits, '-', '_', '.' and '~' only (the value set is not one)",
+        ))
+    }
 }
 
 /// The request body, field for field as the API names them.
@@ -225,9 +238,10 @@ pub fn clear(
 }
 
 /// What the state keeps of a raised alarm, from its payload.
-pub fn remembered(payload: &Value, label: &str, now: DateTime<Utc>) -> state::Alarm {
+pub fn remembered(payload: &Value, key: &str, label: &str, now: DateTime<Utc>) -> state::Alarm {
     let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_string);
     state::Alarm {
+        group: key.to_string(),
         label: label.to_string(),
         alarm_name: text("alarmName").unwrap_or_default(),
         alarm_level: text("alarmLevel").unwrap_or_else(|| "Info".into()),

@@ -296,15 +296,15 @@ pub struct Outcome {
     pub failures: Vec<Error>,
 }
 
-/// Plan and, unless it is a dry run, send. `clears` is false when policies failed on some
-/// resources: a group missing from such a run may only be missing because its policy broke,
-/// so no alarm is cleared on its account. Every failure, an unusable state file included,
-/// is in the outcome's `failures`: the gate's result is written either way.
+/// Plan and, unless it is a dry run, send. `checked` says which groups this run looked
+/// at, so that only their alarms can be cleared (see [`plan::Checked`]). Every failure, an
+/// unusable state file included, is in the outcome's `failures`: the gate's result is
+/// written either way.
 pub fn run(
     verdict: &Verdict,
     settings: &IncidentSettings,
     now: DateTime<Utc>,
-    clears: bool,
+    checked: &plan::Checked,
 ) -> Outcome {
     let mut outcome = Outcome {
         report: Report {
@@ -324,7 +324,7 @@ pub fn run(
             return outcome;
         }
     };
-    let plan = plan::plan(verdict, settings, &previous, now, clears);
+    let plan = plan::plan(verdict, settings, &previous, now, checked);
     if settings.mode == Mode::DryRun {
         // Standard error: standard output may be carrying a JSON or SARIF document.
         let _ = plan::print(
@@ -336,7 +336,11 @@ pub fn run(
         outcome.report.records = plan.dry_run_records();
         return outcome;
     }
-    if !existed && !plan.is_empty() {
+    if plan.is_empty() {
+        // Nothing to send: no credentials needed, nothing to save.
+        return outcome;
+    }
+    if !existed {
         eprintln!(
             "tollgate: no incident state at {}; starting one. Keep this file between runs, or every run opens new tickets.",
             settings.state_file.display()

@@ -6,7 +6,7 @@
 //! the first 16 bytes, in hex, of SHA-256(`tollgate.incident` + "\0" + `GROUP_BY:KEY`), where
 //! KEY is the rule id, the resource id, or `all` (see [`crate::fingerprint`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -24,6 +24,8 @@ const LISTED: usize = 20;
 #[derive(Debug)]
 pub struct Group<'a> {
     pub fingerprint: String,
+    /// `rule:ID`, `resource:ID` or `run:all`: what the fingerprint is made of.
+    pub key: String,
     /// What the group is, for people: `rule PATCH-001`, `resource ecs-1`, `this run`.
     pub label: String,
     /// The highest severity among the findings.
@@ -88,6 +90,7 @@ pub fn groups(verdict: &Verdict, group_by: GroupBy, min_severity: Severity) -> V
             order.push(key.clone());
             Group {
                 fingerprint: group_fingerprint(group_by, &key),
+                key: format!("{}:{key}", group_by.name()),
                 label,
                 severity: finding.severity,
                 findings: Vec::new(),
@@ -229,6 +232,8 @@ pub struct TicketStep {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmStep {
     pub group: String,
+    /// See [`Group::key`].
+    pub key: String,
     pub label: String,
     pub title: String,
     pub findings: Vec<String>,
@@ -285,13 +290,40 @@ impl Plan {
     }
 }
 
-/// The plan for a verdict. `clears` allows clearing alarms of groups that no longer breach.
+/// What a run looked at. An alarm is cleared only when the run checked its group: its
+/// rule ran, or its resource was in the reports, and no policy failed. A run with fewer
+/// policies or other reports must not report a breach it never looked at as fixed.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    /// No policy failed on any resource.
+    pub complete: bool,
+    /// Ids of the rules that ran.
+    pub rules: HashSet<String>,
+    /// Ids of the resources evaluated (and the report kind ids, for report-level findings).
+    pub resources: HashSet<String>,
+}
+
+impl Checked {
+    /// Did this run check the group with this key (`rule:ID`, `resource:ID`, `run:all`)?
+    pub fn covers(&self, key: &str) -> bool {
+        self.complete
+            && match key.split_once(':') {
+                Some(("rule", id)) => self.rules.contains(id),
+                Some(("resource", id)) => self.resources.contains(id),
+                Some(("run", _)) => true,
+                _ => false,
+            }
+    }
+}
+
+/// The plan for a verdict: a ticket and an alarm per group, and a clearing alarm for every
+/// group alarmed before that `checked` covers and that no longer breaches.
 pub fn plan(
     verdict: &Verdict,
     settings: &IncidentSettings,
     previous: &state::State,
     now: DateTime<Utc>,
-    clears: bool,
+    checked: &Checked,
 ) -> Plan {
     let config = &settings.config;
     let groups = groups(verdict, config.group_by, settings.min_severity);
@@ -334,6 +366,7 @@ pub fn plan(
             );
             plan.alarms.push(AlarmStep {
                 group: group.fingerprint.clone(),
+                key: group.key.clone(),
                 label: group.label.clone(),
                 title: name,
                 findings: group.finding_fingerprints(),
@@ -341,20 +374,21 @@ pub fn plan(
                 clear: false,
             });
         }
-        if clears {
-            for (fingerprint, raised) in &previous.alarms {
-                if groups.iter().any(|g| &g.fingerprint == fingerprint) {
-                    continue;
-                }
-                plan.alarms.push(AlarmStep {
-                    group: fingerprint.clone(),
-                    label: raised.label.clone(),
-                    title: raised.alarm_name.clone(),
-                    findings: Vec::new(),
-                    payload: coc_alarm::clear(sink, fingerprint, raised, url, now),
-                    clear: true,
-                });
+        for (fingerprint, raised) in &previous.alarms {
+            if groups.iter().any(|g| &g.fingerprint == fingerprint)
+                || !checked.covers(&raised.group)
+            {
+                continue;
             }
+            plan.alarms.push(AlarmStep {
+                group: fingerprint.clone(),
+                key: raised.group.clone(),
+                label: raised.label.clone(),
+                title: raised.alarm_name.clone(),
+                findings: Vec::new(),
+                payload: coc_alarm::clear(sink, fingerprint, raised, url, now),
+                clear: true,
+            });
         }
     }
     plan
@@ -482,7 +516,7 @@ mod tests {
             &settings(BOTH),
             &state::State::default(),
             now(),
-            true,
+            &everything(),
         );
         let payloads: Vec<&Value> = plan
             .tickets
@@ -493,11 +527,25 @@ mod tests {
         insta::assert_json_snapshot!(payloads);
     }
 
+    fn everything() -> Checked {
+        Checked {
+            complete: true,
+            rules: ["GONE-1".to_string()].into(),
+            resources: Default::default(),
+        }
+    }
+
     #[test]
     fn known_tickets_and_alarms_shape_the_plan() {
         let verdict = sample_verdict();
         let settings = settings(BOTH);
-        let fresh = plan(&verdict, &settings, &state::State::default(), now(), true);
+        let fresh = plan(
+            &verdict,
+            &settings,
+            &state::State::default(),
+            now(),
+            &everything(),
+        );
         assert!(!fresh.tickets.is_empty());
         assert!(fresh.tickets.iter().all(|t| t.known.is_none()));
         let first = fresh.tickets[0].group.clone();
@@ -517,6 +565,7 @@ mod tests {
         previous.alarms.insert(
             "gone".into(),
             state::Alarm {
+                group: "rule:GONE-1".into(),
                 label: "rule GONE-1".into(),
                 alarm_name: "[tollgate] GONE-1".into(),
                 alarm_level: "Major".into(),
@@ -525,7 +574,7 @@ mod tests {
                 raised_at: "2026-11-22T12:00:00Z".into(),
             },
         );
-        let next = plan(&verdict, &settings, &previous, now(), true);
+        let next = plan(&verdict, &settings, &previous, now(), &everything());
         assert_eq!(next.tickets[0].known.as_ref().unwrap().incident_num, "IM1");
         let clear = next.alarms.iter().find(|a| a.clear).unwrap();
         assert_eq!(clear.payload["alarmId"], "gone");
@@ -536,14 +585,30 @@ mod tests {
         assert!(records.iter().any(|r| r.action == Action::WouldClear));
 
         // Policy errors: nothing is cleared on the strength of a missing group.
-        let careful = plan(&verdict, &settings, &previous, now(), false);
+        let broken = Checked {
+            complete: false,
+            ..everything()
+        };
+        let careful = plan(&verdict, &settings, &previous, now(), &broken);
         assert!(careful.alarms.iter().all(|a| !a.clear));
+        // Nor when GONE-1 did not run this time.
+        let partial = plan(
+            &verdict,
+            &settings,
+            &previous,
+            now(),
+            &Checked {
+                complete: true,
+                ..Default::default()
+            },
+        );
+        assert!(partial.alarms.iter().all(|a| !a.clear));
 
         // A completed ticket no longer suppresses a new one.
         previous
             .tickets
             .insert(first, ticket("INCIDENT_STATUS_COMPLETED"));
-        let after = plan(&verdict, &settings, &previous, now(), true);
+        let after = plan(&verdict, &settings, &previous, now(), &everything());
         assert!(after.tickets[0].known.is_none());
     }
 

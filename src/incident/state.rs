@@ -6,7 +6,7 @@
 //!  "tickets": {"<group fingerprint>": {"incident_num": "IM…", "label": "rule PATCH-001",
 //!              "title": "…", "status": "INCIDENT_STATUS_TRIGGERED",
 //!              "opened_at": "…", "checked_at": "…"}},
-//!  "alarms": {"<group fingerprint>": {"label": "…", "alarm_name": "…", "alarm_level": "Critical",
+//!  "alarms": {"<group fingerprint>": {"group": "rule:PATCH-001", "label": "…", "alarm_name": "…", "alarm_level": "Critical",
 //!             "resource_id": "…", "resource_name": "…", "raised_at": "…"}}}
 //! ```
 //!
@@ -76,6 +76,9 @@ impl Ticket {
 /// An alarm tollgate raised and has not cleared; enough of it to send the "ok".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alarm {
+    /// What the group is made of (`rule:ID`, `resource:ID`, `run:all`): the alarm is
+    /// cleared only by a run that checked it.
+    pub group: String,
     #[serde(default)]
     pub label: String,
     pub alarm_name: String,

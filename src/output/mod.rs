@@ -434,6 +434,51 @@ expires = "2027-01-31"
     }
 
     #[test]
+    fn every_format_records_the_tickets() {
+        use crate::incident::{Action, GroupBy, Mode, Record, Report, Sink};
+        let verdict = sample_verdict();
+        let blocking: Vec<String> = verdict
+            .blocking()
+            .map(|j| j.finding.fingerprint.clone())
+            .collect();
+        assert!(!blocking.is_empty());
+        let record = |sink, action, number: Option<&str>, error: Option<&str>| Record {
+            sink,
+            action,
+            group: "g1".into(),
+            title: "[tollgate] T-CRIT No criticals on prod".into(),
+            incident_num: number.map(str::to_string),
+            status: (action == Action::Existing).then(|| "INCIDENT_STATUS_ACKNOWLEDGED".into()),
+            findings: blocking.clone(),
+            error: error.map(str::to_string),
+        };
+        let cx = Context {
+            incidents: Some(Report {
+                mode: Mode::On,
+                group_by: GroupBy::Rule,
+                records: vec![
+                    record(Sink::CocIncident, Action::Existing, Some("IM-OLD-7"), None),
+                    record(Sink::CocAlarm, Action::Failed, None, Some("COC said no")),
+                ],
+            }),
+            ..context()
+        };
+        for format in Format::ALL {
+            let mut out = Vec::new();
+            emit(format, &verdict, &cx, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(text.contains("IM-OLD-7"), "{format:?}:\n{text}");
+            if format != Format::Junit {
+                assert!(text.contains("COC said no"), "{format:?}:\n{text}");
+            }
+        }
+        // Off: nothing about incidents anywhere.
+        for format in Format::ALL {
+            assert!(!render(format, &verdict).contains("incident"), "{format:?}");
+        }
+    }
+
+    #[test]
     fn parses_output_specs() {
         assert_eq!(
             "json".parse::<OutputSpec>().unwrap(),

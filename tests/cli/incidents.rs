@@ -25,6 +25,10 @@ enum Behaviour {
     Reject,
     /// 200 and success, but no ticket number.
     NoNumber,
+    /// 200 with a failure code in the body.
+    Refuse200,
+    /// The first create succeeds, the rest get a 400.
+    OnlyFirst,
 }
 
 #[derive(Default)]
@@ -151,7 +155,17 @@ fn coc(behaviour: Behaviour) -> Coc {
                     return refuse(&mut world, problems.join(" | "));
                 }
                 world.created.push(body);
-                match world.behaviour {
+                let behaviour = match world.behaviour {
+                    Behaviour::OnlyFirst if world.created.len() == 1 => Behaviour::Normal,
+                    Behaviour::OnlyFirst => Behaviour::Reject,
+                    other => other,
+                };
+                match behaviour {
+                    Behaviour::Refuse200 => FakeReply::json(
+                        200,
+                        json!({"provider_code": "049", "error_code": "COC.00040099",
+                               "error_msg": "the assignee role is not on duty", "data": null}),
+                    ),
                     Behaviour::Reject => FakeReply::json(
                         400,
                         json!({"provider_code": "049", "error_code": "COC.00040023",
@@ -162,7 +176,7 @@ fn coc(behaviour: Behaviour) -> Coc {
                         json!({"provider_code": "049", "error_code": "GOM.00000000",
                                "error_msg": null, "data": {}}),
                     ),
-                    Behaviour::Normal => {
+                    Behaviour::Normal | Behaviour::OnlyFirst => {
                         let number = format!("IM2026112312000000{:04}", world.tickets.len() + 1);
                         world
                             .tickets
@@ -652,13 +666,26 @@ fn best_effort_keeps_the_gates_exit_code_and_warns() {
         .code(1)
         .stderr(contains("warning (best_effort"))
         .stderr(contains("does not exist"));
-    // A passing gate stays passing.
+    // A passing gate stays passing: PATCH-001 alarmed last time, and clearing it fails.
     let coc = coc_down();
-    let cfg = config(tmp.path(), &coc, "best_effort = true", TICKETS);
-    gate(&cfg, "on", &["--fail-on", "critical", "--no-fail"])
+    let cfg = config(tmp.path(), &coc, "best_effort = true", ALARMS);
+    std::fs::create_dir_all(tmp.path().join(".tollgate")).unwrap();
+    std::fs::write(
+        tmp.path().join(".tollgate/incidents.json"),
+        r#"{"tollgate_incidents": 1, "alarms": {"a1": {"group": "rule:PATCH-001",
+            "alarm_name": "[tollgate] PATCH-001", "alarm_level": "Critical",
+            "raised_at": "2026-11-22T12:00:00Z"}}}"#,
+    )
+    .unwrap();
+    let mut clean = live(&cfg);
+    clean
+        .env("TOLLGATE_COC_INTEGRATION_KEY", KEY)
+        .args(["check", "-r", "tests/fixtures/reports/cli/clean.json"])
+        .args(["-p", "policies/patch", "--now", NOW, "--incidents", "on"])
         .assert()
         .code(0)
         .stderr(contains("warning (best_effort"));
+    assert_eq!(coc.server.hits(), 2, "the clear was tried, twice");
 }
 
 /// A COC that answers every request with 503.
@@ -674,11 +701,58 @@ fn coc_down_is_exit_2_after_retries() {
     let tmp = tempfile::tempdir().unwrap();
     let coc = coc_down();
     let cfg = config(tmp.path(), &coc, "", TICKETS);
+    let result = tmp.path().join("result.json");
     gate(&cfg, "on", &[])
+        .arg("-o")
+        .arg(format!("json={}", result.display()))
         .assert()
         .code(2)
         .stderr(contains("503"));
-    assert_eq!(coc.server.hits() % 2, 0, "two attempts per ticket");
+    let tickets = blocking_rules(&json_of(&result)).len();
+    assert!(tickets > 1);
+    assert_eq!(
+        coc.server.hits(),
+        2 * tickets,
+        "max_attempts = 2 per ticket"
+    );
+}
+
+#[test]
+fn a_failure_code_in_a_200_reply_is_a_failure_with_the_vendors_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let coc = coc(Behaviour::Refuse200);
+    let cfg = config(tmp.path(), &coc, "", TICKETS);
+    gate(&cfg, "on", &[])
+        .assert()
+        .code(2)
+        .stderr(contains("COC.00040099"))
+        .stderr(contains("the assignee role is not on duty"));
+    assert!(!tmp.path().join(".tollgate/incidents.json").exists());
+}
+
+#[test]
+fn tickets_opened_before_a_failure_are_remembered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let coc = coc(Behaviour::OnlyFirst);
+    let cfg = config(tmp.path(), &coc, "", TICKETS);
+    gate(&cfg, "on", &[]).assert().code(2);
+    let state = json_of(&tmp.path().join(".tollgate/incidents.json"));
+    let tickets = state["tickets"].as_object().unwrap();
+    assert_eq!(tickets.len(), 1, "{state}");
+    assert_eq!(
+        tickets.values().next().unwrap()["incident_num"],
+        "IM20261123120000000001"
+    );
+    // The next run looks that one up instead of opening it again.
+    coc.world().behaviour = Behaviour::Normal;
+    gate(&cfg, "on", &[]).assert().code(1);
+    let world = coc.world();
+    assert_eq!(world.lookups, ["IM20261123120000000001"]);
+    assert!(world
+        .created
+        .iter()
+        .skip(1)
+        .all(|t| t["incident_title"] != world.created[0]["incident_title"]));
 }
 
 #[test]
@@ -780,9 +854,24 @@ fn secrets_stay_out_of_everything_written() {
 
 #[test]
 fn the_readme_shows_the_example_dry_run_as_it_is() {
+    // A copy whose state file is in a fresh directory: a state left by someone trying the
+    // example for real must not change what this run prints.
     let tmp = tempfile::tempdir().unwrap();
+    let here = std::env::current_dir().unwrap();
+    let text = std::fs::read_to_string("examples/incidents.toml")
+        .unwrap()
+        .replace(
+            "\"reports\"",
+            &format!("{:?}", here.join("examples/reports")),
+        )
+        .replace("\"../policies\"", &format!("{:?}", here.join("policies")))
+        .replace("../.tollgate/incidents.json", "state/incidents.json");
+    let cfg = tmp.path().join("incidents.toml");
+    std::fs::write(&cfg, text).unwrap();
     let out = tollgate()
-        .args(["check", "-c", "examples/incidents.toml", "--now", NOW])
+        .args(["check", "-c"])
+        .arg(&cfg)
+        .args(["--now", NOW])
         .args(["--incidents", "dry-run", "-o"])
         .arg(format!("json={}", tmp.path().join("r.json").display()))
         .assert()
