@@ -85,6 +85,7 @@ install_release() { # TAG
       elif command -v 7z >/dev/null 2>&1; then
         7z x -y -o"$unpacked" "$work/$archive" >/dev/null
       else
+        # shellcheck disable=SC2016 # $args is PowerShell's, not the shell's
         pwsh -NoProfile -Command 'Expand-Archive -LiteralPath $args[0] -DestinationPath $args[1]' \
           "$work/$archive" "$unpacked"
       fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by the GitHub Action's step scripts (locate.sh, install.sh, run.sh).
 # Sourced, never executed. Every value comes from the environment; nothing here is ever
 # passed to eval, so an input can only ever be data.

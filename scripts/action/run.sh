@@ -47,6 +47,7 @@ sarif=
 junit=${INPUT_JUNIT:-}
 
 # `--flag=value` throughout: a value that starts with a dash stays a value.
+reports=() sources=() policies=() extra=()
 args=(check)
 [ -n "${INPUT_CONFIG:-}" ] && args+=("--config=$INPUT_CONFIG")
 split_words reports "${INPUT_REPORTS:-}"
