@@ -244,6 +244,8 @@ class Job:
                 "RUNNER_TEMP": str(self.temp),
                 "RUNNER_TOOL_CACHE": str(self.tool_cache),
                 "CARGO_TARGET_DIR": str(ROOT / "target"),
+                # The build's dependencies are already in cargo's cache: no index update.
+                "CARGO_NET_OFFLINE": "true",
                 "NO_COLOR": "1",
             }
         )
@@ -516,7 +518,20 @@ def main() -> int:
         ],
     )
 
-    # 4-7: releases from a fake GitHub.
+    # 4. A newline in a one-line input could forge an output line: refused.
+    j4 = Job("forged-output", dict(gate, reports=PASSING_REPORT, junit="x.xml\nverdict=passed"), tool_cache=tools, cache_store=store).run()
+    checks.case(
+        "a newline in a single-value input is refused",
+        j4,
+        [
+            ("run step failed", j4.steps["run"]["outcome"] == "failure"),
+            ("said why", "must be a single line" in j4.text()),
+            ("no verdict forged", j4.outputs["verdict"] == ""),
+            ("job failed", j4.failed),
+        ],
+    )
+
+    # 5-8: releases from a fake GitHub.
     releases = Releases(work / "www")
     binary = archive_of(Path(installed))
     archive = "tollgate-" + {"X64": "x86_64", "ARM64": "aarch64"}[j1.base_env()["RUNNER_ARCH"]] + "-unknown-linux-musl.tar.gz"
@@ -535,68 +550,68 @@ def main() -> int:
     )
     github = {"action_repository": REPO, "action_ref": "v9.9.9"}
     try:
-        j4 = Job("release", dict(gate, reports=PASSING_REPORT, sarif="false"), tool_cache=work / "tools-4", cache_store=work / "store-4", extra_env=releases.env(), github=github)
-        (work / "store-4").mkdir()
-        j4.run()
-        checks.case(
-            "release binary for the action's ref, checksum verified",
-            j4,
-            [
-                ("installed from release v9.9.9", j4.steps["install"]["outputs"].get("source") == "release v9.9.9"),
-                ("checksum verified", "verified " + archive in j4.text()),
-                ("verdict=passed", j4.outputs["verdict"] == "passed"),
-                ("sarif: false writes and uploads none", j4.outputs["sarif-file"] == "" and not j4.uploaded and j4.outcomes[-2][1] == "skipped"),
-                ("job succeeded", not j4.failed),
-            ],
-        )
-
-        # 5. A major-version ref resolves to the highest 9.x.y release (numerically, not
-        #    v9.9.9; no draft or pre-release), with no jq on PATH (the Python path).
-        no_jq = path_without("jq", Path(sys.executable).parent)
-        j5 = Job("major", dict(gate, reports=FAILING_REPORT, sarif="false"), tool_cache=work / "tools-5", cache_store=work / "store-5", extra_env=dict(releases.env(), PATH=no_jq), github={"action_repository": REPO, "action_ref": "v9"})
+        j5 = Job("release", dict(gate, reports=PASSING_REPORT, sarif="false"), tool_cache=work / "tools-5", cache_store=work / "store-5", extra_env=releases.env(), github=github)
         (work / "store-5").mkdir()
         j5.run()
         checks.case(
-            "v9 resolves to the newest v9 release; outputs without jq",
+            "release binary for the action's ref, checksum verified",
             j5,
             [
-                ("installed from release v9.10.1", j5.steps["install"]["outputs"].get("source") == "release v9.10.1"),
-                ("verdict=failed", j5.outputs["verdict"] == "failed"),
-                ("blocking=1, findings=1", (j5.outputs["blocking"], j5.outputs["findings"]) == ("1", "1")),
-                ("job failed", j5.failed),
+                ("installed from release v9.9.9", j5.steps["install"]["outputs"].get("source") == "release v9.9.9"),
+                ("checksum verified", "verified " + archive in j5.text()),
+                ("verdict=passed", j5.outputs["verdict"] == "passed"),
+                ("sarif: false writes and uploads none", j5.outputs["sarif-file"] == "" and not j5.uploaded and dict(j5.outcomes)["Upload SARIF to code scanning"] == "skipped"),
+                ("job succeeded", not j5.failed),
             ],
         )
 
-        # 6. A checksum mismatch stops the job before anything runs.
-        j6 = Job("mismatch", dict(gate, reports=PASSING_REPORT, version="v9.9.8"), tool_cache=work / "tools-6", cache_store=work / "store-6", extra_env=releases.env(), github=github)
+        # 6. A major-version ref resolves to the highest 9.x.y release (numerically, not
+        #    v9.9.9; no draft or pre-release), with no jq on PATH (the Python path).
+        no_jq = path_without("jq", Path(sys.executable).parent)
+        j6 = Job("major", dict(gate, reports=FAILING_REPORT, sarif="false"), tool_cache=work / "tools-6", cache_store=work / "store-6", extra_env=dict(releases.env(), PATH=no_jq), github={"action_repository": REPO, "action_ref": "v9"})
         (work / "store-6").mkdir()
         j6.run()
-        leftovers = [p for p in (work / "tools-6").rglob("tollgate") if p.is_file()] if (work / "tools-6").exists() else []
         checks.case(
-            "checksum mismatch is a hard failure",
+            "v9 resolves to the newest v9 release; outputs without jq",
             j6,
             [
-                ("install failed", j6.steps["install"]["outcome"] == "failure"),
-                ("said why", "checksum mismatch" in j6.text()),
-                ("no binary left behind", not leftovers),
-                ("nothing cached", not j6.cache_saved),
-                ("tollgate did not run", dict(j6.outcomes).get("Run tollgate check") == "skipped"),
+                ("installed from release v9.10.1", j6.steps["install"]["outputs"].get("source") == "release v9.10.1"),
+                ("verdict=failed", j6.outputs["verdict"] == "failed"),
+                ("blocking=1, findings=1", (j6.outputs["blocking"], j6.outputs["findings"]) == ("1", "1")),
                 ("job failed", j6.failed),
             ],
         )
 
-        # 7. A version with no release: a warning, then the cargo fallback.
-        j7 = Job("no-release", dict(gate, reports=PASSING_REPORT, version="v0.0.1", sarif="false"), tool_cache=work / "tools-7", cache_store=work / "store-7", extra_env=releases.env(), github=github)
+        # 7. A checksum mismatch stops the job before anything runs.
+        j7 = Job("mismatch", dict(gate, reports=PASSING_REPORT, version="v9.9.8"), tool_cache=work / "tools-7", cache_store=work / "store-7", extra_env=releases.env(), github=github)
         (work / "store-7").mkdir()
         j7.run()
+        leftovers = [p for p in (work / "tools-7").rglob("tollgate") if p.is_file()] if (work / "tools-7").exists() else []
         checks.case(
-            "a version without a release falls back to cargo install",
+            "checksum mismatch is a hard failure",
             j7,
             [
-                ("warned", "::warning" in j7.text() and "v0.0.1" in j7.text()),
-                ("built with cargo", j7.steps["install"]["outputs"].get("source") == "cargo"),
-                ("verdict=passed", j7.outputs["verdict"] == "passed"),
-                ("job succeeded", not j7.failed),
+                ("install failed", j7.steps["install"]["outcome"] == "failure"),
+                ("said why", "checksum mismatch" in j7.text()),
+                ("no binary left behind", not leftovers),
+                ("nothing cached", not j7.cache_saved),
+                ("tollgate did not run", dict(j7.outcomes).get("Run tollgate check") == "skipped"),
+                ("job failed", j7.failed),
+            ],
+        )
+
+        # 8. A version with no release: a warning, then the cargo fallback.
+        j8 = Job("no-release", dict(gate, reports=PASSING_REPORT, version="v0.0.1", sarif="false"), tool_cache=work / "tools-8", cache_store=work / "store-8", extra_env=releases.env(), github=github)
+        (work / "store-8").mkdir()
+        j8.run()
+        checks.case(
+            "a version without a release falls back to cargo install",
+            j8,
+            [
+                ("warned", "::warning" in j8.text() and "v0.0.1" in j8.text()),
+                ("built with cargo", j8.steps["install"]["outputs"].get("source") == "cargo"),
+                ("verdict=passed", j8.outputs["verdict"] == "passed"),
+                ("job succeeded", not j8.failed),
             ],
         )
     finally:
