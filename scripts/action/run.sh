@@ -31,7 +31,8 @@ split_words() { # NAME VALUE
   read -r -d '' -a "$1" <<<"$2" || true
 }
 
-sarif_upload=${INPUT_SARIF:-false}
+# GitHub compares `inputs.sarif == 'true'` case-insensitively; so does this.
+sarif_upload=$(printf '%s' "${INPUT_SARIF:-false}" | tr '[:upper:]' '[:lower:]')
 case "$sarif_upload" in
   true | false) ;;
   *) fail "input 'sarif' must be true or false, not '$sarif_upload'" ;;
