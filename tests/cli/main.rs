@@ -1,6 +1,7 @@
 //! CLI integration tests: the `tollgate` binary run as a user runs it. Every test asserts
 //! the exit code as well as the output.
 
+mod action;
 mod authoring;
 mod bad_input;
 mod check;
