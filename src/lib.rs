@@ -8,6 +8,9 @@
 // `Error` carries a diagnostic's source text and spans, so it is large; it is built at most
 // a few times per run, on the way out, where its size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
+// Outside tests a panic is never how an input is rejected: each `unwrap`/`expect` that
+// remains is allowed where it stands, with the reason it cannot fail.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod baseline;
 pub mod cli;

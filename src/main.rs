@@ -1,5 +1,8 @@
 //! The `tollgate` binary: parse arguments, run, turn the result into an exit code.
 
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {

@@ -137,6 +137,7 @@ impl FakeServer {
     ///
     /// # Panics
     /// When no local port can be bound: this is test code, and a test cannot go on.
+    #[allow(clippy::expect_used)] // a test fixture: panicking is how it reports a broken machine
     pub fn start(
         handler: impl Fn(&FakeRequest) -> FakeReply + Send + Sync + 'static,
     ) -> FakeServer {

@@ -209,6 +209,7 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 /// Lower-case hex HMAC-SHA256 of `data` under `key`.
 pub(crate) fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
     // HMAC takes a key of any length (RFC 2104 hashes a long one), so this cannot fail.
+    #[allow(clippy::expect_used)]
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
     mac.update(data);
     hex(&mac.finalize().into_bytes())
