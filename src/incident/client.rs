@@ -1,6 +1,7 @@
 //! Sends a [`Plan`] to COC: looks up known tickets, opens new ones, raises and clears
-//! alarms, and saves what it learnt to the state file. Requests are signed like a Huawei
-//! `[[source]]` (AK/SK or an IAM token from the environment) and retried like one.
+//! alarms (each sink's calls are in its own file), and saves what it learnt to the state
+//! file after every step. Requests are signed like a Huawei `[[source]]` (AK/SK or an IAM
+//! token from the environment) and retried like one.
 //!
 //! A response counts as success only when COC says so in the body (`error_code`), and a
 //! ticket counts as opened only when COC returned its number: nothing is reported as
@@ -21,15 +22,56 @@ use crate::source::live::{auth_from_env, Api, Call};
 const DEFAULT_ENDPOINT: &str = "https://coc.myhuaweicloud.com";
 
 /// `error_code` of a successful incident call.
-const INCIDENT_OK: &str = "GOM.00000000";
+pub(super) const INCIDENT_OK: &str = "GOM.00000000";
 
 /// COC's response envelope.
 #[derive(Deserialize)]
-struct Envelope {
-    error_code: Option<String>,
-    error_msg: Option<String>,
+pub(super) struct Envelope {
+    pub error_code: Option<String>,
+    pub error_msg: Option<String>,
     #[serde(default)]
-    data: Option<serde_json::Value>,
+    pub data: Option<serde_json::Value>,
+}
+
+/// The signed COC API and the headers every call carries; the sinks make their calls
+/// through it.
+pub(super) struct Coc {
+    api: Api,
+    headers: Vec<(String, String)>,
+}
+
+impl Coc {
+    /// Send a call with `body` as JSON (none for a GET) and read COC's envelope.
+    /// `hidden` are secrets in the path, masked wherever the call is shown.
+    pub fn call(
+        &self,
+        what: &str,
+        method: &'static str,
+        path: String,
+        body: Option<&serde_json::Value>,
+        hidden: Vec<String>,
+    ) -> Result<Envelope, Error> {
+        let body = match body {
+            Some(value) => serde_json::to_vec(value).map_err(|e| Error::FetchBody {
+                what: what.to_string(),
+                reason: e.to_string(),
+            })?,
+            None => Vec::new(),
+        };
+        let call = Call {
+            method,
+            path,
+            query: Vec::new(),
+            headers: self.headers.clone(),
+            body,
+            hidden,
+        };
+        let response = self.api.send(what, &call)?;
+        serde_json::from_slice(&response.body).map_err(|e| Error::FetchBody {
+            what: what.to_string(),
+            reason: format!("the reply is not COC's JSON envelope: {e}"),
+        })
+    }
 }
 
 /// Send everything in `plan`; return a record per step and the errors of the steps that
@@ -59,8 +101,12 @@ pub(super) fn send(
     };
     match api(settings) {
         Ok(api) => {
+            let coc = Coc {
+                api,
+                headers: headers(settings),
+            };
             for step in &plan.tickets {
-                let record = ticket(&api, settings, step, &mut state, &stamp);
+                let record = ticket(&coc, step, &mut state, &stamp);
                 push(record, &mut records, &mut failures);
                 save(&state, &mut failures);
             }
@@ -68,7 +114,7 @@ pub(super) fn send(
                 match coc_alarm::integration_key(sink) {
                     Ok(key) => {
                         for step in &plan.alarms {
-                            let record = alarm(&api, settings, &key, step, &mut state, now);
+                            let record = alarm(&coc, &key, step, &mut state, now);
                             push(record, &mut records, &mut failures);
                             save(&state, &mut failures);
                         }
@@ -145,13 +191,7 @@ fn headers(settings: &IncidentSettings) -> Vec<(String, String)> {
 }
 
 /// Look up a known ticket, then open a new one unless it is still open.
-fn ticket(
-    api: &Api,
-    settings: &IncidentSettings,
-    step: &TicketStep,
-    state: &mut State,
-    stamp: &str,
-) -> (Record, Option<Error>) {
+fn ticket(coc: &Coc, step: &TicketStep, state: &mut State, stamp: &str) -> (Record, Option<Error>) {
     let mut record = Record {
         sink: Sink::CocIncident,
         action: Action::Failed,
@@ -163,7 +203,7 @@ fn ticket(
         error: None,
     };
     if let Some(known) = &step.known {
-        match status(api, settings, &known.incident_num, &step.label) {
+        match coc_incident::status(coc, &known.incident_num, &step.label) {
             Ok(status) => {
                 if let Some(entry) = state.tickets.get_mut(&step.group) {
                     entry.status = Some(status.clone());
@@ -183,7 +223,7 @@ fn ticket(
             }
         }
     }
-    match create(api, settings, step) {
+    match coc_incident::create(coc, step) {
         Ok(number) => {
             state.tickets.insert(
                 step.group.clone(),
@@ -207,72 +247,9 @@ fn ticket(
     }
 }
 
-/// POST /v1/external/incident/create; the new ticket's number.
-fn create(api: &Api, settings: &IncidentSettings, step: &TicketStep) -> Result<String, Error> {
-    let what = format!("the COC incident ticket for {}", step.label);
-    let body = serde_json::to_vec(&step.payload).map_err(|e| Error::FetchBody {
-        what: what.clone(),
-        reason: e.to_string(),
-    })?;
-    let call = Call {
-        method: "POST",
-        path: coc_incident::CREATE_PATH.to_string(),
-        query: Vec::new(),
-        headers: headers(settings),
-        body,
-        hidden: Vec::new(),
-    };
-    let reply = envelope(api, &what, &call)?;
-    check(&what, &reply, &[INCIDENT_OK], &[])?;
-    reply
-        .data
-        .as_ref()
-        .and_then(|d| d.get("incident_num"))
-        .and_then(serde_json::Value::as_str)
-        .filter(|n| !n.trim().is_empty())
-        .map(str::to_string)
-        .ok_or_else(|| Error::IncidentRejected {
-            what,
-            code: reply.error_code.clone().unwrap_or_default(),
-            message: "COC reported success but returned no incident_num, so no ticket can be said to exist".into(),
-        })
-}
-
-/// GET /v1/external/incident/{incident_num}; the ticket's status key.
-fn status(
-    api: &Api,
-    settings: &IncidentSettings,
-    number: &str,
-    label: &str,
-) -> Result<String, Error> {
-    let what = format!("the COC incident ticket {number} (for {label})");
-    let call = Call {
-        method: "GET",
-        path: format!("{}{}", coc_incident::DETAILS_PATH, number),
-        query: Vec::new(),
-        headers: headers(settings),
-        body: Vec::new(),
-        hidden: Vec::new(),
-    };
-    let reply = envelope(api, &what, &call)?;
-    check(&what, &reply, &[INCIDENT_OK], &[])?;
-    reply
-        .data
-        .as_ref()
-        .and_then(|d| d.get("status"))
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| Error::IncidentRejected {
-            what,
-            code: reply.error_code.clone().unwrap_or_default(),
-            message: "the reply has no ticket status".into(),
-        })
-}
-
 /// Raise or clear an alarm.
 fn alarm(
-    api: &Api,
-    settings: &IncidentSettings,
+    coc: &Coc,
     key: &str,
     step: &AlarmStep,
     state: &mut State,
@@ -288,36 +265,7 @@ fn alarm(
         findings: step.findings.clone(),
         error: None,
     };
-    let what = format!(
-        "the COC alarm {} {}",
-        if step.clear { "clearing" } else { "for" },
-        step.label
-    );
-    let sent = serde_json::to_vec(&step.payload)
-        .map_err(|e| Error::FetchBody {
-            what: what.clone(),
-            reason: e.to_string(),
-        })
-        .and_then(|body| {
-            let call = Call {
-                method: "POST",
-                path: format!("{}{key}", coc_alarm::PATH_PREFIX),
-                query: Vec::new(),
-                headers: headers(settings),
-                body,
-                hidden: vec![key.to_string()],
-            };
-            let reply = envelope(api, &what, &call)?;
-            // The document's example answers COC.00000000 and its table says 0; the
-            // incident APIs answer GOM.00000000. Any of them is success, nothing else.
-            check(
-                &what,
-                &reply,
-                &["COC.00000000", INCIDENT_OK, "0"],
-                &[key.to_string()],
-            )
-        });
-    match sent {
+    match coc_alarm::send(coc, key, step) {
         Ok(()) => {
             if step.clear {
                 state.alarms.remove(&step.group);
@@ -338,17 +286,14 @@ fn alarm(
     }
 }
 
-fn envelope(api: &Api, what: &str, call: &Call) -> Result<Envelope, Error> {
-    let response = api.send(what, call)?;
-    serde_json::from_slice(&response.body).map_err(|e| Error::FetchBody {
-        what: what.to_string(),
-        reason: format!("the reply is not COC's JSON envelope: {e}"),
-    })
-}
-
 /// Success only when `error_code` is one of `ok`. The vendor's message is shown with the
 /// call's secrets masked, as for an HTTP error.
-fn check(what: &str, reply: &Envelope, ok: &[&str], hidden: &[String]) -> Result<(), Error> {
+pub(super) fn check(
+    what: &str,
+    reply: &Envelope,
+    ok: &[&str],
+    hidden: &[String],
+) -> Result<(), Error> {
     let mask = |text: &str| {
         hidden.iter().fold(text.to_string(), |t, secret| {
             t.replace(secret.as_str(), "[redacted]")

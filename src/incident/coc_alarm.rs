@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::plan::Group;
+use super::client::{check, Coc, INCIDENT_OK};
+use super::plan::{AlarmStep, Group};
 use super::state;
 use crate::error::Error;
 use crate::finding::Severity;
@@ -235,6 +236,26 @@ pub fn clear(
         alarm_source: "tollgate",
     };
     serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
+/// Post an alarm (raise or clear) to the integration `key`.
+pub(super) fn send(coc: &Coc, key: &str, step: &AlarmStep) -> Result<(), Error> {
+    let what = format!(
+        "the COC alarm {} {}",
+        if step.clear { "clearing" } else { "for" },
+        step.label
+    );
+    let hidden = vec![key.to_string()];
+    let reply = coc.call(
+        &what,
+        "POST",
+        format!("{PATH_PREFIX}{key}"),
+        Some(&step.payload),
+        hidden.clone(),
+    )?;
+    // The document's example answers COC.00000000 and its table says 0; the incident
+    // APIs answer GOM.00000000. Any of them is success, nothing else.
+    check(&what, &reply, &["COC.00000000", INCIDENT_OK, "0"], &hidden)
 }
 
 /// What the state keeps of a raised alarm, from its payload.

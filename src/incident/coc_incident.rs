@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::plan::Group;
+use super::client::{check, Coc, INCIDENT_OK};
+use super::plan::{Group, TicketStep};
+use crate::error::Error;
 use crate::finding::Severity;
 
 /// Where tickets are created.
@@ -226,6 +228,55 @@ pub fn payload(config: &Config, group: &Group, title: &str, description: &str) -
         creator: &config.creator,
     };
     serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
+/// POST /v1/external/incident/create; the new ticket's number.
+pub(super) fn create(coc: &Coc, step: &TicketStep) -> Result<String, Error> {
+    let what = format!("the COC incident ticket for {}", step.label);
+    let reply = coc.call(
+        &what,
+        "POST",
+        CREATE_PATH.to_string(),
+        Some(&step.payload),
+        Vec::new(),
+    )?;
+    check(&what, &reply, &[INCIDENT_OK], &[])?;
+    reply
+        .data
+        .as_ref()
+        .and_then(|d| d.get("incident_num"))
+        .and_then(serde_json::Value::as_str)
+        .filter(|n| !n.trim().is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| Error::IncidentRejected {
+            what,
+            code: reply.error_code.clone().unwrap_or_default(),
+            message: "COC reported success but returned no incident_num, so no ticket can be said to exist".into(),
+        })
+}
+
+/// GET /v1/external/incident/{incident_num}; the ticket's status key.
+pub(super) fn status(coc: &Coc, number: &str, label: &str) -> Result<String, Error> {
+    let what = format!("the COC incident ticket {number} (for {label})");
+    let reply = coc.call(
+        &what,
+        "GET",
+        format!("{DETAILS_PATH}{number}"),
+        None,
+        Vec::new(),
+    )?;
+    check(&what, &reply, &[INCIDENT_OK], &[])?;
+    reply
+        .data
+        .as_ref()
+        .and_then(|d| d.get("status"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| Error::IncidentRejected {
+            what,
+            code: reply.error_code.clone().unwrap_or_default(),
+            message: "the reply has no ticket status".into(),
+        })
 }
 
 #[cfg(test)]
