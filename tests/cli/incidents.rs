@@ -894,3 +894,42 @@ fn the_readme_shows_the_example_dry_run_as_it_is() {
         "README's incident dry run is stale; it prints:\n{shown}"
     );
 }
+
+#[test]
+fn grouping_by_resource_and_a_minimum_severity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let coc = coc(Behaviour::Normal);
+    let grouping = "group_by = \"resource\"\nmin_severity = \"critical\"";
+    let cfg = config(tmp.path(), &coc, grouping, &format!("{TICKETS}\n{ALARMS}"));
+    let result = tmp.path().join("result.json");
+    gate(&cfg, "on", &[])
+        .arg("-o")
+        .arg(format!("json={}", result.display()))
+        .assert()
+        .code(1);
+    let doc = json_of(&result);
+    let mut critical: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["blocking"] == true && f["severity"] == "critical")
+        .map(|f| f["resource"]["id"].as_str().unwrap())
+        .collect();
+    critical.sort();
+    critical.dedup();
+    assert!(critical.len() > 1, "{critical:?}");
+    let world = coc.world();
+    assert_eq!(
+        world.created.len(),
+        critical.len(),
+        "one ticket per resource"
+    );
+    let mut alarmed: Vec<&str> = world
+        .alarms
+        .iter()
+        .map(|a| a["resourceId"].as_str().unwrap())
+        .collect();
+    alarmed.sort();
+    assert_eq!(alarmed, critical, "each alarm names its one resource");
+    assert!(world.alarms.iter().all(|a| a["alarmLevel"] == "Critical"));
+}
