@@ -6,9 +6,12 @@ the numbers of the JSON result of the same run, that the filters work, and takes
 screenshot.
 
     python3 tests/browser/html_check.py PAGE.html RESULT.json [--screenshot OUT.png]
+                                        [--tollgate BIN]
 
 RESULT.json is `-o json` of the same run: the expected numbers are computed from it here,
-independently of the page's own code. Exits non-zero with a reason on any failure.
+independently of the page's own code. With --tollgate, a second page is made from a report
+full of markup and script in names, ids, groups and regions, and the test checks that none
+of it runs or becomes an element. Exits non-zero with a reason on any failure.
 """
 
 import argparse
@@ -194,11 +197,63 @@ def wait_rows(driver, want, what):
         time.sleep(0.1)
 
 
+# Text from a report that would run or add elements if the page let it through.
+HOSTILE = {
+    "name": "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script> & \"q\" 'a' </script><!--",
+    "id": "i-\"><svg onload=\"window.pwned=3\">",
+    "region": "</title></desc><script>window.pwned=4</script>",
+}
+
+
+def hostile(driver, tollgate, workdir):
+    """A page made from hostile text: the text shows as text, and nothing of it runs."""
+    report = os.path.join(workdir, "hostile.json")
+    page = os.path.join(workdir, "hostile.html")
+    node = {
+        "instance_id": HOSTILE["id"], "name": HOSTILE["name"], "group": "prod",
+        "region": HOSTILE["region"],
+        "non_compliant_summary": {"non_compliant_count": 1, "severity_summary": {"critical_count": 1}},
+    }
+    with open(report, "w") as f:
+        json.dump({"count": 1, "instance_compliant": [node]}, f)
+    run = subprocess.run(
+        [tollgate, "check", "-r", report, "-p", "policies/patch/prod-no-critical.rhai",
+         "--now", "2026-11-23T12:00:00Z", "-o", "html=" + page],
+        capture_output=True, text=True,
+    )
+    check(run.returncode == 1, f"hostile report: tollgate exited {run.returncode}: {run.stderr}")
+    driver.s("POST", "/url", {"url": "file://" + os.path.abspath(page)})
+    try:
+        text = driver.s("GET", "/alert/text")
+        raise Failure(f"the hostile page opened a dialog: {text!r}")
+    except Failure as e:
+        check("no such alert" in str(e), str(e))
+    seen = driver.run("""return {
+      pwned: window.pwned === undefined ? null : window.pwned,
+      scripts: document.scripts.length,
+      images: document.querySelectorAll('img').length,
+      handlers: document.querySelectorAll('[onload],[onerror]').length,
+      name: document.querySelector('#rows .name').textContent,
+      id: document.querySelector('#rows .id').textContent,
+      region: document.querySelector('#rows td:nth-child(5)').textContent,
+      bar: document.querySelector('#chart-region g.bar').getAttribute('data-label'),
+    };""")
+    check(seen["pwned"] is None, f"text from the report ran: window.pwned = {seen['pwned']}")
+    check(seen["scripts"] == 2, f"{seen['scripts']} script elements, expected the page's 2")
+    check(seen["images"] == 0 and seen["handlers"] == 0, f"report text became elements: {seen}")
+    for key in ("name", "id", "region"):
+        check(seen[key] == HOSTILE[key], f"the {key} is not shown as text: {seen[key]!r}")
+    check(seen["bar"] == HOSTILE["region"], f"the region bar is labelled {seen['bar']!r}")
+    bad = [e for e in driver.logs() if e.get("level") in ("SEVERE", "WARNING")]
+    check(not bad, "console errors on the hostile page:\n" + "\n".join(e["message"] for e in bad))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("page")
     ap.add_argument("result")
     ap.add_argument("--screenshot", default="target/html-report.png")
+    ap.add_argument("--tollgate", help="the binary, to make and check a page from hostile text")
     ap.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     ap.add_argument("--chromedriver", default=shutil.which("chromedriver") or "chromedriver")
     args = ap.parse_args()
@@ -274,12 +329,16 @@ def main():
         os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
         with open(args.screenshot, "wb") as f:
             f.write(shot)
+
+        if args.tollgate:
+            hostile(driver, args.tollgate, os.path.dirname(os.path.abspath(args.page)))
     finally:
         driver.close()
     print(
         f"html page OK in {time.time() - started:.1f} s: {want['total']} findings, "
         f"{want['blocking']} blocking, charts match the JSON result, no console errors; "
         f"screenshot {args.screenshot}"
+        + ("; hostile text shown as text, none of it ran" if args.tollgate else "")
     )
 
 
