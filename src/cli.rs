@@ -65,7 +65,7 @@ pub struct CheckArgs {
     pub policies: Vec<PathBuf>,
 
     /// Output FORMAT to standard output, or FORMAT=PATH to a file. Repeatable.
-    /// Formats: human, json, sarif, junit, github, markdown.
+    /// Formats: human, json, sarif, junit, github, markdown, html.
     #[arg(
         short,
         long = "output",

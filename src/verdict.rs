@@ -176,6 +176,10 @@ pub struct ReportSummary {
     pub resources: usize,
     /// The total the API declared, where it declares one.
     pub declared: Option<u64>,
+    /// When the evidence was fetched (Unix ms): known for live sources and saved evidence.
+    /// Shown by `-o html`; left out of `-o json`, whose v1 report entries do not carry it.
+    #[serde(skip)]
+    pub fetched_at: Option<i64>,
 }
 
 /// A policy error as data, for outputs (the diagnostic itself goes to standard error).
@@ -362,6 +366,7 @@ pub fn decide(
                 origin: r.name.to_string(),
                 resources: r.resources.len(),
                 declared: r.declared,
+                fetched_at: r.fetched_at,
             })
             .collect(),
         errors: evaluation.errors.iter().map(ErrorSummary::of).collect(),

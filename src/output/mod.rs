@@ -5,6 +5,7 @@
 //! version and colour come in through [`Context`].
 
 mod github;
+mod html;
 mod human;
 mod json;
 mod junit;
@@ -40,17 +41,20 @@ pub enum Format {
     Github,
     /// A Markdown summary for a pull-request comment.
     Markdown,
+    /// One self-contained HTML page: verdict, charts, a sortable findings table, evidence.
+    Html,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
         Format::Junit,
         Format::Github,
         Format::Markdown,
+        Format::Html,
     ];
 
     /// The name `-o` takes.
@@ -62,6 +66,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Github => "github",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 
@@ -166,6 +171,7 @@ pub fn emit(
         Format::Junit => junit::emit(verdict, cx, out),
         Format::Github => github::emit(verdict, cx, out),
         Format::Markdown => markdown::emit(verdict, cx, out),
+        Format::Html => html::emit(verdict, cx, out),
     }
 }
 
@@ -329,13 +335,14 @@ expires = "2027-01-31"
     const NOW: &str = "2026-11-23T00:00:00Z";
 
     fn verdict_with(
+        nodes: &str,
         policies: &[(&str, &str)],
         waivers: &str,
         baseline: Option<&crate::baseline::Baseline>,
     ) -> Verdict {
         let input = Input {
             name: "fleet.json".into(),
-            text: NODES.into(),
+            text: nodes.into(),
         };
         let reports = vec![Arc::new(load(&input, LoadOptions::default()).unwrap())];
         let compiled: Vec<_> = policies
@@ -373,7 +380,19 @@ expires = "2027-01-31"
     /// Two blocking rules (one of its findings waived), a warning, an advisory report-level
     /// finding, a policy error, an expired and an unused waiver.
     pub(crate) fn sample_verdict() -> Verdict {
-        verdict_with(&POLICIES, WAIVERS, None)
+        verdict_with(NODES, &POLICIES, WAIVERS, None)
+    }
+
+    /// `nodes` (a COC report) judged by one critical rule that finds every node missing a
+    /// critical patch, with hostile text in its title and messages: for tests of escaping
+    /// and of counts on data of their own.
+    pub(crate) fn verdict_on(nodes: &str) -> Verdict {
+        const ANY: (&str, &str) = (
+            "t-any.rhai",
+            r#"const RULE = #{ id: "T-ANY", title: "No <b>criticals</b> & \"none\" 'anywhere'", severity: "critical", applies_to: ["patch_node"] };
+fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical} critical </script><!-- & -->` } }"#,
+        );
+        verdict_with(nodes, &[ANY], "", None)
     }
 
     /// The sample compared with a baseline that holds T-CRIT on i-a and a T-HIGH finding
@@ -387,7 +406,7 @@ expires = "2027-01-31"
             crate::fingerprint::of("T-HIGH", "i-z", None),
         );
         let base = crate::baseline::parse("base.json", &base).unwrap();
-        verdict_with(&POLICIES, "", Some(&base))
+        verdict_with(NODES, &POLICIES, "", Some(&base))
     }
 
     /// One rule that finds nothing on a one-node report.

@@ -40,6 +40,9 @@ fn every_format_in_one_run() {
         "::error file=tests/fixtures/reports/cli/prod-critical.json,line=3,col=28,title=PATCH-001 [critical]"
     ));
     assert!(read("out.markdown").starts_with("### ❌ tollgate: gate failed"));
+    let html = read("out.html");
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains(r#"<section class="banner failed""#), "{html}");
     // No temporary file is left beside the outputs.
     let names: Vec<String> = std::fs::read_dir(tmp.path())
         .unwrap()
