@@ -19,6 +19,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod incident;
 pub mod init;
+pub mod interrupt;
 pub mod output;
 pub mod policy;
 pub mod report;

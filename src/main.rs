@@ -8,6 +8,7 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let args = tollgate::cli::Args::parse();
     tollgate::install_report_hook(&args);
+    tollgate::interrupt::install();
     match tollgate::run(args) {
         Ok(status) => status.into(), // Pass → 0, Fail → 1
         Err(err) if err.is_broken_pipe() => std::process::ExitCode::SUCCESS,

@@ -243,6 +243,8 @@ pub(crate) fn write_atomically(
         .prefix(".tollgate-")
         .suffix(".tmp")
         .tempfile_in(&dir)?;
+    // Removed if a signal stops the run before the rename below.
+    let _pending = crate::interrupt::Pending::new(tmp.path());
     {
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());
         write(&mut out)?;

@@ -144,7 +144,7 @@ fn coc(nodes: usize, faults: Faults) -> (FakeServer, Arc<AtomicUsize>) {
     (server, bad)
 }
 
-fn config(dir: &std::path::Path, server: &FakeServer, extra: &str) -> std::path::PathBuf {
+pub fn config(dir: &std::path::Path, server: &FakeServer, extra: &str) -> std::path::PathBuf {
     let root = std::env::current_dir().unwrap();
     let path = dir.join("tollgate.toml");
     std::fs::write(

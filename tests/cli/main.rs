@@ -9,6 +9,8 @@ mod docs;
 mod examples;
 mod formats;
 mod incidents;
+#[cfg(unix)]
+mod interrupt;
 mod live;
 mod sarif;
 mod waivers;
