@@ -33,7 +33,7 @@ fn example_gate_finds_the_shipped_breaches() {
         .stdout(contains("33 of 48 nodes (68%) are non-compliant"))
         .stdout(contains("PACK-001"))
         .stdout(contains(
-            "FAILED: 16 blocking findings (3 critical, 13 high) in 115 resources from 5 reports; 10 non-blocking (fail-on high)",
+            "FAILED: 17 blocking findings (3 critical, 14 high) in 115 resources from 5 reports; 9 non-blocking (fail-on high)",
         ));
 }
 
