@@ -57,6 +57,7 @@ pub(crate) const FINDING_KEYS: &[&str] = &[
 pub(crate) fn sandboxed(
     limits: &Limits,
     operations: u64,
+    array_len: usize,
     globals: Module,
     rule_id: &str,
 ) -> Engine {
@@ -72,7 +73,7 @@ pub(crate) fn sandboxed(
         .set_max_call_levels(limits.call_levels)
         .set_max_expr_depths(limits.expr_depth, limits.expr_depth)
         .set_max_string_size(limits.string_len)
-        .set_max_array_size(limits.array_len)
+        .set_max_array_size(array_len.max(1))
         .set_max_map_size(limits.map_len)
         .set_max_modules(0)
         .set_strict_variables(true)

@@ -288,6 +288,8 @@ fn runtime_error(policy: &Policy, subject: &Subject, err: &EvalAltResult) -> Err
     let at = error::span_of(&policy.src, pos);
     let src = error::source(&policy.name, &policy.src);
     let rule = policy.rule.id.clone();
+    // A report-level call's subject is the report, never a resource.
+    let report_call = matches!(subject, Subject::Report { .. });
     let subject = subject.describe();
     let budget = |limit: &str, knob: &str| {
         Error::PolicyBudget {
@@ -303,7 +305,7 @@ fn runtime_error(policy: &Policy, subject: &Subject, err: &EvalAltResult) -> Err
     };
     match inner {
         EvalAltResult::ErrorTooManyOperations(_) => {
-            let knob = if policy.check_report.is_some() && subject.starts_with("the ") {
+            let knob = if report_call {
                 "report_operations"
             } else {
                 "operations"
@@ -314,6 +316,8 @@ fn runtime_error(policy: &Policy, subject: &Subject, err: &EvalAltResult) -> Err
         EvalAltResult::ErrorDataTooLarge(what, _) => {
             let knob = if what.contains("tring") {
                 "string_len"
+            } else if what.contains("rray") && report_call {
+                "report_array_len"
             } else if what.contains("rray") {
                 "array_len"
             } else {

@@ -778,6 +778,7 @@ mod tests {
         let mut engine = sandboxed(
             &Limits::default(),
             100_000,
+            100_000,
             globals_module(&globals, Vec::new()),
             "T-1",
         );

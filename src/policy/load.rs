@@ -155,6 +155,7 @@ pub fn compile(
     let compiler = engine::sandboxed(
         limits,
         limits.operations,
+        limits.array_len,
         globals_module(globals, Vec::new()),
         "",
     );
@@ -237,17 +238,19 @@ pub fn compile(
         line: rule_line.unwrap_or(1),
         ..rule
     });
-    let build = |operations| {
+    let build = |operations, array_len| {
         engine::sandboxed(
             limits,
             operations,
+            array_len,
             globals_module(globals, constants.clone()),
             &rule.id,
         )
     };
     Ok(Policy {
-        check: has_check.then(|| build(limits.operations)),
-        check_report: has_check_report.then(|| build(limits.report_operations)),
+        check: has_check.then(|| build(limits.operations, limits.array_len)),
+        check_report: has_check_report
+            .then(|| build(limits.report_operations, limits.report_array_len)),
         rule,
         name,
         src,

@@ -83,15 +83,17 @@ pub struct Limits {
     pub expr_depth: usize,
     /// Longest string, in bytes.
     pub string_len: usize,
-    /// Largest array.
+    /// Largest array in a `check` call.
     pub array_len: usize,
+    /// Largest array in a `check_report` call (`report.resources` holds the whole fleet).
+    pub report_array_len: usize,
     /// Largest object map.
     pub map_len: usize,
 }
 
 impl Limits {
     /// Each limit by its `[limits]` key, for validation and documentation.
-    pub fn entries(&self) -> [(&'static str, u64); 7] {
+    pub fn entries(&self) -> [(&'static str, u64); 8] {
         let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
         [
             ("operations", self.operations),
@@ -100,6 +102,7 @@ impl Limits {
             ("expr_depth", n(self.expr_depth)),
             ("string_len", n(self.string_len)),
             ("array_len", n(self.array_len)),
+            ("report_array_len", n(self.report_array_len)),
             ("map_len", n(self.map_len)),
         ]
     }
@@ -113,7 +116,10 @@ impl Default for Limits {
             call_levels: 32,
             expr_depth: 64,
             string_len: 1 << 20,
-            array_len: 10_000_000,
+            // A resource's own data is small; a policy growing an array without bound is
+            // stopped after a few megabytes, not after seconds of copying.
+            array_len: 100_000,
+            report_array_len: 10_000_000,
             map_len: 100_000,
         }
     }

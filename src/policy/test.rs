@@ -232,6 +232,7 @@ fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Resul
     let compiler = engine::sandboxed(
         &options.limits,
         options.limits.operations,
+        options.limits.array_len,
         globals_module(&options.globals, Vec::new()),
         "",
     );
@@ -327,6 +328,7 @@ fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Resul
     let mut engine = engine::sandboxed(
         &options.limits,
         options.limits.report_operations,
+        options.limits.report_array_len,
         globals_module(&globals, constants),
         &rule.id,
     );

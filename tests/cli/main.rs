@@ -12,6 +12,7 @@ mod incidents;
 #[cfg(unix)]
 mod interrupt;
 mod live;
+mod reliability;
 mod sarif;
 mod waivers;
 
