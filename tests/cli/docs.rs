@@ -90,3 +90,24 @@ fn limits_table_matches_the_defaults() {
         );
     }
 }
+
+#[test]
+fn every_reliability_row_names_a_test_that_exists() {
+    let doc = std::fs::read_to_string("docs/reliability.md").unwrap();
+    let mut sources = String::new();
+    for dir in ["tests/cli", "src/policy"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            sources.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+    }
+    let mut named = 0;
+    for part in doc.split("[`").skip(1) {
+        let name = part.split('`').next().unwrap();
+        named += 1;
+        assert!(
+            sources.contains(&format!("fn {name}()")),
+            "docs/reliability.md names a test `{name}` that does not exist"
+        );
+    }
+    assert!(named >= 30, "only {named} tests named");
+}
