@@ -413,11 +413,60 @@ fn secrets_never_reach_any_output() {
     let (stdout, stderr) = texts(out.get_output());
     written.push_str(&stdout);
     written.push_str(&stderr);
-    for secret in [SK, AK, ALI_SECRET, "Signature="] {
+    // A vendor that echoes the request's Authorization header and token in its error.
+    let echo = FakeServer::start(|req: &FakeRequest| {
+        let auth = header(req, "Authorization").unwrap_or_default().to_string();
+        let token = header(req, "X-Security-Token")
+            .unwrap_or_default()
+            .to_string();
+        FakeReply::json(
+            401,
+            json!({"error_code": "APIGW.0301", "error_msg": format!("bad signature in {auth} with {token}")}),
+        )
+    });
+    let echo_cfg = config(tmp.path(), &echo, "");
+    let out = live(&echo_cfg)
+        .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN)
+        .args(["-vv", "fetch", "--source", "coc"])
+        .assert()
+        .code(2);
+    let (stdout, stderr) = texts(out.get_output());
+    assert!(
+        stderr.contains("bad signature in"),
+        "the vendor's message is kept: {stderr}"
+    );
+    written.push_str(&stdout);
+    written.push_str(&stderr);
+    // Commands that take no credentials have none to leak, even with them set.
+    for args in [
+        vec!["test", "policies/"],
+        vec!["rules"],
+        vec!["completions", "bash"],
+    ] {
+        let out = live(&cfg).arg("-vv").args(&args).assert().success();
+        let (stdout, stderr) = texts(out.get_output());
+        written.push_str(&stdout);
+        written.push_str(&stderr);
+    }
+    // The signatures the servers received, derived from the secret key.
+    let signatures: Vec<String> = server
+        .requests()
+        .iter()
+        .chain(echo.requests().iter())
+        .filter_map(|r| header(r, "Authorization").map(str::to_string))
+        .filter_map(|a| a.split("Signature=").nth(1).map(str::to_string))
+        .collect();
+    assert!(!signatures.is_empty());
+    for secret in [SK, AK, ALI_SECRET, TOKEN, "Signature="]
+        .into_iter()
+        .chain(signatures.iter().map(String::as_str))
+    {
         assert!(!written.contains(secret), "{secret} leaked");
     }
     assert!(written.contains("source:coc"), "the outputs were captured");
 }
+
+const TOKEN: &str = "hw-security-token-do-not-print-9876543210";
 
 /// Recompute an Alibaba ACS3 signature from the request as received.
 fn alibaba_signature_error(req: &FakeRequest) -> Option<String> {
