@@ -34,15 +34,19 @@ impl Drop for Pending {
     }
 }
 
-/// Remove every temporary file in flight. A file already renamed into place is not there
-/// any more under its temporary name, so nothing whole is removed.
-fn clean_up() {
+/// The temporary files in flight right now.
+fn in_flight() -> Vec<PathBuf> {
     // A panicked writer poisons the lock; the list is still right, so use it.
-    let all = match IN_FLIGHT.lock() {
-        Ok(all) => all,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    for path in all.iter() {
+    match IN_FLIGHT.lock() {
+        Ok(all) => all.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+/// Remove `paths`. A file already renamed into place is not there any more under its
+/// temporary name, so nothing whole is removed.
+fn remove(paths: &[PathBuf]) {
+    for path in paths {
         let _ = std::fs::remove_file(path);
     }
 }
@@ -57,7 +61,7 @@ pub fn install() {
     };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            clean_up();
+            remove(&in_flight());
             let name = if signal == SIGINT {
                 "SIGINT"
             } else {
@@ -77,18 +81,29 @@ pub fn install() {}
 mod tests {
     use super::*;
 
+    // The registry is process-wide and other tests write files at the same time: these
+    // tests look only at their own paths and never empty the registry.
     #[test]
-    fn pending_files_are_removed_and_forgotten() {
+    fn pending_files_are_listed_while_they_live() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".tollgate-x.tmp");
-        std::fs::write(&path, "half").unwrap();
         {
             let _guard = Pending::new(&path);
-            clean_up();
-            assert!(!path.exists(), "removed while in flight");
+            assert!(in_flight().contains(&path));
         }
-        std::fs::write(&path, "whole").unwrap();
-        clean_up();
-        assert!(path.exists(), "not touched once its guard is gone");
+        assert!(
+            !in_flight().contains(&path),
+            "forgotten once its guard is gone"
+        );
+    }
+
+    #[test]
+    fn removing_spares_what_is_not_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let half = dir.path().join(".tollgate-half.tmp");
+        std::fs::write(&half, "half").unwrap();
+        let renamed = dir.path().join(".tollgate-gone.tmp");
+        remove(&[half.clone(), renamed]);
+        assert!(!half.exists());
     }
 }
