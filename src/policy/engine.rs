@@ -149,6 +149,7 @@ fn register_api(engine: &mut Engine) {
     });
 
     register_unit_ordering(engine);
+    register_common_operators(engine);
 
     // Rhai's core package can `sleep`, which no operation limit bounds: a policy could hang
     // the pipeline. Functions registered on the engine are found before the packages'.
@@ -217,6 +218,41 @@ fn resource_getter_names() -> Vec<&'static str> {
         }
     }
     names
+}
+
+/// The comparisons policies make all the time, registered on the engine itself.
+///
+/// With fast operators off (so that [`register_unit_ordering`] is seen), Rhai looks an
+/// operator up like any function, afresh in every policy call: through the script, the
+/// engine and every package, then the `Dynamic` variants, and only then takes its
+/// built-in. These registrations do what the built-ins do for the same types, but are
+/// found in the first place Rhai looks.
+fn register_common_operators(engine: &mut Engine) {
+    use rhai::INT;
+    engine
+        .register_fn("==", |a: INT, b: INT| a == b)
+        .register_fn("!=", |a: INT, b: INT| a != b)
+        .register_fn(">", |a: INT, b: INT| a > b)
+        .register_fn(">=", |a: INT, b: INT| a >= b)
+        .register_fn("<", |a: INT, b: INT| a < b)
+        .register_fn("<=", |a: INT, b: INT| a <= b)
+        .register_fn("==", |a: ImmutableString, b: ImmutableString| a == b)
+        .register_fn("!=", |a: ImmutableString, b: ImmutableString| a != b)
+        .register_fn("!", |a: bool| !a);
+    // A value against `()`, as in `node.failed != ()`: unequal unless both are `()`.
+    engine
+        .register_fn("==", |_: (), _: ()| true)
+        .register_fn("!=", |_: (), _: ()| false)
+        .register_fn("==", |_: INT, _: ()| false)
+        .register_fn("!=", |_: INT, _: ()| true)
+        .register_fn("==", |_: (), _: INT| false)
+        .register_fn("!=", |_: (), _: INT| true)
+        .register_fn("==", |_: ImmutableString, _: ()| false)
+        .register_fn("!=", |_: ImmutableString, _: ()| true)
+        .register_fn("==", |_: (), _: ImmutableString| false)
+        .register_fn("!=", |_: (), _: ImmutableString| true)
+        .register_fn("==", |_: Severities, _: ()| false)
+        .register_fn("!=", |_: Severities, _: ()| true);
 }
 
 fn finding(action: &str, message: ImmutableString, extra: Map) -> Map {
