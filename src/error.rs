@@ -3,12 +3,11 @@
 //! file, the file with the offending span labelled. Every error ends the run with exit 2.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceOffset, SourceSpan};
 
 /// Source text shared between a report or policy and the diagnostics that point into it.
-pub type Source = NamedSource<Arc<str>>;
+pub type Source = NamedSource<crate::resource::Text>;
 
 /// Everything that stops tollgate from deciding.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -561,8 +560,8 @@ pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
 }
 
 /// A named source for diagnostics.
-pub(crate) fn source(name: &str, text: &Arc<str>) -> Source {
-    NamedSource::new(name, Arc::clone(text))
+pub(crate) fn source(name: &str, text: impl Into<crate::resource::Text>) -> Source {
+    NamedSource::new(name, text.into())
 }
 
 /// Rhai positions are 1-based (line, character column); miette wants a byte span.

@@ -238,6 +238,17 @@ pub(crate) fn write_atomically(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // A path that exists and is not a regular file or a directory (`/dev/null`, a FIFO,
+    // `/dev/stdout`) is written in place: renaming over it would replace the device with
+    // a file, and a run as root with `-o json=/dev/null` would replace /dev/null itself.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out)?;
+            return out.flush();
+        }
+    }
     std::fs::create_dir_all(&dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".tollgate-")
@@ -549,5 +560,26 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
         );
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "the temporary file is removed");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_or_device_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo is not available; skipped");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_atomically(&fifo, |out| out.write_all(b"through")).unwrap();
+        assert_eq!(reader.join().unwrap(), "through");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO is still a FIFO, not a file");
     }
 }

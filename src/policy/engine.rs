@@ -18,7 +18,7 @@ type SharedModule = Arc<Module>;
 
 use super::{Globals, Limits};
 use crate::report::Report;
-use crate::resource::{Resource, Severities};
+use crate::resource::{Resource, ResourceKind, Severities};
 
 /// A resource as policies see it: read-only fields through an indexer, so `node.name` and
 /// `node["name"]` both work and an unknown field is an error rather than a silent `()`.
@@ -121,11 +121,22 @@ pub(crate) fn globals_module(globals: &Globals, constants: Vec<(String, Dynamic)
 fn register_api(engine: &mut Engine) {
     engine.register_type_with_name::<ResourceRef>("Resource");
     engine.register_indexer_get(resource_field);
+    // `node.group` looks for a property getter `get$group` before it falls back to the
+    // indexer, and Rhai resolves functions afresh in every policy call: without a getter
+    // each property read misses through every package first. One getter per fixed field
+    // makes the first lookup hit; the indexer stays for `node["group"]`, for a
+    // `pack_result`'s columns and for the typo diagnostic.
+    for name in resource_getter_names() {
+        engine.register_get(name, move |r: &mut ResourceRef| resource_field(r, name));
+    }
     engine.register_fn("to_string", |r: &mut ResourceRef| describe(&r.0));
     engine.register_fn("to_debug", |r: &mut ResourceRef| describe(&r.0));
 
     engine.register_type_with_name::<Severities>("Counts");
     engine.register_indexer_get(count_field);
+    for name in Severities::FIELDS {
+        engine.register_get(name, move |c: &mut Severities| count_field(c, name));
+    }
     engine.register_fn("to_string", |c: &mut Severities| c.to_string());
     engine.register_fn("to_debug", |c: &mut Severities| c.to_string());
 
@@ -139,6 +150,7 @@ fn register_api(engine: &mut Engine) {
     });
 
     register_unit_ordering(engine);
+    register_common_operators(engine);
 
     // Rhai's core package can `sleep`, which no operation limit bounds: a policy could hang
     // the pipeline. Functions registered on the engine are found before the packages'.
@@ -194,6 +206,54 @@ fn register_unit_ordering(engine: &mut Engine) {
             move |_: rhai::FLOAT, _: ()| -> Result<bool, Box<EvalAltResult>> { Err(missing(op)) },
         );
     }
+}
+
+/// Every fixed field name of every resource kind, once each.
+fn resource_getter_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for kind in ResourceKind::ALL {
+        for name in kind.field_names() {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// The comparisons policies make all the time, registered on the engine itself.
+///
+/// With fast operators off (so that [`register_unit_ordering`] is seen), Rhai looks an
+/// operator up like any function, afresh in every policy call: through the script, the
+/// engine and every package, then the `Dynamic` variants, and only then takes its
+/// built-in. These registrations do what the built-ins do for the same types, but are
+/// found in the first place Rhai looks.
+fn register_common_operators(engine: &mut Engine) {
+    use rhai::INT;
+    engine
+        .register_fn("==", |a: INT, b: INT| a == b)
+        .register_fn("!=", |a: INT, b: INT| a != b)
+        .register_fn(">", |a: INT, b: INT| a > b)
+        .register_fn(">=", |a: INT, b: INT| a >= b)
+        .register_fn("<", |a: INT, b: INT| a < b)
+        .register_fn("<=", |a: INT, b: INT| a <= b)
+        .register_fn("==", |a: ImmutableString, b: ImmutableString| a == b)
+        .register_fn("!=", |a: ImmutableString, b: ImmutableString| a != b)
+        .register_fn("!", |a: bool| !a);
+    // A value against `()`, as in `node.failed != ()`: unequal unless both are `()`.
+    engine
+        .register_fn("==", |_: (), _: ()| true)
+        .register_fn("!=", |_: (), _: ()| false)
+        .register_fn("==", |_: INT, _: ()| false)
+        .register_fn("!=", |_: INT, _: ()| true)
+        .register_fn("==", |_: (), _: INT| false)
+        .register_fn("!=", |_: (), _: INT| true)
+        .register_fn("==", |_: ImmutableString, _: ()| false)
+        .register_fn("!=", |_: ImmutableString, _: ()| true)
+        .register_fn("==", |_: (), _: ImmutableString| false)
+        .register_fn("!=", |_: (), _: ImmutableString| true)
+        .register_fn("==", |_: Severities, _: ()| false)
+        .register_fn("!=", |_: Severities, _: ()| true);
 }
 
 fn finding(action: &str, message: ImmutableString, extra: Map) -> Map {
@@ -307,7 +367,6 @@ pub(crate) fn unknown_field<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::ResourceKind;
 
     #[test]
     fn typo_suggests_the_nearest_field() {

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{self, Error};
-use crate::resource::{Origin, Provider, RawJson, Resource, ResourceKind};
+use crate::resource::{Origin, Provider, RawJson, Resource, ResourceKind, Text};
 
 /// The report kinds tollgate reads; the names are what `--report-kind` takes.
 #[derive(
@@ -171,7 +171,7 @@ impl std::fmt::Display for ReportKind {
 pub struct Input {
     /// The path as the user gave it, or `<stdin>`.
     pub name: Arc<str>,
-    pub text: Arc<str>,
+    pub text: Text,
 }
 
 /// A loaded report: its kind, where it came from, and its resources in document order.
@@ -288,7 +288,7 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
         // the live check it recorded give the same result.
         let named = Input {
             name: entry.name.as_str().into(),
-            text: Arc::clone(&input.text),
+            text: input.text.clone(),
         };
         let pages = entry
             .pages
@@ -356,7 +356,7 @@ fn load_pages(
 
     let mut declared: Option<u64> = None;
     let mut results = None;
-    let mut records: Vec<(String, &RawValue)> = Vec::new();
+    let mut records: Vec<(String, &str)> = Vec::new();
     for (i, page) in pages.iter().enumerate() {
         let meta = page_meta(input, page, kind)?;
         if let Some(count) = meta.declared {
@@ -388,8 +388,7 @@ fn load_pages(
         records.extend(page_records(input, page, kind)?);
     }
 
-    let mut resources = parse_records(input, kind, &records)?;
-    locate(text, &mut resources);
+    let resources = parse_records(input, kind, &records)?;
     check_duplicates(input, &resources)?;
     if let Some(total) = declared {
         if total != resources.len() as u64 {
@@ -414,9 +413,9 @@ fn load_pages(
         name: Arc::clone(&input.name),
         declared,
         fetched_at: None,
-        resources: resources.into_iter().map(Arc::new).collect(),
+        resources,
         results,
-        raw: RawJson::new(Arc::clone(text), 0, text.len()),
+        raw: RawJson::new(text.clone(), 0, text.len()),
     })
 }
 
@@ -651,7 +650,7 @@ fn page_meta(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<PageMet
             if let Some(raw) = page.fields.get("results") {
                 let start = offset_in(&input.text, raw.get());
                 meta.results = Some(RawJson::new(
-                    Arc::clone(&input.text),
+                    input.text.clone(),
                     start,
                     start + raw.get().len(),
                 ));
@@ -666,7 +665,7 @@ fn page_records<'a>(
     input: &'a Input,
     page: &Page<'a>,
     kind: ReportKind,
-) -> Result<Vec<(String, &'a RawValue)>, Error> {
+) -> Result<Vec<(String, &'a str)>, Error> {
     let key = kind.marker();
     let Some(raw) = page.fields.get(key) else {
         return Ok(Vec::new());
@@ -676,9 +675,9 @@ fn page_records<'a>(
         return Ok(Vec::new());
     }
     if !kind.records_are_array() {
-        return Ok(vec![(base, *raw)]);
+        return Ok(vec![(base, raw.get())]);
     }
-    let elements: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| {
+    let elements = array_elements(raw.get()).ok_or_else(|| {
         field_error(
             input,
             offset_in(&input.text, raw.get()),
@@ -693,50 +692,119 @@ fn page_records<'a>(
         .collect())
 }
 
+/// The elements of a JSON array, as slices of its text; `None` when `json` is not an array.
+///
+/// `json` has been through serde_json already (it is a `RawValue`, and parsing a
+/// `RawValue` validates it), so this only has to find where each element ends: it tracks
+/// strings and nesting, and never rereads the text as values. Each element is parsed
+/// again by its vendor module, which reads every byte of it. Splitting with serde instead
+/// (`Vec<&RawValue>`) was a third full pass of the JSON parser over the whole report.
+fn array_elements(json: &str) -> Option<Vec<&str>> {
+    let bytes = json.as_bytes();
+    if bytes.first() != Some(&b'[') {
+        return None;
+    }
+    let mut elements = Vec::new();
+    let mut i = 1;
+    let mut depth = 0usize;
+    let mut start = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                start.get_or_insert(i);
+                // Skip to the closing quote, stepping over escapes.
+                i += 1;
+                loop {
+                    let at = memchr::memchr2(b'"', b'\\', &bytes[i..])?;
+                    if bytes[i + at] == b'\\' {
+                        i += at + 2;
+                    } else {
+                        i += at;
+                        break;
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                start.get_or_insert(i);
+                depth += 1;
+            }
+            b'}' | b']' if depth > 0 => depth -= 1,
+            b']' => {
+                if let Some(s) = start.take() {
+                    elements.push(json[s..i].trim_end());
+                }
+                return Some(elements);
+            }
+            b',' if depth == 0 => {
+                elements.push(json[start.take()?..i].trim_end());
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => {
+                start.get_or_insert(i);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
 fn parse_records(
     input: &Input,
     kind: ReportKind,
-    records: &[(String, &RawValue)],
-) -> Result<Vec<Resource>, Error> {
-    let parsed: Vec<Result<Resource, Error>> = records
+    records: &[(String, &str)],
+) -> Result<Vec<Arc<Resource>>, Error> {
+    let positions = locate(
+        &input.text,
+        records.iter().map(|(_, raw)| offset_in(&input.text, raw)),
+    );
+    // Each resource is built in its final place (its `Arc`) on the worker that parsed it,
+    // and a failed record costs a pointer: a `Vec<Result<Resource, Error>>` would hold
+    // every resource a second time, by value, until it was moved into the `Arc`s.
+    let parsed: Vec<Result<Arc<Resource>, Box<Error>>> = records
         .par_iter()
-        .map(|(pointer, raw)| {
+        .zip(positions.par_iter())
+        .map(|((pointer, raw), &(line, column))| {
             let cx = RecordCx {
                 input,
                 kind,
                 pointer,
-                offset: offset_in(&input.text, raw.get()),
+                offset: offset_in(&input.text, raw),
             };
-            kind.parse_record(raw.get(), &cx)
+            let mut resource = kind.parse_record(raw, &cx).map_err(Box::new)?;
+            resource.origin.line = line;
+            resource.origin.column = column;
+            Ok(Arc::new(resource))
         })
         .collect();
     // The first error in document order, whatever order the threads finished in.
-    parsed.into_iter().collect()
+    parsed.into_iter().collect::<Result<_, _>>().map_err(|e| *e)
 }
 
-/// Fill in the line and column of every resource in one pass over the text.
-/// Resources arrive in document order, so each newline is counted once.
-fn locate(text: &str, resources: &mut [Resource]) {
+/// The line and column (1-based, in characters) of every offset, in one pass over the text.
+/// Offsets arrive in document order, so each newline is counted once.
+fn locate(text: &str, offsets: impl Iterator<Item = usize>) -> Vec<(u32, u32)> {
     let bytes = text.as_bytes();
     let (mut line, mut line_start, mut pos) = (1u32, 0usize, 0usize);
-    for r in resources {
-        let at = r.raw.offset().min(bytes.len());
-        if at < pos {
-            (line, line_start, pos) = (1, 0, 0);
-        }
-        for nl in memchr::memchr_iter(b'\n', &bytes[pos..at]) {
-            line += 1;
-            line_start = pos + nl + 1;
-        }
-        pos = at;
-        r.origin.line = line;
-        r.origin.column = text
-            .get(line_start..at)
-            .map_or(1, |s| s.chars().count() + 1) as u32;
-    }
+    offsets
+        .map(|at| {
+            let at = at.min(bytes.len());
+            if at < pos {
+                (line, line_start, pos) = (1, 0, 0);
+            }
+            for nl in memchr::memchr_iter(b'\n', &bytes[pos..at]) {
+                line += 1;
+                line_start = pos + nl + 1;
+            }
+            pos = at;
+            let column = text
+                .get(line_start..at)
+                .map_or(1, |s| s.chars().count() + 1) as u32;
+            (line, column)
+        })
+        .collect()
 }
 
-fn check_duplicates(input: &Input, resources: &[Resource]) -> Result<(), Error> {
+fn check_duplicates(input: &Input, resources: &[Arc<Resource>]) -> Result<(), Error> {
     let mut seen: HashMap<&str, &Resource> = HashMap::with_capacity(resources.len());
     for r in resources {
         if let Some(first) = seen.insert(&r.id, r) {
@@ -840,7 +908,7 @@ impl RecordCx<'_> {
             reported_at: None,
             detail,
             raw: RawJson::new(
-                Arc::clone(&self.input.text),
+                self.input.text.clone(),
                 self.offset,
                 self.offset + raw.len(),
             ),
@@ -1120,22 +1188,31 @@ mod tests {
     }
 
     #[test]
+    fn array_elements_follow_strings_and_nesting() {
+        let json = r#"[ {"a":"x,]}\"{"}, [1, [2]] ,"s\\",
+ 3 , null,{}]"#;
+        assert_eq!(
+            array_elements(json).unwrap(),
+            vec![
+                r#"{"a":"x,]}\"{"}"#,
+                "[1, [2]]",
+                r#""s\\""#,
+                "3",
+                "null",
+                "{}"
+            ]
+        );
+        assert_eq!(array_elements("[ ]").unwrap(), Vec::<&str>::new());
+        assert_eq!(array_elements("{}"), None);
+        assert_eq!(array_elements("[1,2"), None, "cut short");
+    }
+
+    #[test]
     fn column_counts_characters_not_bytes() {
-        let mut resources = vec![];
-        let text = "{\"é\": [ {\"x\":1} ]}";
-        let report_input = input(text);
-        let cx = RecordCx {
-            input: &report_input,
-            kind: ReportKind::CocPatch,
-            pointer: "/é/0",
-            offset: text.find("{\"x").unwrap(),
-        };
-        resources.push(cx.resource(
-            "{\"x\":1}",
-            "x".into(),
-            crate::resource::Detail::PatchNode(Default::default()),
-        ));
-        locate(text, &mut resources);
-        assert_eq!(resources[0].origin.column, 9, "é is one column");
+        let text = "{\"é\": [ {\"x\":1} ],\n \"y\": [ {} ]}";
+        let offsets = [text.find("{\"x").unwrap(), text.rfind("{}").unwrap()];
+        let positions = locate(text, offsets.into_iter());
+        assert_eq!(positions[0], (1, 9), "é is one column");
+        assert_eq!(positions[1], (2, 9));
     }
 }
