@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::{json, Value};
 
 use tollgate::cli::{CheckArgs, ColorChoice};
@@ -114,10 +114,23 @@ fn fuzz<S>(
                 prop_assert!(took < SLOW, "one case took {took:?}");
                 Ok(())
             });
-            if let Err(err) = result {
-                panic!(
-                    "fuzz target {name} failed (TOLLGATE_FUZZ_SEED={seed}, batch {batch}): {err}"
-                );
+            match result {
+                Ok(()) => {}
+                Err(TestError::Fail(reason, input)) => {
+                    // The shrunk input can be megabytes: keep it whole in a file, show a head.
+                    let dir = root().join("target/fuzz-failures");
+                    let file = dir.join(format!("{name}-{seed}-{batch}.txt"));
+                    let text = format!("{input:#?}");
+                    let saved = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, &text));
+                    let head: String = text.chars().take(2000).collect();
+                    panic!(
+                        "fuzz target {name} failed (TOLLGATE_FUZZ_SEED={seed}, batch {batch}): {reason}\n\
+                         input (whole in {}{}):\n{head}",
+                        file.display(),
+                        saved.err().map(|e| format!(", not written: {e}")).unwrap_or_default(),
+                    );
+                }
+                Err(err) => panic!("fuzz target {name} stopped (TOLLGATE_FUZZ_SEED={seed}): {err}"),
             }
             batch += 1;
         }
