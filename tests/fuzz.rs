@@ -104,6 +104,7 @@ fn fuzz<S>(
             let mut config = Config::with_cases(BATCH);
             config.failure_persistence = None;
             config.max_shrink_time = 120_000;
+            config.max_shrink_iters = 4096;
             let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
             let mut runner = TestRunner::new_with_rng(config, rng);
             let result = runner.run(&strategy, |value| {
@@ -767,6 +768,7 @@ fn good(ty: Ty, weird_weight: u32) -> BoxedStrategy<Value> {
         Ty::CountText => prop_oneof![
             8 => (0..20u32).prop_map(|n| Value::from(n.to_string())),
             1 => (0..20i64).prop_map(Value::from),
+            1 => select(vec![i64::MAX, i64::MAX / 2 + 1]).prop_map(Value::from),
             1 => select(vec!["-1", " 3 ", "1.5", "", "0x10", "9223372036854775807", "9223372036854775808", "+4"])
                 .prop_map(Value::from),
         ]
