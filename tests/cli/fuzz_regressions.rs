@@ -96,3 +96,29 @@ fn limits_deep_enough_to_overflow_the_stack_are_refused() {
         .stderr(contains("call_levels × expr_depth is 32 × 1000000"))
         .stderr(no_panic());
 }
+
+#[test]
+fn an_evidence_sheet_whose_sector_chain_loops() {
+    use base64::Engine as _;
+    // The fixture .xls with its directory's first sector pointing back at itself: calamine
+    // used to follow the loop until the process was killed for lack of memory.
+    let mut xls = std::fs::read("tests/fixtures/sheets/pack-report.xls").unwrap();
+    let word = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+    let (dir_start, first_fat) = (word(&xls, 48) as usize, word(&xls, 76) as usize);
+    let entry = 512 + first_fat * 512 + dir_start * 4;
+    xls[entry..entry + 4].copy_from_slice(&(dir_start as u32).to_le_bytes());
+    let evidence = format!(
+        r#"{{"tollgate_evidence":1,"fetched_at":"2026-11-23T10:00:00Z","reports":[
+{{"kind":"alibaba.config.compliance_pack_report","name":"source:pack","pages":[
+ {{"CompliancePackReport":{{"CompliancePackId":"cp-1","ReportStatus":"COMPLETE"}}}}],
+ "sheet":{{"file":"report.xls","base64":"{}"}}}}]}}"#,
+        base64::engine::general_purpose::STANDARD.encode(&xls)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let report = write(&dir, "evidence.json", &evidence);
+    check(&["-r", &report, "-p", "policies"])
+        .assert()
+        .code(2)
+        .stderr(contains("sector chains loop"))
+        .stderr(no_panic());
+}
