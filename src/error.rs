@@ -4,10 +4,81 @@
 
 use std::path::PathBuf;
 
-use miette::{Diagnostic, NamedSource, SourceOffset, SourceSpan};
+use miette::{
+    Diagnostic, MietteError, MietteSpanContents, NamedSource, SourceCode, SourceOffset, SourceSpan,
+    SpanContents,
+};
 
 /// Source text shared between a report or policy and the diagnostics that point into it.
-pub type Source = NamedSource<crate::resource::Text>;
+pub type Source = NamedSource<Text>;
+
+/// The text behind a [`Source`]. It reads like the text itself, except far into a very long
+/// line (a minified report is one line): miette's graphical renderer pads up to a label's
+/// column with a `{:width$}` format, which panics past 65,535 columns, so there only a
+/// window of the line around the span is shown (found by the fuzz targets, issue 9).
+#[derive(Debug, Clone)]
+pub struct Text(crate::resource::Text);
+
+impl Text {
+    /// Up to this many bytes from the start of a line, spans are shown as usual. Even at
+    /// four columns a byte (a tab), that stays far below miette's limit.
+    const FAR: usize = 10_000;
+    /// Bytes of the line shown before the span in a window.
+    const LEAD: usize = 60;
+
+    /// The whole text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl SourceCode for Text {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &str = &self.0;
+        let bytes = text.as_bytes();
+        let start = span.offset().min(text.len());
+        let end = (span.offset() + span.len()).min(text.len()).max(start);
+        let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+        // The end of the last line the span (or its context) touches.
+        let region_end = memchr::memchr(b'\n', &bytes[end..]).map_or(text.len(), |i| end + i);
+        let long_line = bytes[line_start..region_end]
+            .split(|b| *b == b'\n')
+            .any(|line| line.len() > Self::FAR);
+        if !long_line {
+            return text.read_span(span, context_lines_before, context_lines_after);
+        }
+        // A window of the span's first line, with no context lines. A label that falls
+        // outside it is not drawn; the message still says what is wrong.
+        let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(text.len(), |i| start + i);
+        let lead = if context_lines_before + context_lines_after == 0 {
+            0 // the location header reads the span alone: keep its column exact
+        } else {
+            Self::LEAD
+        };
+        let mut from = start.saturating_sub(lead).max(line_start);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = line_end.min(start + Self::FAR / 2).max(from);
+        while !text.is_char_boundary(to) {
+            to += 1;
+        }
+        let line = memchr::memchr_iter(b'\n', &bytes[..from]).count();
+        let column = text[line_start..from].chars().count();
+        Ok(Box::new(MietteSpanContents::new(
+            &bytes[from..to],
+            (from, to - from).into(),
+            line,
+            column,
+            1,
+        )))
+    }
+}
 
 /// Everything that stops tollgate from deciding.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -561,7 +632,7 @@ pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
 
 /// A named source for diagnostics.
 pub(crate) fn source(name: &str, text: impl Into<crate::resource::Text>) -> Source {
-    NamedSource::new(name, text.into())
+    NamedSource::new(name, Text(text.into()))
 }
 
 /// Rhai positions are 1-based (line, character column); miette wants a byte span.
@@ -589,6 +660,61 @@ mod tests {
         assert_eq!(span.offset(), 5);
         assert_eq!(&src[span.offset()..span.offset() + 1], "e");
         assert_eq!(span_of(src, rhai::Position::NONE).offset(), 0);
+    }
+
+    fn render(err: &Error) -> String {
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut out, err)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_label_far_into_a_long_line_renders_a_window_of_it() {
+        // A minified report: one line, with the error 70,000 columns in (past miette's
+        // formatting limit of 65,535). This used to panic while rendering.
+        let text: std::sync::Arc<str> =
+            format!("{{\"a\":\"{}\",\"b\":é}}", "x".repeat(70_000)).into();
+        let at = text.find('é').unwrap();
+        let err = Error::ReportSyntax {
+            name: "min.json".into(),
+            src: source("min.json", text.clone()),
+            at: (at, 1).into(),
+            reason: "expected value".into(),
+        };
+        let out = render(&err);
+        assert!(out.contains("expected value"), "{out}");
+        assert!(
+            out.contains(&format!("min.json:1:{}", 70_013)),
+            "exact column: {out}"
+        );
+        assert!(out.contains("\"b\":é}"), "the window shows the span: {out}");
+        assert!(
+            out.len() < 2_000,
+            "only a window of the line: {} bytes",
+            out.len()
+        );
+        // Two labels on the line, one of them past the window: it is left out, not a panic.
+        let err = Error::ReportDuplicate {
+            name: "min.json".into(),
+            id: "i-1".into(),
+            src: source("min.json", text.clone()),
+            first: (2, 1).into(),
+            again: (at, 1).into(),
+        };
+        assert!(render(&err).contains("i-1"));
+    }
+
+    #[test]
+    fn short_lines_read_as_the_text_itself() {
+        let text: std::sync::Arc<str> = "one\ntwo\nthree\n".into();
+        let src = source("t", text.clone());
+        let span: SourceSpan = (4, 3).into();
+        let ours = src.inner().read_span(&span, 1, 1).unwrap();
+        let plain = text.read_span(&span, 1, 1).unwrap();
+        assert_eq!(ours.data(), plain.data());
+        assert_eq!((ours.line(), ours.column()), (plain.line(), plain.column()));
     }
 
     #[test]

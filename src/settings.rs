@@ -492,14 +492,34 @@ fn parse_param(param: &str) -> Result<(String, toml::Value), Error> {
     ))
 }
 
+/// The largest `call_levels × expr_depth` a configuration may ask for. Rhai checks neither
+/// limit against the thread's stack, and each call level may hold an expression as deep as
+/// `expr_depth`: past some product, a deep policy overflows the 16 MiB worker stack (run.rs)
+/// and the process aborts instead of failing with `tollgate::policy::budget`. On a release
+/// build 8,192 held and 16,384 aborted, for recursion and for parsing alike; this keeps a
+/// margin of two. The defaults (32 × 64) use half of it. Found while fuzzing (issue 9).
+pub const MAX_DEPTH_PRODUCT: u64 = 4096;
+
 fn validate_limits(limits: &Limits) -> Result<(), Error> {
-    match limits.entries().into_iter().find(|(_, value)| *value == 0) {
-        Some((name, _)) => Err(config_error(
+    if let Some((name, _)) = limits.entries().into_iter().find(|(_, value)| *value == 0) {
+        return Err(config_error(
             &format!("[limits] {name} is 0"),
             Some("limits must be at least 1; there is no unlimited setting"),
-        )),
-        None => Ok(()),
+        ));
     }
+    let product = u64::try_from(limits.call_levels)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(u64::try_from(limits.expr_depth).unwrap_or(u64::MAX));
+    if product > MAX_DEPTH_PRODUCT {
+        return Err(config_error(
+            &format!(
+                "[limits] call_levels × expr_depth is {} × {} = {product}, more than {MAX_DEPTH_PRODUCT}",
+                limits.call_levels, limits.expr_depth
+            ),
+            Some("deeper policies would overflow the stack; lower one of the two (the defaults are 32 and 64)"),
+        ));
+    }
+    Ok(())
 }
 
 /// RFC 3339, or Unix milliseconds.
@@ -732,6 +752,24 @@ mod tests {
         ));
         let err = with_config("[limits]\noperations = 0\n", args(&["r"])).unwrap_err();
         assert!(err.to_string().contains("operations is 0"));
+        // Deep enough to overflow the worker stack: refused before any policy runs.
+        let err = with_config("[limits]\nexpr_depth = 1000000\n", args(&["r"])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("32 × 1000000 = 32000000, more than 4096"),
+            "{err}"
+        );
+        let err = with_config("[limits]\ncall_levels = 65\n", args(&["r"])).unwrap_err();
+        assert!(
+            err.to_string().contains("call_levels × expr_depth"),
+            "{err}"
+        );
+        // Trading one for the other within the product is fine.
+        assert!(with_config(
+            "[limits]\ncall_levels = 128\nexpr_depth = 32\n",
+            args(&["r"])
+        )
+        .is_ok());
     }
 
     #[test]

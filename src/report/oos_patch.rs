@@ -100,7 +100,17 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         })
     };
     let compliant_total = match (installed, installed_other) {
-        (Some(a), Some(b)) => Some(a + b),
+        // Each count alone may be as large as i64 allows; their sum must not wrap (a
+        // release build would wrap it silently, a debug build panicked: issue 9 fuzzing).
+        (Some(a), Some(b)) => Some(a.checked_add(b).ok_or_else(|| {
+            cx.field_error(
+                raw,
+                "InstalledOtherCount",
+                format!(
+                    "InstalledCount ({a}) and InstalledOtherCount ({b}) of instance {id} add up to more patches than tollgate can count"
+                ),
+            )
+        })?),
         (a, b) => a.or(b),
     };
     let detail = PatchNode {
@@ -247,5 +257,20 @@ mod tests {
         let text = r#"{"NextToken":"AAAA","InstancePatchStates":[{"InstanceId":"i-1"}]}"#;
         let err = load(&input(text), LoadOptions::default()).unwrap_err();
         assert!(err.to_string().contains("more pages exist"), "{err}");
+    }
+
+    #[test]
+    fn installed_counts_that_overflow_when_added_are_an_error() {
+        // Found by the fuzz targets: the sum overflowed (a panic in debug builds).
+        let text = r#"{"InstancePatchStates":[{"InstanceId":"i-1",
+            "InstalledCount":9223372036854775807,"InstalledOtherCount":"1"}]}"#;
+        let err = load(&input(text), LoadOptions::default()).unwrap_err();
+        let msg = format!("{err:?}");
+        assert!(msg.contains("add up to more patches"), "{msg}");
+        assert!(msg.contains("instance i-1"), "{msg}");
+        // At the largest count that still adds up, the node loads.
+        let text = r#"{"InstancePatchStates":[{"InstanceId":"i-1",
+            "InstalledCount":"9223372036854775806","InstalledOtherCount":1}]}"#;
+        assert!(load(&input(text), LoadOptions::default()).is_ok());
     }
 }

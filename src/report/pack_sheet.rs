@@ -63,6 +63,11 @@ use crate::resource::{
 /// known: its id becomes each row's `group` and its `reported_at` theirs.
 pub fn read(bytes: &[u8], name: &str, pack: Option<&Resource>) -> Result<Vec<Resource>, Error> {
     let format = format_of(bytes, name)?;
+    if format == Format::Xls {
+        if let Some(reason) = fat_cycle(bytes) {
+            return Err(sheet_error(name, reason, CORRUPT_HINT));
+        }
+    }
     let table = match catch_unwind(AssertUnwindSafe(|| table(bytes, format, name))) {
         Ok(result) => result?,
         Err(_) => {
@@ -274,7 +279,7 @@ pub(crate) fn status_of(value: Option<&str>) -> Status {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Xlsx,
     Xls,
@@ -335,6 +340,81 @@ fn format_of(bytes: &[u8], name: &str) -> Result<Format, Error> {
         reason,
         hint,
     })
+}
+
+/// A loop in the sector chains of an .xls (OLE2 compound file), if there is one.
+///
+/// calamine follows a chain until it ends, appending each sector, with no bound but the
+/// stream length the file declares (for the directory, none at all): a chain that loops
+/// back on itself grows until memory runs out, and the process is killed instead of exiting
+/// 2 (found by the fuzz targets, issue 9). A well-formed file has no loop in its file
+/// allocation table (MS-CFB 2.3), so this builds the table the way calamine does (cfb.rs,
+/// `Cfb::new`) and looks for one. Files calamine rejects for other reasons pass through to
+/// it unchanged.
+fn fat_cycle(bytes: &[u8]) -> Option<String> {
+    // Sector ids at or above this are markers (end of chain, free, FAT or DIFAT sector).
+    const RESERVED: u32 = 0xFFFF_FFFA;
+    const DIFAT_SECTOR: u32 = 0xFFFF_FFFC;
+    let u32_at = |b: &[u8], i: usize| -> Option<u32> {
+        Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
+    };
+    let words = |b: &[u8]| -> Vec<u32> {
+        b.chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    };
+    let header = bytes.get(..512)?;
+    let (size, start) = match u16::from_le_bytes([header[30], header[31]]) {
+        9 => (512usize, 512usize),
+        12 => (4096, 4096),
+        _ => return None,
+    };
+    let body = bytes.get(start..)?;
+    let maxid = bytes.len() / size;
+    // Sector `id`, cut short at the end of the file as calamine reads it.
+    let sector = |id: u32| -> Option<&[u8]> {
+        if id as usize > maxid {
+            return None;
+        }
+        let from = (id as usize).checked_mul(size)?;
+        body.get(from.min(body.len())..(from + size).min(body.len()))
+    };
+    let mut difat = words(&header[76..512]);
+    let mut next = u32_at(header, 68)?;
+    let mut hops = 0usize;
+    while next < RESERVED {
+        hops += 1;
+        if hops > maxid + 1 {
+            return None; // calamine stops this chain itself
+        }
+        difat.extend(words(sector(next)?));
+        next = difat.pop()?;
+    }
+    let mut fat: Vec<u32> = Vec::new();
+    for id in difat.into_iter().filter(|id| *id < DIFAT_SECTOR) {
+        fat.extend(words(sector(id)?));
+    }
+    // Each id has one successor, so the table is a set of paths that end or loop: colour
+    // each id as unseen, on the current path, or known to end.
+    let mut state = vec![0u8; fat.len()];
+    for first in 0..fat.len() {
+        let mut path = Vec::new();
+        let mut id = first;
+        while id < fat.len() && state[id] == 0 {
+            state[id] = 1;
+            path.push(id);
+            id = fat[id] as usize;
+        }
+        if id < fat.len() && state[id] == 1 {
+            return Some(format!(
+                "its sector chains loop (sector {id} leads back to itself): the file is malformed"
+            ));
+        }
+        for done in path {
+            state[done] = 2;
+        }
+    }
+    None
 }
 
 fn sheet_error(name: &str, reason: String, hint: &str) -> Error {
@@ -1151,6 +1231,30 @@ mod tests {
         let xls = include_bytes!("../../tests/fixtures/sheets/pack-report.xls");
         let err = read(&xls[..xls.len() / 2], "r.xls", None).unwrap_err();
         assert_eq!(code(&err), "tollgate::report::sheet", "{err}");
+    }
+
+    #[test]
+    fn an_xls_whose_sector_chain_loops_is_refused() {
+        // Found by the fuzz targets: calamine followed the loop until memory ran out.
+        let mut xls = include_bytes!("../../tests/fixtures/sheets/pack-report.xls").to_vec();
+        let word = |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        assert_eq!(
+            u16::from_le_bytes([xls[30], xls[31]]),
+            9,
+            "512-byte sectors"
+        );
+        let (dir_start, first_fat) = (word(&xls, 48) as usize, word(&xls, 76) as usize);
+        assert!(
+            dir_start < 128,
+            "the directory's entry is in the first FAT sector"
+        );
+        assert_eq!(fat_cycle(&xls), None, "the fixture itself is well formed");
+        // The directory's first sector now leads back to itself.
+        let entry = 512 + first_fat * 512 + dir_start * 4;
+        xls[entry..entry + 4].copy_from_slice(&(dir_start as u32).to_le_bytes());
+        let err = read(&xls, "r.xls", None).unwrap_err();
+        assert_eq!(code(&err), "tollgate::report::sheet", "{err}");
+        assert!(format!("{err:?}").contains("sector chains loop"), "{err:?}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod check;
 mod docs;
 mod examples;
 mod formats;
+mod fuzz_regressions;
 mod incidents;
 #[cfg(unix)]
 mod interrupt;
