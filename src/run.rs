@@ -316,15 +316,20 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
     }
 
     // After the verdict is final and before the outputs, so that they record the tickets.
-    let mut incidents = settings.incidents.as_ref().map(|incidents| {
+    // Only when the run sends (or prints) anything: the sets below name every resource.
+    let sending = settings
+        .incidents
+        .as_ref()
+        .filter(|i| i.mode != incident::Mode::Off);
+    let mut incidents = sending.map(|incidents| {
         let checked = incident::plan::Checked {
             complete: evaluation.error_count == 0,
-            rules: policies.iter().map(|p| p.rule.id.clone()).collect(),
+            rules: policies.iter().map(|p| p.rule.id.as_str()).collect(),
             resources: reports
                 .iter()
                 .flat_map(|r| {
-                    std::iter::once(r.kind.id().to_string())
-                        .chain(r.resources.iter().map(|res| res.id.clone()))
+                    std::iter::once(r.kind.id())
+                        .chain(r.resources.iter().map(|res| res.id.as_str()))
                 })
                 .collect(),
         };
@@ -351,7 +356,6 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
             .map(std::path::PathBuf::from),
         incidents: incidents
             .as_ref()
-            .filter(|(outcome, _)| outcome.report.mode != incident::Mode::Off)
             .map(|(outcome, _)| outcome.report.clone()),
     };
     let written = output::write_all(&settings.outputs, &verdict, &cx);

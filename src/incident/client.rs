@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use super::plan::{AlarmStep, Plan, TicketStep};
 use super::state::{self, State};
-use super::{coc_alarm, coc_incident, Action, IncidentSettings, Record, Sink};
+use super::{coc_alarm, coc_incident, Action, IncidentSettings, Record};
 use crate::error::Error;
 use crate::resource::Provider;
-use crate::source::http::{Client, HttpOptions};
+use crate::source::http::{mask, Client, HttpOptions};
 use crate::source::live::{auth_from_env, Api, Call};
 
 /// The default COC endpoint.
@@ -182,26 +182,12 @@ fn api(settings: &IncidentSettings) -> Result<Api, Error> {
 }
 
 fn headers(settings: &IncidentSettings) -> Vec<(String, String)> {
-    settings
-        .config
-        .project_id
-        .iter()
-        .map(|p| ("X-Project-Id".to_string(), p.clone()))
-        .collect()
+    crate::source::live::project_header(settings.config.project_id.as_deref())
 }
 
 /// Look up a known ticket, then open a new one unless it is still open.
 fn ticket(coc: &Coc, step: &TicketStep, state: &mut State, stamp: &str) -> (Record, Option<Error>) {
-    let mut record = Record {
-        sink: Sink::CocIncident,
-        action: Action::Failed,
-        group: step.group.clone(),
-        title: step.title.clone(),
-        incident_num: None,
-        status: None,
-        findings: step.findings.clone(),
-        error: None,
-    };
+    let mut record = step.record(Action::Failed);
     if let Some(known) = &step.known {
         match coc_incident::status(coc, &known.incident_num, &step.label) {
             Ok(status) => {
@@ -255,16 +241,7 @@ fn alarm(
     state: &mut State,
     now: DateTime<Utc>,
 ) -> (Record, Option<Error>) {
-    let mut record = Record {
-        sink: Sink::CocAlarm,
-        action: Action::Failed,
-        group: step.group.clone(),
-        title: step.title.clone(),
-        incident_num: None,
-        status: None,
-        findings: step.findings.clone(),
-        error: None,
-    };
+    let mut record = step.record(Action::Failed);
     match coc_alarm::send(coc, key, step) {
         Ok(()) => {
             if step.clear {
@@ -294,11 +271,7 @@ pub(super) fn check(
     ok: &[&str],
     hidden: &[String],
 ) -> Result<(), Error> {
-    let mask = |text: &str| {
-        hidden.iter().fold(text.to_string(), |t, secret| {
-            t.replace(secret.as_str(), "[redacted]")
-        })
-    };
+    let mask = |text: &str| mask(text, hidden);
     match reply.error_code.as_deref() {
         Some(code) if ok.contains(&code) => Ok(()),
         code => Err(Error::IncidentRejected {

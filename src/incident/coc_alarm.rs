@@ -63,17 +63,11 @@ fn default_namespace() -> String {
 
 /// The default `levels`: critical → Critical, high → Major, medium → Minor, low and info → Info.
 pub fn default_levels() -> BTreeMap<Severity, String> {
-    [
-        (Severity::Critical, "Critical"),
-        (Severity::High, "Major"),
-        (Severity::Medium, "Minor"),
-        (Severity::Low, "Info"),
-        (Severity::Info, "Info"),
-    ]
-    .into_iter()
-    .map(|(s, l)| (s, l.to_string()))
-    .collect()
+    super::levels("coc_alarm", DEFAULT_LEVELS, &[], BTreeMap::new()).unwrap_or_default()
 }
+
+/// The default level of each severity, critical first.
+const DEFAULT_LEVELS: [&str; 5] = ["Critical", "Major", "Minor", "Info", "Info"];
 
 impl TryFrom<Raw> for Config {
     type Error = String;
@@ -100,16 +94,7 @@ impl TryFrom<Raw> for Config {
         {
             return Err("[incident.coc_alarm] `integration_key_env` must name an environment variable (A-Z, 0-9, _), not hold the key itself".into());
         }
-        let mut levels = default_levels();
-        for (severity, level) in raw.levels {
-            if !LEVELS.contains(&level.as_str()) {
-                return Err(format!(
-                    "[incident.coc_alarm] levels.{severity} = {level:?} is not one of {}",
-                    LEVELS.join(", ")
-                ));
-            }
-            levels.insert(severity, level);
-        }
+        let levels = super::levels("coc_alarm", DEFAULT_LEVELS, &LEVELS, raw.levels)?;
         Ok(Config {
             application_id: raw.application_id,
             integration_key_env: var,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::client::{check, Coc, INCIDENT_OK};
+use super::client::{check, Coc, Envelope, INCIDENT_OK};
 use super::plan::{Group, TicketStep};
 use crate::error::Error;
 use crate::finding::Severity;
@@ -88,17 +88,11 @@ fn default_source() -> String {
 
 /// The default `levels`: critical is P1, info is P5.
 pub fn default_levels() -> BTreeMap<Severity, String> {
-    [
-        (Severity::Critical, "level_10"),
-        (Severity::High, "level_20"),
-        (Severity::Medium, "level_30"),
-        (Severity::Low, "level_40"),
-        (Severity::Info, "level_50"),
-    ]
-    .into_iter()
-    .map(|(s, l)| (s, l.to_string()))
-    .collect()
+    super::levels("coc_incident", DEFAULT_LEVELS, &[], BTreeMap::new()).unwrap_or_default()
 }
+
+/// The default level of each severity, critical first.
+const DEFAULT_LEVELS: [&str; 5] = ["level_10", "level_20", "level_30", "level_40", "level_50"];
 
 impl TryFrom<Raw> for Config {
     type Error = String;
@@ -156,16 +150,7 @@ impl TryFrom<Raw> for Config {
                 SOURCES.join(", ")
             ));
         }
-        let mut levels = default_levels();
-        for (severity, level) in raw.levels {
-            if !LEVELS.contains(&level.as_str()) {
-                return Err(format!(
-                    "[incident.coc_incident] levels.{severity} = {level:?} is not one of {}",
-                    LEVELS.join(", ")
-                ));
-            }
-            levels.insert(severity, level);
-        }
+        let levels = super::levels("coc_incident", DEFAULT_LEVELS, &LEVELS, raw.levels)?;
         Ok(Config {
             application_id: raw.application_id,
             creator: raw.creator,
@@ -241,17 +226,14 @@ pub(super) fn create(coc: &Coc, step: &TicketStep) -> Result<String, Error> {
         Vec::new(),
     )?;
     check(&what, &reply, &[INCIDENT_OK], &[])?;
-    reply
-        .data
-        .as_ref()
-        .and_then(|d| d.get("incident_num"))
-        .and_then(serde_json::Value::as_str)
+    data_text(&reply, "incident_num")
         .filter(|n| !n.trim().is_empty())
-        .map(str::to_string)
-        .ok_or_else(|| Error::IncidentRejected {
-            what,
-            code: reply.error_code.clone().unwrap_or_default(),
-            message: "COC reported success but returned no incident_num, so no ticket can be said to exist".into(),
+        .ok_or_else(|| {
+            refused(
+                &reply,
+                what,
+                "COC reported success but returned no incident_num, so no ticket can be said to exist",
+            )
         })
 }
 
@@ -266,17 +248,22 @@ pub(super) fn status(coc: &Coc, number: &str, label: &str) -> Result<String, Err
         Vec::new(),
     )?;
     check(&what, &reply, &[INCIDENT_OK], &[])?;
-    reply
-        .data
-        .as_ref()
-        .and_then(|d| d.get("status"))
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| Error::IncidentRejected {
-            what,
-            code: reply.error_code.clone().unwrap_or_default(),
-            message: "the reply has no ticket status".into(),
-        })
+    data_text(&reply, "status")
+        .ok_or_else(|| refused(&reply, what, "the reply has no ticket status"))
+}
+
+/// `data.KEY` of a reply, when it is a string.
+fn data_text(reply: &Envelope, key: &str) -> Option<String> {
+    reply.data.as_ref()?.get(key)?.as_str().map(str::to_string)
+}
+
+/// A successful-looking reply that lacks what the call needs.
+fn refused(reply: &Envelope, what: String, missing: &str) -> Error {
+    Error::IncidentRejected {
+        what,
+        code: reply.error_code.clone().unwrap_or_default(),
+        message: missing.into(),
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod coc_incident;
 pub mod plan;
 pub mod state;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -122,6 +123,31 @@ impl IncidentConfig {
     }
 }
 
+/// A sink's `levels`: `defaults` (one name per severity, critical first) with the
+/// configured overrides, each of which must be one of `allowed`.
+pub(crate) fn levels(
+    sink: &str,
+    defaults: [&str; 5],
+    allowed: &[&str],
+    configured: BTreeMap<Severity, String>,
+) -> Result<BTreeMap<Severity, String>, String> {
+    let mut levels: BTreeMap<Severity, String> = Severity::DESCENDING
+        .into_iter()
+        .zip(defaults)
+        .map(|(s, l)| (s, l.to_string()))
+        .collect();
+    for (severity, level) in configured {
+        if !allowed.contains(&level.as_str()) {
+            return Err(format!(
+                "[incident.{sink}] levels.{severity} = {level:?} is not one of {}",
+                allowed.join(", ")
+            ));
+        }
+        levels.insert(severity, level);
+    }
+    Ok(levels)
+}
+
 /// Everything the incident stage needs, resolved by `settings`.
 #[derive(Debug, Clone)]
 pub struct IncidentSettings {
@@ -217,6 +243,20 @@ pub struct Record {
 }
 
 impl Record {
+    /// A record with no ticket number, status or error yet.
+    pub fn new(sink: Sink, action: Action, group: &str, title: &str, findings: &[String]) -> Self {
+        Record {
+            sink,
+            action,
+            group: group.to_string(),
+            title: title.to_string(),
+            incident_num: None,
+            status: None,
+            findings: findings.to_vec(),
+            error: None,
+        }
+    }
+
     /// One line for people: `coc_incident IM2024… opened: TITLE (3 findings)`.
     pub fn summary(&self) -> String {
         let mut text = format!("{} ", self.sink.name());
@@ -304,7 +344,7 @@ pub fn run(
     verdict: &Verdict,
     settings: &IncidentSettings,
     now: DateTime<Utc>,
-    checked: &plan::Checked,
+    checked: &plan::Checked<'_>,
 ) -> Outcome {
     let mut outcome = Outcome {
         report: Report {

@@ -258,35 +258,49 @@ impl Plan {
 
     /// What a dry run reports.
     pub fn dry_run_records(&self) -> Vec<Record> {
-        let tickets = self.tickets.iter().map(|t| Record {
-            sink: Sink::CocIncident,
-            action: if t.known.is_some() {
-                Action::WouldCheck
-            } else {
-                Action::WouldOpen
-            },
-            group: t.group.clone(),
-            title: t.title.clone(),
-            incident_num: t.known.as_ref().map(|k| k.incident_num.clone()),
-            status: t.known.as_ref().and_then(|k| k.status.clone()),
-            findings: t.findings.clone(),
-            error: None,
+        let tickets = self.tickets.iter().map(|t| {
+            let action = match t.known {
+                Some(_) => Action::WouldCheck,
+                None => Action::WouldOpen,
+            };
+            let mut record = t.record(action);
+            record.incident_num = t.known.as_ref().map(|k| k.incident_num.clone());
+            record.status = t.known.as_ref().and_then(|k| k.status.clone());
+            record
         });
-        let alarms = self.alarms.iter().map(|a| Record {
-            sink: Sink::CocAlarm,
-            action: if a.clear {
-                Action::WouldClear
-            } else {
-                Action::WouldRaise
-            },
-            group: a.group.clone(),
-            title: a.title.clone(),
-            incident_num: None,
-            status: None,
-            findings: a.findings.clone(),
-            error: None,
+        let alarms = self.alarms.iter().map(|a| {
+            a.record(match a.clear {
+                true => Action::WouldClear,
+                false => Action::WouldRaise,
+            })
         });
         tickets.chain(alarms).collect()
+    }
+}
+
+impl TicketStep {
+    /// A record of this ticket with `action`, no number and no status yet.
+    pub fn record(&self, action: Action) -> Record {
+        Record::new(
+            Sink::CocIncident,
+            action,
+            &self.group,
+            &self.title,
+            &self.findings,
+        )
+    }
+}
+
+impl AlarmStep {
+    /// A record of this alarm with `action`.
+    pub fn record(&self, action: Action) -> Record {
+        Record::new(
+            Sink::CocAlarm,
+            action,
+            &self.group,
+            &self.title,
+            &self.findings,
+        )
     }
 }
 
@@ -294,16 +308,16 @@ impl Plan {
 /// rule ran, or its resource was in the reports, and no policy failed. A run with fewer
 /// policies or other reports must not report a breach it never looked at as fixed.
 #[derive(Debug, Clone, Default)]
-pub struct Checked {
+pub struct Checked<'a> {
     /// No policy failed on any resource.
     pub complete: bool,
     /// Ids of the rules that ran.
-    pub rules: HashSet<String>,
+    pub rules: HashSet<&'a str>,
     /// Ids of the resources evaluated (and the report kind ids, for report-level findings).
-    pub resources: HashSet<String>,
+    pub resources: HashSet<&'a str>,
 }
 
-impl Checked {
+impl Checked<'_> {
     /// Did this run check the group with this key (`rule:ID`, `resource:ID`, `run:all`)?
     pub fn covers(&self, key: &str) -> bool {
         self.complete
@@ -323,7 +337,7 @@ pub fn plan(
     settings: &IncidentSettings,
     previous: &state::State,
     now: DateTime<Utc>,
-    checked: &Checked,
+    checked: &Checked<'_>,
 ) -> Plan {
     let config = &settings.config;
     let groups = groups(verdict, config.group_by, settings.min_severity);
@@ -527,10 +541,10 @@ mod tests {
         insta::assert_json_snapshot!(payloads);
     }
 
-    fn everything() -> Checked {
+    fn everything() -> Checked<'static> {
         Checked {
             complete: true,
-            rules: ["GONE-1".to_string()].into(),
+            rules: ["GONE-1"].into(),
             resources: Default::default(),
         }
     }

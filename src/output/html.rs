@@ -37,12 +37,6 @@ const PAGE_ROWS: usize = 100;
 /// Bars per chart; the rest are summed into one line under the chart.
 const MAX_BARS: usize = 15;
 
-fn report_mode_is_dry_run(cx: &Context) -> bool {
-    cx.incidents
-        .as_ref()
-        .is_some_and(|r| r.mode == crate::incident::Mode::DryRun)
-}
-
 /// One incident ticket or alarm the run opened or found, as the page lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct IncidentRow {
@@ -60,13 +54,17 @@ pub(crate) struct IncidentRow {
 }
 
 pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
+    let dry_run = cx
+        .incidents
+        .as_ref()
+        .is_some_and(|r| r.mode == crate::incident::Mode::DryRun);
     let incidents: Vec<IncidentRow> = cx
         .incidents
         .iter()
         .flat_map(|report| &report.records)
         .map(|r| IncidentRow {
             sink: r.sink.name().to_string(),
-            action: match report_mode_is_dry_run(cx) {
+            action: match dry_run {
                 true => format!("{} (dry run)", r.action.describe()),
                 false => r.action.describe().to_string(),
             },

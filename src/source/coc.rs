@@ -49,12 +49,7 @@ fn pages_for(total: u64, size: u32) -> usize {
 }
 
 fn headers(session: &Session) -> Vec<(String, String)> {
-    session
-        .source
-        .project_id
-        .iter()
-        .map(|p| ("X-Project-Id".to_string(), p.clone()))
-        .collect()
+    super::live::project_header(session.source.project_id.as_deref())
 }
 
 /// Every page of a paged COC list: the first page gives the total, the rest are fetched

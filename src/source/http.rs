@@ -433,7 +433,8 @@ fn secrets(out: &Outgoing) -> Vec<String> {
     found
 }
 
-fn mask(text: &str, secrets: &[String]) -> String {
+/// `text` with every secret in `secrets` replaced by `[redacted]`.
+pub(crate) fn mask(text: &str, secrets: &[String]) -> String {
     secrets.iter().fold(text.to_string(), |text, secret| {
         text.replace(secret.as_str(), "[redacted]")
     })

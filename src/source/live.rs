@@ -133,6 +133,14 @@ impl SourceConfig {
     }
 }
 
+/// The `X-Project-Id` header Huawei APIs take, when a project id is set.
+pub(crate) fn project_header(project_id: Option<&str>) -> Vec<(String, String)> {
+    project_id
+        .map(|p| ("X-Project-Id".to_string(), p.to_string()))
+        .into_iter()
+        .collect()
+}
+
 /// How a request is authenticated.
 pub(crate) enum Auth {
     Huawei(huawei::Credentials),
