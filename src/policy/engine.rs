@@ -84,6 +84,7 @@ pub(crate) fn sandboxed(
     engine.on_print(move |msg| eprintln!("policy {id}: {msg}"));
     let id = rule_id.to_string();
     engine.on_debug(move |msg, _, pos| eprintln!("policy {id} ({pos}): {msg}"));
+    register_param(&mut engine, &globals);
     engine.register_static_module("global", Arc::new(globals));
     register_api(&mut engine);
     engine
@@ -104,6 +105,22 @@ fn packages() -> &'static [SharedModule] {
             BasicMapPackage::new().as_shared_module(),
         ]
     })
+}
+
+/// `param(name, default)`: the `[params]` value of `name`, or `default` when there is none.
+/// It reads the same map as `global::PARAMS` (including a test file's pinned `PARAMS`), but
+/// without copying it: every read of `global::PARAMS` clones the whole map, which made
+/// parameter reads the most expensive part of the shipped per-node policies.
+fn register_param(engine: &mut Engine, globals: &Module) {
+    let params: Arc<Map> = Arc::new(
+        globals
+            .get_var("PARAMS")
+            .and_then(|p| p.try_cast::<Map>())
+            .unwrap_or_default(),
+    );
+    engine.register_fn("param", move |name: &str, default: Dynamic| {
+        params.get(name).cloned().unwrap_or(default)
+    });
 }
 
 /// The `global::` module for one policy.

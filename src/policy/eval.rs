@@ -457,6 +457,31 @@ mod tests {
     }
 
     #[test]
+    fn param_reads_params_or_the_default() {
+        // The test policies' PARAMS hold prod_groups = ["prod"] and nothing else.
+        let e = eval(
+            r#"fn check(node) {
+                let groups = param("prod_groups", ["none"]);
+                let limit = param("max_high_missing", 7);
+                if node.group in groups { `${node.id} ${limit} ${groups.len()}` }
+            }"#,
+        );
+        assert!(e.errors.is_empty(), "{:?}", e.errors);
+        let messages: Vec<&str> = e.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(messages, ["a 7 1", "c 7 1"]);
+        // What param returns is a copy: changing it leaves PARAMS as it was for later calls.
+        let e = eval(
+            r#"fn check(node) {
+                let groups = param("prod_groups", []);
+                let before = groups.len();
+                groups.push("x");
+                if global::PARAMS.prod_groups.len() != 1 || before != 1 { "changed" }
+            }"#,
+        );
+        assert!(e.errors.is_empty() && e.findings.is_empty(), "{e:?}");
+    }
+
+    #[test]
     fn every_return_shape_is_a_finding() {
         let e = eval(
             r#"fn check(node) {
