@@ -14,6 +14,7 @@ pub mod rules;
 mod sarif;
 pub mod test_run;
 
+use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -177,18 +178,41 @@ pub fn emit(
 
 /// Write every requested output. At most one may go to standard output.
 pub fn write_all(specs: &[OutputSpec], verdict: &Verdict, cx: &Context) -> Result<(), Error> {
-    for spec in specs {
-        let what = format!("{} output", spec.format.as_str());
-        deliver(spec.path.as_deref(), &what, |out, to_file| {
-            let cx = Context {
-                color: cx.color && !to_file,
-                ..cx.clone()
-            };
-            emit(spec.format, verdict, &cx, out)
-        })?;
-        if let (Format::Github, Some(summary)) = (spec.format, &cx.step_summary) {
-            append_summary(summary, verdict, cx)?;
+    // Files do not depend on each other, so several are written on all cores; standard
+    // output keeps the order given. Two outputs to one path are written in order, so the
+    // last one wins as it always has. Errors are reported for the first failing output in
+    // the order given.
+    let files: Vec<&OutputSpec> = specs.iter().filter(|s| s.path.is_some()).collect();
+    let paths: std::collections::HashSet<&Option<PathBuf>> =
+        files.iter().map(|s| &s.path).collect();
+    if files.len() > 1 && paths.len() == files.len() {
+        let written: Vec<Result<(), Error>> = files
+            .par_iter()
+            .map(|spec| write_one(spec, verdict, cx))
+            .collect();
+        written.into_iter().collect::<Result<(), Error>>()?;
+        for spec in specs.iter().filter(|s| s.path.is_none()) {
+            write_one(spec, verdict, cx)?;
         }
+        return Ok(());
+    }
+    for spec in specs {
+        write_one(spec, verdict, cx)?;
+    }
+    Ok(())
+}
+
+fn write_one(spec: &OutputSpec, verdict: &Verdict, cx: &Context) -> Result<(), Error> {
+    let what = format!("{} output", spec.format.as_str());
+    deliver(spec.path.as_deref(), &what, |out, to_file| {
+        let cx = Context {
+            color: cx.color && !to_file,
+            ..cx.clone()
+        };
+        emit(spec.format, verdict, &cx, out)
+    })?;
+    if let (Format::Github, Some(summary)) = (spec.format, &cx.step_summary) {
+        append_summary(summary, verdict, cx)?;
     }
     Ok(())
 }

@@ -196,6 +196,75 @@ fn output_to_an_unwritable_place_is_an_error() {
 }
 
 #[test]
+fn several_file_outputs_are_all_written_and_a_failing_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "").unwrap();
+    let out = |name: &str| dir.path().join(name).display().to_string();
+    let args = |sarif: &str| {
+        vec![
+            "-r".to_string(),
+            report("prod-critical.json"),
+            "-p".to_string(),
+            policy("prod"),
+            "-o".to_string(),
+            format!("json={}", out("r.json")),
+            "-o".to_string(),
+            format!("sarif={sarif}"),
+            "-o".to_string(),
+            format!("junit={}", out("r.xml")),
+        ]
+    };
+    let run = |v: Vec<String>| {
+        let argv: Vec<&str> = v.iter().map(String::as_str).collect();
+        check(&argv).assert()
+    };
+    run(args(&out("r.sarif"))).code(1);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out("r.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(std::fs::read_to_string(out("r.xml"))
+        .unwrap()
+        .contains("<testsuites"));
+    std::fs::remove_file(out("r.json")).unwrap();
+
+    // The SARIF path cannot be created: exit 2 naming it, and no partial file anywhere.
+    let bad = format!("{}/sub/r.sarif", blocker.display());
+    run(args(&bad))
+        .code(2)
+        .stderr(contains("cannot write sarif output"));
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    for name in &left {
+        assert!(!name.starts_with('.'), "temporary file left behind: {name}");
+    }
+
+    // Two outputs to one path: written in order, so the last one given wins.
+    let same = out("same");
+    check(&[
+        "-r",
+        &report("prod-critical.json"),
+        "-p",
+        &policy("prod"),
+        "-o",
+        &format!("sarif={same}"),
+        "-o",
+        &format!("json={same}"),
+    ])
+    .assert()
+    .code(1);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&same).unwrap()).unwrap();
+    assert!(
+        json["findings"].is_array(),
+        "the JSON output, given last, is the file"
+    );
+}
+
+#[test]
 fn report_kind_override() {
     check(&[
         "-r",
