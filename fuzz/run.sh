@@ -29,4 +29,11 @@ set -e
 echo
 echo "== summary ($(( $(date +%s) - start ))s in all)"
 grep -oE 'fuzz [a-z_]+: [0-9]+ cases .*' "$log" || true
+# A target name that matches no test would otherwise "pass" having fuzzed nothing.
+for target in "$@"; do
+  if ! grep -qE "^fuzz ${target}: " "$log"; then
+    echo "no fuzz target ran for '$target' (targets: reports config waivers baselines policy_compile evaluation)" >&2
+    code=2
+  fi
+done
 exit "$code"
