@@ -178,28 +178,50 @@ pub fn emit(
 
 /// Write every requested output. At most one may go to standard output.
 pub fn write_all(specs: &[OutputSpec], verdict: &Verdict, cx: &Context) -> Result<(), Error> {
-    // Files do not depend on each other, so several are written on all cores; standard
-    // output keeps the order given. Two outputs to one path are written in order, so the
-    // last one wins as it always has. Errors are reported for the first failing output in
-    // the order given.
-    let files: Vec<&OutputSpec> = specs.iter().filter(|s| s.path.is_some()).collect();
-    let paths: std::collections::HashSet<&Option<PathBuf>> =
-        files.iter().map(|s| &s.path).collect();
-    if files.len() > 1 && paths.len() == files.len() {
-        let written: Vec<Result<(), Error>> = files
-            .par_iter()
-            .map(|spec| write_one(spec, verdict, cx))
-            .collect();
-        written.into_iter().collect::<Result<(), Error>>()?;
-        for spec in specs.iter().filter(|s| s.path.is_none()) {
+    let parallel: Vec<&OutputSpec> = specs.iter().filter(|s| in_parallel(s)).collect();
+    if parallel.len() < 2 || !independent(&parallel, specs, cx) {
+        for spec in specs {
             write_one(spec, verdict, cx)?;
         }
         return Ok(());
     }
-    for spec in specs {
+    // Standard output and the GitHub format (which appends to the step summary) first, in
+    // the order given, so annotations appear even when a file cannot be written; then the
+    // other files on all cores. The error shown is the first failing output of the first
+    // group, else the first failing file in the order given.
+    for spec in specs.iter().filter(|s| !in_parallel(s)) {
         write_one(spec, verdict, cx)?;
     }
-    Ok(())
+    let written: Vec<Result<(), Error>> = parallel
+        .par_iter()
+        .map(|spec| write_one(spec, verdict, cx))
+        .collect();
+    written.into_iter().collect()
+}
+
+/// Written to its own file, with nothing else to touch.
+fn in_parallel(spec: &OutputSpec) -> bool {
+    spec.path.is_some() && spec.format != Format::Github
+}
+
+/// Can these files be written at the same time? Only when each has its own file name
+/// (which also rules out one file reached by two spellings, `a.json` and `./a.json`), none
+/// is the step summary the GitHub format appends to, and none exists as anything but a
+/// regular file (a device or FIFO is written in place, and two writers would interleave).
+fn independent(parallel: &[&OutputSpec], specs: &[OutputSpec], cx: &Context) -> bool {
+    let mut names = std::collections::HashSet::new();
+    if specs.iter().any(|s| s.format == Format::Github) {
+        if let Some(name) = cx.step_summary.as_deref().and_then(Path::file_name) {
+            names.insert(name);
+        }
+    }
+    parallel.iter().all(|spec| {
+        let Some(path) = spec.path.as_deref() else {
+            return false;
+        };
+        let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
+        regular && path.file_name().is_some_and(|name| names.insert(name))
+    })
 }
 
 fn write_one(spec: &OutputSpec, verdict: &Verdict, cx: &Context) -> Result<(), Error> {

@@ -107,6 +107,9 @@ fn packages() -> &'static [SharedModule] {
     })
 }
 
+/// The functions tollgate adds for policies, which a test file must not replace.
+pub(crate) const BUILTINS: &[&str] = &["param", "deny", "warn"];
+
 /// `param(name, default)`: the `[params]` value of `name`, or `default` when there is none.
 /// It reads the same map as `global::PARAMS` (including a test file's pinned `PARAMS`), but
 /// without copying it: every read of `global::PARAMS` clones the whole map, which made

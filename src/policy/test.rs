@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope, AST};
 
-use super::engine::{self, globals_module};
+use super::engine::{self, globals_module, BUILTINS};
 use super::eval::strip_position;
 use super::fixture::{self, Fixtures};
 use super::load::{self, function_span, Policy};
@@ -258,6 +258,18 @@ fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Resul
                 function_span(&src, f.name),
                 format!("it defines `{}`, which the policy defines too", f.name),
                 Some("rename the test's helper; tests call the policy's functions directly".into()),
+            ));
+        }
+        // Test files are merged with the policy: a helper with a built-in's name would
+        // replace it for the policy under test, which would then differ from the gate's.
+        if BUILTINS.contains(&f.name) {
+            return Err(invalid(
+                function_span(&src, f.name),
+                format!(
+                    "it defines `{}`, which replaces the built-in the policy calls",
+                    f.name
+                ),
+                Some("rename the test's helper".into()),
             ));
         }
         own.insert(f.name.to_string());

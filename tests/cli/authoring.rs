@@ -67,6 +67,27 @@ fn a_test_file_that_does_not_compile_exits_2() {
 }
 
 #[test]
+fn a_test_helper_named_like_a_builtin_is_refused() {
+    // Merged with the policy, `fn param` in the test file would replace the built-in the
+    // policy calls, so the tests would no longer test what the gate runs.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "policies/patch/high-backlog.rhai",
+        tmp.path().join("high-backlog.rhai"),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("high-backlog_test.rhai"),
+        "fn param(name, fallback) { 0 }\nfn test_x() { assert_pass(check(patch_node(#{}))); }\n",
+    )
+    .unwrap();
+    test_cmd(&[&tmp.path().display().to_string()])
+        .assert()
+        .code(2)
+        .stderr(contains("it defines `param`, which replaces the built-in"));
+}
+
+#[test]
 fn a_test_file_without_its_policy_exits_2() {
     test_cmd(&[&dir("orphan")])
         .assert()

@@ -229,9 +229,13 @@ fn several_file_outputs_are_all_written_and_a_failing_one_is_named() {
     std::fs::remove_file(out("r.json")).unwrap();
 
     // The SARIF path cannot be created: exit 2 naming it, and no partial file anywhere.
+    // Standard output (here JSON) is still written, so a CI log shows the result.
     let bad = format!("{}/sub/r.sarif", blocker.display());
-    run(args(&bad))
+    let mut with_stdout = vec!["-o".to_string(), "json".to_string()];
+    with_stdout.extend(args(&bad));
+    run(with_stdout)
         .code(2)
+        .stdout(contains("\"findings\""))
         .stderr(contains("cannot write sarif output"));
     let mut left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -242,8 +246,9 @@ fn several_file_outputs_are_all_written_and_a_failing_one_is_named() {
         assert!(!name.starts_with('.'), "temporary file left behind: {name}");
     }
 
-    // Two outputs to one path: written in order, so the last one given wins.
+    // Two outputs to one file, spelt two ways: written in order, so the last one given wins.
     let same = out("same");
+    let same_again = dir.path().join(".").join("same").display().to_string();
     check(&[
         "-r",
         &report("prod-critical.json"),
@@ -252,7 +257,7 @@ fn several_file_outputs_are_all_written_and_a_failing_one_is_named() {
         "-o",
         &format!("sarif={same}"),
         "-o",
-        &format!("json={same}"),
+        &format!("json={same_again}"),
     ])
     .assert()
     .code(1);
