@@ -617,8 +617,9 @@ fn http_detail(
 }
 
 impl Error {
-    /// True when the error is a closed standard output (`tollgate check | head`), which is
-    /// not a failure of the gate.
+    /// True when the error is a closed standard output (`tollgate rules | head`). For a
+    /// command that only prints, that is not a failure; `check` and `test` keep their
+    /// verdict instead (see `run`).
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }

@@ -11,6 +11,8 @@ fn main() -> std::process::ExitCode {
     tollgate::interrupt::install();
     match tollgate::run(args) {
         Ok(status) => status.into(), // Pass → 0, Fail → 1
+        // Only commands that just print get here with a closed standard output; `check`
+        // and `test` return their verdict instead.
         Err(err) if err.is_broken_pipe() => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("{:?}", miette::Report::new(err));

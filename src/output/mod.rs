@@ -179,24 +179,41 @@ pub fn emit(
 /// Write every requested output. At most one may go to standard output.
 pub fn write_all(specs: &[OutputSpec], verdict: &Verdict, cx: &Context) -> Result<(), Error> {
     let parallel: Vec<&OutputSpec> = specs.iter().filter(|s| in_parallel(s)).collect();
+    let mut closed = None;
     if parallel.len() < 2 || !independent(&parallel, specs, cx) {
         for spec in specs {
-            write_one(spec, verdict, cx)?;
+            keep_going(write_one(spec, verdict, cx), &mut closed)?;
         }
-        return Ok(());
+        return closed.map_or(Ok(()), Err);
     }
     // Standard output and the GitHub format (which appends to the step summary) first, in
     // the order given, so annotations appear even when a file cannot be written; then the
     // other files on all cores. The error shown is the first failing output of the first
     // group, else the first failing file in the order given.
     for spec in specs.iter().filter(|s| !in_parallel(s)) {
-        write_one(spec, verdict, cx)?;
+        keep_going(write_one(spec, verdict, cx), &mut closed)?;
     }
     let written: Vec<Result<(), Error>> = parallel
         .par_iter()
         .map(|spec| write_one(spec, verdict, cx))
         .collect();
-    written.into_iter().collect()
+    written.into_iter().collect::<Result<(), Error>>()?;
+    closed.map_or(Ok(()), Err)
+}
+
+/// A closed standard output (`tollgate check | head`) must not cost the file outputs that
+/// follow it: it is put aside and returned once every other output is written.
+pub(crate) fn keep_going(
+    written: Result<(), Error>,
+    closed: &mut Option<Error>,
+) -> Result<(), Error> {
+    match written {
+        Err(err) if err.is_broken_pipe() => {
+            closed.get_or_insert(err);
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 /// Written to its own file, with nothing else to touch.

@@ -52,6 +52,7 @@ pub fn write_all(
     color: bool,
     verbose: u8,
 ) -> Result<(), Error> {
+    let mut closed = None;
     for output in outputs {
         let emit = |out: &mut dyn Write, color: bool| match output.format {
             TestFormat::Human => human(run, color, verbose, out),
@@ -61,11 +62,12 @@ pub fn write_all(
             TestFormat::Human => "test results",
             TestFormat::Junit => "JUnit test results",
         };
-        super::deliver(output.path.as_deref(), what, |out, to_file| {
+        let written = super::deliver(output.path.as_deref(), what, |out, to_file| {
             emit(out, color && !to_file)
-        })?;
+        });
+        super::keep_going(written, &mut closed)?;
     }
-    Ok(())
+    closed.map_or(Ok(()), Err)
 }
 
 /// Failing tests, one line each; with `-v` passing ones too; then the tally.

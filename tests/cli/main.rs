@@ -32,35 +32,38 @@ pub fn check(args: &[&str]) -> Command {
 }
 
 /// The binary with a clean environment for the variables it reads.
+/// Variables that would change what a test run does: cleared for every test.
+pub const ENV_CLEARED: &[&str] = &[
+    "TOLLGATE_CONFIG",
+    "TOLLGATE_REPORT",
+    "TOLLGATE_REPORT_KIND",
+    "TOLLGATE_POLICY",
+    "TOLLGATE_OUTPUT",
+    "TOLLGATE_FAIL_ON",
+    "TOLLGATE_ALLOW_EMPTY",
+    "TOLLGATE_NO_FAIL",
+    "TOLLGATE_JOBS",
+    "TOLLGATE_NOW",
+    "TOLLGATE_WAIVERS",
+    "TOLLGATE_BASELINE",
+    "TOLLGATE_STRICT",
+    "TOLLGATE_SARIF_CATEGORY",
+    "TOLLGATE_SOURCE",
+    "TOLLGATE_INCIDENTS",
+    "TOLLGATE_COC_INTEGRATION_KEY",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
+    "CI_JOB_URL",
+    "BUILD_URL",
+    "TOLLGATE_COLOR",
+    "NO_COLOR",
+];
+
 pub fn tollgate() -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("tollgate");
-    for var in [
-        "TOLLGATE_CONFIG",
-        "TOLLGATE_REPORT",
-        "TOLLGATE_REPORT_KIND",
-        "TOLLGATE_POLICY",
-        "TOLLGATE_OUTPUT",
-        "TOLLGATE_FAIL_ON",
-        "TOLLGATE_ALLOW_EMPTY",
-        "TOLLGATE_NO_FAIL",
-        "TOLLGATE_JOBS",
-        "TOLLGATE_NOW",
-        "TOLLGATE_WAIVERS",
-        "TOLLGATE_BASELINE",
-        "TOLLGATE_STRICT",
-        "TOLLGATE_SARIF_CATEGORY",
-        "TOLLGATE_SOURCE",
-        "TOLLGATE_INCIDENTS",
-        "TOLLGATE_COC_INTEGRATION_KEY",
-        "GITHUB_STEP_SUMMARY",
-        "GITHUB_SERVER_URL",
-        "GITHUB_REPOSITORY",
-        "GITHUB_RUN_ID",
-        "CI_JOB_URL",
-        "BUILD_URL",
-        "TOLLGATE_COLOR",
-        "NO_COLOR",
-    ] {
+    for var in ENV_CLEARED {
         cmd.env_remove(var);
     }
     cmd.timeout(std::time::Duration::from_secs(120));

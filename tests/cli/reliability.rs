@@ -247,3 +247,90 @@ fn check(node) { let a = [1]; loop { a += a; } }"#,
         .stderr(contains("tollgate::policy::budget"))
         .stderr(contains("`array_len`"));
 }
+
+/// `tollgate check | head`: the reader closes standard output early. A failing gate still
+/// exits 1 (not 0, which a closed pipe meant for commands that only print), and the file
+/// outputs after the closed one are still written.
+#[test]
+fn a_closed_standard_output_keeps_the_verdict_and_the_files() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    // 3,000 breaching prod nodes: far more human output than a pipe buffers (64 KiB).
+    let nodes: Vec<Value> = (0..3000)
+        .map(|i| {
+            json!({
+                "instance_id": format!("node-{i:05}"),
+                "name": format!("ecs-prod-{i:05}"),
+                "group": "prod",
+                "non_compliant_summary": {
+                    "non_compliant_count": 2,
+                    "severity_summary": { "critical_count": 2 }
+                }
+            })
+        })
+        .collect();
+    let report = dir.path().join("big.json");
+    let body = json!({ "count": nodes.len(), "instance_compliant": nodes });
+    std::fs::write(&report, body.to_string()).unwrap();
+    let sarif = dir.path().join("out.sarif");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args([
+            "check",
+            "-c",
+            "/dev/null",
+            "-p",
+            "policies",
+            "--now",
+            NOW,
+            "-r",
+        ])
+        .arg(&report)
+        .args(["-o", "human", "-o"])
+        .arg(format!("sarif={}", sarif.display()))
+        .envs_cleared()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout); // like `head -c 16`
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "a failing gate piped into head");
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let results = written["runs"][0]["results"].as_array().unwrap();
+    let critical = results
+        .iter()
+        .filter(|r| r["ruleId"] == "PATCH-001")
+        .count();
+    assert_eq!(critical, 3000, "every breaching node is in the SARIF file");
+
+    // `tollgate test | head` with failing tests is a failure too.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["test", "-c", "tests/fixtures/cli.toml", "-v"])
+        .arg("tests/fixtures/policy-tests/failing")
+        .envs_cleared()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+trait ClearEnv {
+    fn envs_cleared(&mut self) -> &mut Self;
+}
+
+impl ClearEnv for std::process::Command {
+    fn envs_cleared(&mut self) -> &mut Self {
+        for var in crate::ENV_CLEARED {
+            self.env_remove(var);
+        }
+        self
+    }
+}
