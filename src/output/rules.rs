@@ -64,7 +64,7 @@ pub fn table(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
 
 /// A JSON array of rule objects.
 pub fn json(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, rules).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, rules).map_err(io::Error::from)?;
     writeln!(out)
 }
 

@@ -44,7 +44,7 @@ const MAX_TAGS: usize = 10;
 pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let emitter = Emitter::new(verdict, cx);
     let mut out = BufWriter::new(out);
-    serde_json::to_writer(&mut out, &emitter.log()).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut out, &emitter.log()).map_err(io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
 }

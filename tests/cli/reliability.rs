@@ -309,6 +309,33 @@ fn a_closed_standard_output_keeps_the_verdict_and_the_files() {
         .count();
     assert_eq!(critical, 3000, "every breaching node is in the SARIF file");
 
+    // The same for the JSON and SARIF formats on standard output, whose serialiser carries
+    // the closed pipe inside its own error.
+    for format in ["json", "sarif"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args([
+                "check",
+                "-c",
+                "/dev/null",
+                "-p",
+                "policies",
+                "--now",
+                NOW,
+                "-r",
+            ])
+            .arg(&report)
+            .args(["-o", format])
+            .envs_cleared()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        assert_eq!(child.wait().unwrap().code(), Some(1), "-o {format} | head");
+    }
+
     // `tollgate test | head` with failing tests is a failure too.
     let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
         .args(["test", "-c", "tests/fixtures/cli.toml", "-v"])
