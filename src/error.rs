@@ -25,11 +25,6 @@ impl Text {
     const FAR: usize = 10_000;
     /// Bytes of the line shown before the span in a window.
     const LEAD: usize = 60;
-
-    /// The whole text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 impl SourceCode for Text {
@@ -619,7 +614,7 @@ fn http_detail(
 impl Error {
     /// True when the error is a closed standard output (`tollgate rules | head`). For a
     /// command that only prints, that is not a failure; `check` and `test` keep their
-    /// verdict instead (see `run`).
+    /// verdict instead (see `output::unless_reader_left`).
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }

@@ -267,17 +267,6 @@ impl fmt::Debug for Text {
     }
 }
 
-impl miette::SourceCode for Text {
-    fn read_span<'a>(
-        &'a self,
-        span: &miette::SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        (**self).read_span(span, context_lines_before, context_lines_after)
-    }
-}
-
 /// The vendor's original JSON for a resource, kept as a span of the report text and parsed
 /// only when a policy reads `raw`.
 #[derive(Clone)]

@@ -105,16 +105,12 @@ fn run_test(args: &TestArgs, global: Global) -> Result<ExitStatus, Error> {
         },
     };
     let run = policy::test::run(&settings.policies, &options)?;
-    match test_run::write_all(
+    test_run::write_all(
         &outputs,
         &run,
         settings::stdout_color(global.color),
         global.verbose,
-    ) {
-        // As in `check`: a closed standard output does not turn failing tests into a pass.
-        Err(err) if err.is_broken_pipe() => {}
-        other => other?,
-    }
+    )?;
     Ok(match run.tally() {
         (_, 0) => ExitStatus::Pass,
         _ => ExitStatus::Fail,
@@ -362,13 +358,7 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
             .as_ref()
             .map(|(outcome, _)| outcome.report.clone()),
     };
-    let written = match output::write_all(&settings.outputs, &verdict, &cx) {
-        // The reader of standard output stopped reading (`tollgate check | head`): every
-        // file output is written, and the verdict still decides the exit code. Mapping
-        // this to success, as for commands that only print, would pass a failing gate.
-        Err(err) if err.is_broken_pipe() => Ok(()),
-        other => other,
-    };
+    let written = output::write_all(&settings.outputs, &verdict, &cx);
     log.step(format_args!("done in {:.0?}", started.elapsed()));
 
     if let Some((outcome, best_effort)) = incidents.as_mut() {

@@ -178,40 +178,32 @@ pub fn emit(
 
 /// Write every requested output. At most one may go to standard output.
 pub fn write_all(specs: &[OutputSpec], verdict: &Verdict, cx: &Context) -> Result<(), Error> {
-    let parallel: Vec<&OutputSpec> = specs.iter().filter(|s| in_parallel(s)).collect();
-    let mut closed = None;
-    if parallel.len() < 2 || !independent(&parallel, specs, cx) {
-        for spec in specs {
-            keep_going(write_one(spec, verdict, cx), &mut closed)?;
-        }
-        return closed.map_or(Ok(()), Err);
+    let files: Vec<&OutputSpec> = specs.iter().filter(|s| in_parallel(s)).collect();
+    let together = files.len() > 1 && independent(&files, specs, cx);
+    // When the files go together: standard output and the GitHub format (which appends to
+    // the step summary) first, in the order given, so annotations appear even when a file
+    // cannot be written; then the files on all cores. Otherwise every output in the order
+    // given. The error shown is the first failing output in that order.
+    for spec in specs.iter().filter(|s| !(together && in_parallel(s))) {
+        unless_reader_left(write_one(spec, verdict, cx))?;
     }
-    // Standard output and the GitHub format (which appends to the step summary) first, in
-    // the order given, so annotations appear even when a file cannot be written; then the
-    // other files on all cores. The error shown is the first failing output of the first
-    // group, else the first failing file in the order given.
-    for spec in specs.iter().filter(|s| !in_parallel(s)) {
-        keep_going(write_one(spec, verdict, cx), &mut closed)?;
+    if together {
+        let written: Vec<Result<(), Error>> = files
+            .par_iter()
+            .map(|spec| unless_reader_left(write_one(spec, verdict, cx)))
+            .collect();
+        written.into_iter().collect::<Result<(), Error>>()?;
     }
-    let written: Vec<Result<(), Error>> = parallel
-        .par_iter()
-        .map(|spec| write_one(spec, verdict, cx))
-        .collect();
-    written.into_iter().collect::<Result<(), Error>>()?;
-    closed.map_or(Ok(()), Err)
+    Ok(())
 }
 
-/// A closed standard output (`tollgate check | head`) must not cost the file outputs that
-/// follow it: it is put aside and returned once every other output is written.
-pub(crate) fn keep_going(
-    written: Result<(), Error>,
-    closed: &mut Option<Error>,
-) -> Result<(), Error> {
+/// A closed standard output (`tollgate check | head`) means the reader stopped reading: it
+/// ends that output and nothing else. The file outputs are still written, and `check` and
+/// `test` still exit with their verdict; treating it as success, as `main` does for
+/// commands that only print, would pass a failing gate.
+pub(crate) fn unless_reader_left(written: Result<(), Error>) -> Result<(), Error> {
     match written {
-        Err(err) if err.is_broken_pipe() => {
-            closed.get_or_insert(err);
-            Ok(())
-        }
+        Err(err) if err.is_broken_pipe() => Ok(()),
         other => other,
     }
 }

@@ -52,7 +52,6 @@ pub fn write_all(
     color: bool,
     verbose: u8,
 ) -> Result<(), Error> {
-    let mut closed = None;
     for output in outputs {
         let emit = |out: &mut dyn Write, color: bool| match output.format {
             TestFormat::Human => human(run, color, verbose, out),
@@ -65,9 +64,9 @@ pub fn write_all(
         let written = super::deliver(output.path.as_deref(), what, |out, to_file| {
             emit(out, color && !to_file)
         });
-        super::keep_going(written, &mut closed)?;
+        super::unless_reader_left(written)?;
     }
-    closed.map_or(Ok(()), Err)
+    Ok(())
 }
 
 /// Failing tests, one line each; with `-v` passing ones too; then the tally.

@@ -31,7 +31,6 @@ pub fn check(args: &[&str]) -> Command {
     cmd
 }
 
-/// The binary with a clean environment for the variables it reads.
 /// Variables that would change what a test run does: cleared for every test.
 pub const ENV_CLEARED: &[&str] = &[
     "TOLLGATE_CONFIG",
@@ -61,6 +60,7 @@ pub const ENV_CLEARED: &[&str] = &[
     "NO_COLOR",
 ];
 
+/// The binary with a clean environment for the variables it reads.
 pub fn tollgate() -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("tollgate");
     for var in ENV_CLEARED {

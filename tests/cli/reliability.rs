@@ -253,9 +253,6 @@ fn check(node) { let a = [1]; loop { a += a; } }"#,
 /// outputs after the closed one are still written.
 #[test]
 fn a_closed_standard_output_keeps_the_verdict_and_the_files() {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-
     let dir = tempfile::tempdir().unwrap();
     // 3,000 breaching prod nodes: far more human output than a pipe buffers (64 KiB).
     let nodes: Vec<Value> = (0..3000)
@@ -276,8 +273,8 @@ fn a_closed_standard_output_keeps_the_verdict_and_the_files() {
     std::fs::write(&report, body.to_string()).unwrap();
     let sarif = dir.path().join("out.sarif");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args([
+    let gate = |outputs: &[&str]| {
+        let mut args = vec![
             "check",
             "-c",
             "/dev/null",
@@ -286,21 +283,17 @@ fn a_closed_standard_output_keeps_the_verdict_and_the_files() {
             "--now",
             NOW,
             "-r",
-        ])
-        .arg(&report)
-        .args(["-o", "human", "-o"])
-        .arg(format!("sarif={}", sarif.display()))
-        .envs_cleared()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 16];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout); // like `head -c 16`
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(1), "a failing gate piped into head");
+        ];
+        args.push(report.to_str().unwrap());
+        args.extend(outputs);
+        exit_when_stdout_closes(&args)
+    };
+    let sarif_spec = format!("sarif={}", sarif.display());
+    assert_eq!(
+        gate(&["-o", "human", "-o", &sarif_spec]),
+        Some(1),
+        "a failing gate piped into head"
+    );
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     let results = written["runs"][0]["results"].as_array().unwrap();
     let critical = results
@@ -312,52 +305,39 @@ fn a_closed_standard_output_keeps_the_verdict_and_the_files() {
     // The same for the JSON and SARIF formats on standard output, whose serialiser carries
     // the closed pipe inside its own error.
     for format in ["json", "sarif"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-            .args([
-                "check",
-                "-c",
-                "/dev/null",
-                "-p",
-                "policies",
-                "--now",
-                NOW,
-                "-r",
-            ])
-            .arg(&report)
-            .args(["-o", format])
-            .envs_cleared()
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        stdout.read_exact(&mut first).unwrap();
-        drop(stdout);
-        assert_eq!(child.wait().unwrap().code(), Some(1), "-o {format} | head");
+        assert_eq!(gate(&["-o", format]), Some(1), "-o {format} | head");
     }
 
     // `tollgate test | head` with failing tests is a failure too.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(["test", "-c", "tests/fixtures/cli.toml", "-v"])
-        .arg("tests/fixtures/policy-tests/failing")
-        .envs_cleared()
+    let test = [
+        "test",
+        "-c",
+        "tests/fixtures/cli.toml",
+        "-v",
+        "tests/fixtures/policy-tests/failing",
+    ];
+    assert_eq!(exit_when_stdout_closes(&test), Some(1));
+}
+
+/// Run tollgate with `args`, read at most 16 bytes of its standard output and close it (as
+/// `head -c 16` does), and return its exit code.
+fn exit_when_stdout_closes(args: &[&str]) -> Option<i32> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    for var in crate::ENV_CLEARED {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
-    assert_eq!(child.wait().unwrap().code(), Some(1));
-}
-
-trait ClearEnv {
-    fn envs_cleared(&mut self) -> &mut Self;
-}
-
-impl ClearEnv for std::process::Command {
-    fn envs_cleared(&mut self) -> &mut Self {
-        for var in crate::ENV_CLEARED {
-            self.env_remove(var);
-        }
-        self
-    }
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    let _ = stdout.read(&mut first).unwrap();
+    drop(stdout);
+    child.wait().unwrap().code()
 }
