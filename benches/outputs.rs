@@ -96,6 +96,7 @@ fn main() {
                 fail_on: tollgate::finding::Severity::High,
                 strict: false,
                 now: chrono::Utc::now(),
+                no_fail: false,
             },
             &[],
             None,

@@ -83,6 +83,7 @@ fn stages(c: &mut Criterion) {
             fail_on: tollgate::finding::Severity::High,
             strict: false,
             now,
+            no_fail: false,
         },
         &[],
         None,

@@ -400,6 +400,16 @@ pub enum Error {
         message: String,
     },
 
+    #[error("--incidents on cannot send: {}", .errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    #[diagnostic(
+        code(tollgate::incident::setup),
+        help("checked before anything is fetched or evaluated, breach or not: set what is named above, or run with --incidents dry-run (which needs none of it) or off")
+    )]
+    IncidentSetup {
+        #[related]
+        errors: Vec<Error>,
+    },
+
     #[error("the incident state file {path} cannot be used: {reason}")]
     #[diagnostic(
         code(tollgate::incident::state),
@@ -407,23 +417,27 @@ pub enum Error {
     )]
     IncidentState { path: PathBuf, reason: String },
 
-    #[error("{} incident ticket or alarm action(s) failed", .errors.len())]
+    #[error("{}", match *.failed { 0 => "the incident stage failed".to_string(), n => format!("{n} incident ticket or alarm action(s) failed") })]
     #[diagnostic(
         code(tollgate::incident::send),
-        help("the gate's result was still written; set `best_effort = true` under [incident] to keep the gate's own exit code when COC cannot be reached")
+        help("the gate's result was still written, with these errors; set `best_effort = true` under [incident] to keep the gate's own exit code when COC cannot be reached")
     )]
     Incidents {
+        /// Tickets and alarms that were not sent (one error may stand for several).
+        failed: usize,
         #[related]
         errors: Vec<Error>,
     },
 
-    #[error("{} policy evaluation(s) failed; the gate cannot decide", .count)]
+    #[error("{count} policy evaluation(s) failed; the gate cannot decide{}", if *.shown < *.count { format!(" ({} shown below, the first of each rule; the rest are counted)", .shown) } else { String::new() })]
     #[diagnostic(
         code(tollgate::policy::errors),
-        help("fix the policies above; results were still written with the errors listed")
+        help("each failed evaluation is described below; the results were still written, with the errors listed")
     )]
     Evaluation {
         count: usize,
+        /// How many of them are in `errors`.
+        shown: usize,
         #[related]
         errors: Vec<Error>,
     },

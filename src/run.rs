@@ -13,7 +13,7 @@ use crate::policy::{self, Globals};
 use crate::report::{self, LoadOptions};
 use crate::settings::{self, Global, PolicySettings, Settings};
 use crate::source::{self, http::HttpOptions};
-use crate::verdict::{self, ExitStatus};
+use crate::verdict::{self, ExitStatus, Verdict};
 use crate::waiver;
 
 /// Stack for worker threads: deep but bounded policy recursion must not overflow it.
@@ -139,7 +139,7 @@ fn run_fetch(args: &FetchArgs, global: Global) -> Result<ExitStatus, Error> {
     let (live, now) =
         settings::fetch_settings(args.config.as_deref(), &args.source, args.now.as_deref())?;
     let started = Instant::now();
-    let text = source::live::fetch(&live, HttpOptions::default(), now)?;
+    let text = source::live::fetch(&live, http_options(global.verbose), now)?;
     // Save only evidence that `check` will accept: whole, counted, without duplicates.
     let input = report::Input {
         name: live.label().into(),
@@ -195,9 +195,102 @@ fn run_init(args: &InitArgs) -> Result<ExitStatus, Error> {
 }
 
 /// `tollgate check` with resolved settings.
+///
+/// Once the settings are known, so are the outputs, and every output is written whatever
+/// happens next: a run that cannot decide (a source that gives up, a report that cannot
+/// be read, a policy that does not compile) writes them with an undecided verdict, so the
+/// CI step that uploads them finds them and the dashboard shows why. The exit status is
+/// decided once, after the incidents, and every output states that one value.
 pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
     let log = Log(settings.verbose);
     let started = Instant::now();
+    let options = verdict::Options {
+        fail_on: settings.fail_on,
+        strict: settings.strict,
+        now: settings.now,
+        no_fail: settings.no_fail,
+    };
+    // Diagnostics for standard error, in the order they arose; the first is returned.
+    let mut failures: Vec<Error> = Vec::new();
+    let mut incidents = None;
+    let mut verdict = match gate(settings, options, &log) {
+        Ok(gate) => {
+            let Gate {
+                mut verdict,
+                evaluation_errors,
+                checked,
+            } = gate;
+            failures.extend(evaluation_errors);
+            incidents = send_incidents(settings, &mut verdict, &checked, &log, &mut failures);
+            verdict
+        }
+        Err(err) => {
+            let verdict = Verdict::undecided(options, &err);
+            failures.push(err);
+            verdict
+        }
+    };
+    verdict
+        .warnings
+        .splice(0..0, settings.warnings.iter().cloned());
+    for warning in &verdict.warnings {
+        eprintln!("tollgate: warning: {warning}");
+    }
+
+    let cx = Context {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        generated_at: settings
+            .now
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        color: settings.color,
+        base_dir: std::env::current_dir().ok(),
+        category: settings.sarif_category.clone(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from),
+        incidents,
+    };
+    // An output that cannot be written is the one failure the outputs cannot state.
+    if let Err(err) = output::write_all(&settings.outputs, &verdict, &cx) {
+        failures.insert(0, err);
+    }
+    log.step(format_args!("done in {:.0?}", started.elapsed()));
+
+    let mut failures = failures.into_iter();
+    match failures.next() {
+        None => Ok(verdict.exit_status()),
+        Some(first) => {
+            // The first is returned and shown last, beside the exit; the others must not
+            // be lost with it.
+            for also in failures {
+                eprintln!("tollgate: also: {:?}", miette::Report::new(also));
+            }
+            Err(first)
+        }
+    }
+}
+
+/// What deciding the gate produced: the verdict, the diagnostics of the policy calls that
+/// failed (the verdict already counts them), and what the run looked at.
+struct Gate {
+    verdict: Verdict,
+    evaluation_errors: Option<Error>,
+    checked: Checked,
+}
+
+/// Which rules and resources the run evaluated, and whether every call succeeded: the
+/// incident stage clears alarms only for what was looked at.
+struct Checked {
+    complete: bool,
+    rules: Vec<String>,
+    resources: Vec<String>,
+}
+
+/// Policies, waivers, baseline, sources, reports, evaluation and the verdict.
+fn gate(settings: &Settings, options: verdict::Options, log: &Log) -> Result<Gate, Error> {
+    if let Some(incidents) = &settings.incidents {
+        incident::preflight(incidents)?;
+    }
     let globals = Globals {
         params: settings.params.clone(),
         now: settings.now.timestamp_millis(),
@@ -240,18 +333,18 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         None => None,
     };
 
-    let options = LoadOptions {
+    let load = LoadOptions {
         kind: settings.report_kind,
         allow_empty: settings.allow_empty,
     };
     // Each input with how it may be read: a source may accept empty evidence itself.
     let mut inputs: Vec<(report::Input, LoadOptions)> = source::read_all(&settings.reports)?
         .into_iter()
-        .map(|input| (input, options))
+        .map(|input| (input, load))
         .collect();
     for live in &settings.sources {
         let started = Instant::now();
-        let text = source::live::fetch(live, HttpOptions::default(), settings.now)?;
+        let text = source::live::fetch(live, http_options(settings.verbose), settings.now)?;
         log.step(format_args!(
             "fetched {} ({} bytes of evidence) in {:.1?}",
             live.label(),
@@ -264,7 +357,7 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         };
         let live_options = LoadOptions {
             kind: None,
-            allow_empty: options.allow_empty || live.allow_empty.unwrap_or(false),
+            allow_empty: load.allow_empty || live.allow_empty.unwrap_or(false),
         };
         inputs.push((input, live_options));
     }
@@ -299,11 +392,7 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
         &evaluation,
         rules,
         &reports,
-        verdict::Options {
-            fail_on: settings.fail_on,
-            strict: settings.strict,
-            now: settings.now,
-        },
+        options,
         &waivers,
         baseline.as_ref(),
     );
@@ -314,89 +403,92 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
             eprintln!("tollgate: {note}");
         }
     }
-
-    // After the verdict is final and before the outputs, so that they record the tickets.
-    // Only when the run sends (or prints) anything: the sets below name every resource.
-    let sending = settings
+    // Only when the run sends (or prints) incidents: the list names every resource.
+    let incidents_on = settings
         .incidents
         .as_ref()
-        .filter(|i| i.mode != incident::Mode::Off);
-    let mut incidents = sending.map(|incidents| {
-        let checked = incident::plan::Checked {
-            complete: evaluation.error_count == 0,
-            rules: policies.iter().map(|p| p.rule.id.as_str()).collect(),
-            resources: reports
+        .is_some_and(|i| i.mode != incident::Mode::Off);
+    let checked = Checked {
+        complete: evaluation.error_count == 0,
+        rules: policies.iter().map(|p| p.rule.id.clone()).collect(),
+        resources: if incidents_on {
+            reports
                 .iter()
                 .flat_map(|r| {
-                    std::iter::once(r.kind.id())
-                        .chain(r.resources.iter().map(|res| res.id.as_str()))
+                    std::iter::once(r.kind.id().to_string())
+                        .chain(r.resources.iter().map(|res| res.id.clone()))
                 })
-                .collect(),
-        };
-        let outcome = incident::run(&verdict, incidents, settings.now, &checked);
-        log.step(format_args!(
-            "incidents ({:?}): {} tickets and alarms, {} failed",
-            incidents.mode,
-            outcome.report.records.len(),
-            outcome.failures.len()
-        ));
-        (outcome, incidents.config.best_effort)
-    });
-
-    let cx = Context {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        generated_at: settings
-            .now
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        color: settings.color,
-        base_dir: std::env::current_dir().ok(),
-        category: settings.sarif_category.clone(),
-        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
-            .filter(|v| !v.is_empty())
-            .map(std::path::PathBuf::from),
-        incidents: incidents
-            .as_ref()
-            .map(|(outcome, _)| outcome.report.clone()),
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
-    let written = output::write_all(&settings.outputs, &verdict, &cx);
-    log.step(format_args!("done in {:.0?}", started.elapsed()));
+    let evaluation_errors = (evaluation.error_count > 0).then(|| Error::Evaluation {
+        count: evaluation.error_count,
+        shown: evaluation.errors.len(),
+        errors: evaluation.errors,
+    });
+    Ok(Gate {
+        verdict,
+        evaluation_errors,
+        checked,
+    })
+}
 
-    if let Some((outcome, best_effort)) = incidents.as_mut() {
-        if !outcome.failures.is_empty() {
-            let err = Error::Incidents {
-                errors: std::mem::take(&mut outcome.failures),
-            };
-            if written.is_err() {
-                // The output error is returned; this one must not be lost with it.
-                eprintln!("tollgate: also: {:?}", miette::Report::new(err));
-                return written.map(|_| ExitStatus::Error);
-            }
-            if *best_effort || evaluation.error_count > 0 {
-                // best_effort: the gate keeps its own exit code. With policy errors the
-                // run exits 2 for those, and this is said alongside.
-                let lead = if *best_effort {
-                    "warning (best_effort, the gate keeps its exit code)"
-                } else {
-                    "also"
-                };
-                eprintln!("tollgate: {lead}: {:?}", miette::Report::new(err));
-            } else {
-                return Err(err);
-            }
+/// The incident stage, after the verdict is final and before the outputs, so that they
+/// record the tickets. A failure to send makes the run end in `Error` (recorded in the
+/// verdict, so every output says so) unless the sinks are `best_effort`, when it is a
+/// warning and the gate keeps its own exit code.
+fn send_incidents(
+    settings: &Settings,
+    verdict: &mut Verdict,
+    checked: &Checked,
+    log: &Log,
+    failures: &mut Vec<Error>,
+) -> Option<incident::Report> {
+    let incidents = settings
+        .incidents
+        .as_ref()
+        .filter(|i| i.mode != incident::Mode::Off)?;
+    let sets = incident::plan::Checked {
+        complete: checked.complete,
+        rules: checked.rules.iter().map(String::as_str).collect(),
+        resources: checked.resources.iter().map(String::as_str).collect(),
+    };
+    let outcome = incident::run(verdict, incidents, settings.now, &sets);
+    log.step(format_args!(
+        "incidents ({:?}): {} tickets and alarms, {} failed",
+        incidents.mode,
+        outcome.report.records.len(),
+        outcome.report.failed()
+    ));
+    if !outcome.failures.is_empty() {
+        let err = Error::Incidents {
+            failed: outcome.report.failed(),
+            errors: outcome.failures,
+        };
+        if incidents.config.best_effort {
+            verdict
+                .warnings
+                .push(format!("{err} (best_effort: the gate keeps its exit code)"));
+            eprintln!(
+                "tollgate: warning (best_effort, the gate keeps its exit code): {:?}",
+                miette::Report::new(err)
+            );
+        } else {
+            verdict.fail_with([verdict::ErrorSummary::of(&err)]);
+            failures.push(err);
         }
     }
+    Some(outcome.report)
+}
 
-    written?;
-    if evaluation.error_count > 0 {
-        return Err(Error::Evaluation {
-            count: evaluation.error_count,
-            errors: evaluation.errors,
-        });
+/// How live sources are fetched: each retry is said on standard error at `-v`.
+fn http_options(verbose: u8) -> HttpOptions {
+    HttpOptions {
+        verbose,
+        ..HttpOptions::default()
     }
-    Ok(match verdict.status {
-        ExitStatus::Fail if settings.no_fail => ExitStatus::Pass,
-        status => status,
-    })
 }
 
 /// Progress notes on standard error, by verbosity.

@@ -115,6 +115,8 @@ pub struct Settings {
     pub sources: Vec<SourceConfig>,
     /// `[incident]` with `--incidents`; `None` when the file has no `[incident]`.
     pub incidents: Option<IncidentSettings>,
+    /// What the user should know about the configuration (a param that no policy reads).
+    pub warnings: Vec<String>,
 }
 
 impl Settings {
@@ -228,6 +230,7 @@ impl Settings {
                 .or(file.sarif_category)
                 .unwrap_or_else(|| DEFAULT_SARIF_CATEGORY.to_string()),
             incidents,
+            warnings: Vec::new(),
         })
     }
 }

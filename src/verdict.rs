@@ -182,7 +182,10 @@ pub struct ReportSummary {
     pub fetched_at: Option<i64>,
 }
 
-/// A policy error as data, for outputs (the diagnostic itself goes to standard error).
+/// An error as data, for outputs (the diagnostic itself goes to standard error): a policy
+/// error (with its rule and subject), or an error of the run itself (no rule): a source
+/// that could not be fetched, a report that could not be read, an incident that could not
+/// be sent.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorSummary {
     pub code: String,
@@ -192,7 +195,7 @@ pub struct ErrorSummary {
 }
 
 impl ErrorSummary {
-    /// The data of a policy error.
+    /// The data of an error.
     pub fn of(error: &Error) -> Self {
         let (rule, subject) = match error {
             Error::PolicyRuntime { rule, subject, .. }
@@ -203,6 +206,16 @@ impl ErrorSummary {
         };
         let reason = match error {
             Error::PolicyRuntime { reason, .. } => reason.clone(),
+            // The count alone would not say why: add each distinct cause.
+            Error::Incidents { errors, .. } => {
+                let mut causes: Vec<String> = Vec::new();
+                for cause in errors.iter().map(|e| e.to_string()) {
+                    if !causes.contains(&cause) {
+                        causes.push(cause);
+                    }
+                }
+                format!("{error}: {}", causes.join("; "))
+            }
             other => other.to_string(),
         };
         ErrorSummary {
@@ -217,18 +230,33 @@ impl ErrorSummary {
 }
 
 /// Everything the outputs need, decided.
+///
+/// `status` is the run's one outcome, and every output renders it: [`decide`] sets it from
+/// the findings and the policy errors, and [`Verdict::fail_with`] turns it to `Error` for
+/// what goes wrong after deciding (incidents that could not be sent). A run that could not
+/// get as far as deciding has an [`Verdict::undecided`] verdict, so its outputs are still
+/// written and say why.
 #[derive(Debug, Clone)]
 pub struct Verdict {
     pub status: ExitStatus,
+    /// False for an [`Verdict::undecided`] run: nothing was evaluated, so the empty
+    /// findings say nothing about compliance.
+    pub evaluated: bool,
+    /// `--no-fail`: a failed gate exits 0 (see [`Verdict::exit_code`]).
+    pub no_fail: bool,
     pub fail_on: Severity,
     /// Findings sorted by rule id, then in report and resource order.
     pub findings: Vec<Judged>,
     /// Every rule that ran, sorted by id.
     pub rules: Vec<Arc<Rule>>,
     pub reports: Vec<ReportSummary>,
-    /// Policy errors (a few per rule); `error_count` counts all of them.
+    /// The errors that kept the gate from deciding: policy errors (a few per rule) and the
+    /// run's own (no rule). `error_count` counts all of them, listed or not.
     pub errors: Vec<ErrorSummary>,
     pub error_count: usize,
+    /// What the user should know but does not change the outcome: a `[params]` value no
+    /// policy reads, an incident that failed under `best_effort`.
+    pub warnings: Vec<String>,
     /// `--strict`: warnings were judged like denials.
     pub strict: bool,
     /// Every waiver read, in file order, with what became of it.
@@ -246,6 +274,8 @@ pub struct Options {
     pub strict: bool,
     /// The time waivers' expiry is judged at (`--now`, or the time the run started).
     pub now: DateTime<Utc>,
+    /// `--no-fail`: a failed gate exits 0.
+    pub no_fail: bool,
 }
 
 /// Judge every finding and decide the status.
@@ -356,6 +386,8 @@ pub fn decide(
     };
     Verdict {
         status,
+        evaluated: true,
+        no_fail: options.no_fail,
         fail_on: options.fail_on,
         findings,
         rules,
@@ -371,6 +403,7 @@ pub fn decide(
             .collect(),
         errors: evaluation.errors.iter().map(ErrorSummary::of).collect(),
         error_count: evaluation.error_count,
+        warnings: Vec::new(),
         strict: options.strict,
         waivers,
         baseline,
@@ -399,6 +432,84 @@ fn judge(finding: &Finding, options: Options, waived: bool, existing: bool) -> D
 pub type SeverityCounts = BTreeMap<Severity, usize>;
 
 impl Verdict {
+    /// The verdict of a run that could not decide: no findings, the error that stopped it,
+    /// and `Error` status. Its outputs still say what happened.
+    pub fn undecided(options: Options, error: &Error) -> Self {
+        Verdict {
+            status: ExitStatus::Error,
+            evaluated: false,
+            no_fail: options.no_fail,
+            fail_on: options.fail_on,
+            findings: Vec::new(),
+            rules: Vec::new(),
+            reports: Vec::new(),
+            errors: vec![ErrorSummary::of(error)],
+            error_count: 1,
+            warnings: Vec::new(),
+            strict: options.strict,
+            waivers: Vec::new(),
+            baseline: None,
+        }
+    }
+
+    /// Errors that arose after deciding (incidents that could not be sent): the gate's
+    /// findings stand, but the run could not do what it was asked, so it ends in `Error`.
+    pub fn fail_with(&mut self, errors: impl IntoIterator<Item = ErrorSummary>) {
+        let before = self.errors.len();
+        self.errors.extend(errors);
+        let added = self.errors.len() - before;
+        self.error_count += added;
+        if added > 0 {
+            self.status = ExitStatus::Error;
+        }
+    }
+
+    /// The process exit code every output states: 2 when the run could not decide, 1 on
+    /// a failed gate (0 with `--no-fail`), 0 on a passed one.
+    pub fn exit_code(&self) -> u8 {
+        self.exit_status().code()
+    }
+
+    /// [`Verdict::exit_code`] as a status.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self.status {
+            ExitStatus::Fail if self.no_fail => ExitStatus::Pass,
+            status => status,
+        }
+    }
+
+    /// How many of the errors are policy errors (the rest are the run's own).
+    pub fn policy_error_count(&self) -> usize {
+        let own = self.errors.iter().filter(|e| e.rule.is_none()).count();
+        self.error_count - own
+    }
+
+    /// Why the run could not decide, in a few words: `2 policy error(s)`, or the run's
+    /// own errors' messages.
+    pub fn undecided_reason(&self) -> String {
+        let mut parts = Vec::new();
+        match self.policy_error_count() {
+            0 => {}
+            n => parts.push(format!("{n} policy error(s)")),
+        }
+        parts.extend(
+            self.errors
+                .iter()
+                .filter(|e| e.rule.is_none())
+                .map(|e| e.message.clone()),
+        );
+        parts.join("; ")
+    }
+
+    /// The findings in the order outputs that show only some of them keep them: most
+    /// severe first, then by rule id, then in report and resource order.
+    pub fn ranked(&self) -> Vec<&Judged> {
+        let mut ranked: Vec<&Judged> = self.findings.iter().collect();
+        // Stable: the verdict's order (rule id, then report and resource) breaks ties.
+        ranked.sort_by_key(|j| std::cmp::Reverse(j.finding.severity));
+        ranked
+    }
+
     /// Resources read across all reports.
     pub fn resource_count(&self) -> usize {
         self.reports.iter().map(|r| r.resources).sum()
@@ -495,6 +606,7 @@ mod tests {
             fail_on,
             strict: false,
             now: DateTime::parse_from_rfc3339(NOW).unwrap().into(),
+            no_fail: false,
         }
     }
 

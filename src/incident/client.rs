@@ -157,7 +157,7 @@ impl Plan {
 }
 
 /// The signed COC client.
-fn api(settings: &IncidentSettings) -> Result<Api, Error> {
+pub(super) fn api(settings: &IncidentSettings) -> Result<Api, Error> {
     let config = &settings.config;
     let auth = auth_from_env(Provider::Huawei, &config.credentials, "[incident]")?;
     let defaults = HttpOptions::default();

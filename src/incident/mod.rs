@@ -294,6 +294,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// How many tickets and alarms could not be sent.
+    pub fn failed(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| r.action == Action::Failed)
+            .count()
+    }
+
     /// The records that cover each finding, by finding fingerprint.
     pub fn by_finding(&self) -> std::collections::HashMap<&str, Vec<&Record>> {
         let mut index: std::collections::HashMap<&str, Vec<&Record>> = Default::default();
@@ -334,6 +342,36 @@ pub struct Outcome {
     pub report: Report,
     /// One error per failed send (and one for a state file that could not be saved).
     pub failures: Vec<Error>,
+}
+
+/// What `--incidents on` needs, checked before anything is fetched or evaluated: the
+/// Huawei credentials (and the CA file, when one is set), the COC integration key when
+/// alarms are configured, and a state file that can be read and written. Checking only on
+/// the day of a breach would leave a scheduled job green with a missing secret until the
+/// day it matters. Every problem is named at once. A dry run needs none of it.
+pub fn preflight(settings: &IncidentSettings) -> Result<(), Error> {
+    if settings.mode != Mode::On {
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    if let Err(e) = client::api(settings) {
+        problems.push(e);
+    }
+    if let Some(sink) = &settings.config.coc_alarm {
+        if let Err(e) = coc_alarm::integration_key(sink) {
+            problems.push(e);
+        }
+    }
+    if let Err(e) =
+        state::load(&settings.state_file).and_then(|_| state::writable(&settings.state_file))
+    {
+        problems.push(e);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::IncidentSetup { errors: problems })
+    }
 }
 
 /// Plan and, unless it is a dry run, send. `checked` says which groups this run looked

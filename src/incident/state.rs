@@ -119,6 +119,27 @@ pub fn load(path: &Path) -> Result<(State, bool), Error> {
     Ok((state, true))
 }
 
+/// Can the state file be written? Its directory is created if need be and a temporary
+/// file is made (and removed) beside it, as [`save`] will do.
+pub fn writable(path: &Path) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)
+        .and_then(|()| {
+            tempfile::Builder::new()
+                .prefix(".tollgate-")
+                .tempfile_in(dir)
+                .map(drop)
+        })
+        .map_err(|source| Error::Write {
+            what: "incident state".into(),
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
 /// Replace the state file atomically.
 pub fn save(path: &Path, state: &State) -> Result<(), Error> {
     crate::output::write_atomically(path, |out| {

@@ -68,7 +68,8 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
             left_out += 1;
         }
     }
-    for j in &verdict.findings {
+    // Most severe first, so the annotations GitHub has room for are the ones that matter.
+    for j in verdict.ranked() {
         let level = level_of(j);
         let slot = level as usize;
         if shown[slot] >= room(level) {

@@ -478,9 +478,9 @@ fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow])
         })
         .collect();
 
-    // Blocking findings first, as the script's initial order is (a stable sort keeps the
-    // verdict's order within a status).
-    let mut ordered: Vec<&Judged> = verdict.findings.iter().collect();
+    // Blocking findings first, as the script's initial order is; within a status the most
+    // severe first, then by rule and resource (a stable sort keeps the ranked order).
+    let mut ordered: Vec<&Judged> = verdict.ranked();
     ordered.sort_by_key(|j| disposition_index(j.disposition));
     let first = ordered
         .into_iter()
@@ -817,7 +817,9 @@ impl fmt::Display for Data<'_> {
         f.write_str("{\"head\":")?;
         put(f, &head)?;
         f.write_str(",\"rows\":[")?;
-        for (i, j) in verdict.findings.iter().enumerate() {
+        // Ranked (most severe first, then rule, then resource): the order the script keeps
+        // within a status when it sorts, and the order of the first page without scripts.
+        for (i, j) in verdict.ranked().into_iter().enumerate() {
             if i > 0 {
                 f.write_str(",\n")?;
             }

@@ -46,8 +46,14 @@ impl Paint {
 pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: cx.color };
     let mut quiet_rules = Vec::new();
+    // Most severe first within each rule, so the list cut at SHOWN_PER_RULE keeps them.
+    let ranked = verdict.ranked();
     for rule in &verdict.rules {
-        let findings: Vec<&Judged> = verdict.findings_of(&rule.id).collect();
+        let findings: Vec<&Judged> = ranked
+            .iter()
+            .copied()
+            .filter(|j| j.finding.rule.id == rule.id)
+            .collect();
         let errored = verdict
             .errors
             .iter()
@@ -64,15 +70,11 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         } else {
             paint.warn("!")
         };
-        let tally = match blocking {
-            0 => format!("{} non-blocking", thousands(findings.len())),
-            b if b == findings.len() => format!("{} blocking", thousands(b)),
-            b => format!(
-                "{} blocking, {} non-blocking",
-                thousands(b),
-                thousands(findings.len() - b)
-            ),
-        };
+        let mut tally = tally(findings.iter().copied());
+        if blocking > 0 {
+            tally.insert(0, format!("{} blocking", thousands(blocking)));
+        }
+        let tally = tally.join(", ");
         writeln!(
             out,
             "{mark} {} [{}] {} {}",
@@ -155,7 +157,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
             )?;
         }
     }
-    if verdict.error_count > 0 {
+    if verdict.policy_error_count() > 0 {
         let mut rules: Vec<&str> = verdict
             .errors
             .iter()
@@ -166,9 +168,12 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
             out,
             "{} {} policy error(s) in {}, described on standard error",
             paint.bad("✗"),
-            thousands(verdict.error_count),
+            thousands(verdict.policy_error_count()),
             rules.join(", ")
         )?;
+    }
+    for warning in &verdict.warnings {
+        writeln!(out, "{} {}", paint.warn("!"), one_line(warning))?;
     }
     if let Some(report) = &cx.incidents {
         incidents(report, &paint, out)?;
@@ -256,9 +261,32 @@ pub(super) fn verdict_line(verdict: &Verdict) -> String {
     last_line(verdict, &Paint { on: false })
 }
 
+/// The findings that do not block, each counted once: waived and existing findings (the
+/// ones that would block without a waiver or a baseline) apart from the other
+/// non-blocking ones. `["2 non-blocking", "1 waived"]`; empty when there are none.
+fn tally<'a>(findings: impl Iterator<Item = &'a Judged>) -> Vec<String> {
+    let (mut other, mut waived, mut existing) = (0, 0, 0);
+    for j in findings {
+        match j.disposition {
+            Disposition::Blocking => {}
+            Disposition::Waived => waived += 1,
+            Disposition::Baseline => existing += 1,
+            _ => other += 1,
+        }
+    }
+    [
+        (other, "non-blocking"),
+        (waived, "waived"),
+        (existing, "existing"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, name)| format!("{} {name}", thousands(n)))
+    .collect()
+}
+
 fn last_line(verdict: &Verdict, paint: &Paint) -> String {
     let blocking = verdict.blocking().count();
-    let non_blocking = verdict.findings.len() - blocking;
     let scope = format!(
         "in {} resources from {} report{}",
         thousands(verdict.resource_count()),
@@ -274,39 +302,42 @@ fn last_line(verdict: &Verdict, paint: &Paint) -> String {
             severity_list(&verdict.by_severity(|j| j.blocking))
         ),
     };
-    let mut extra = match non_blocking {
-        0 => String::new(),
-        n => format!("; {} non-blocking", thousands(n)),
+    let parts = tally(verdict.findings.iter());
+    let extra = if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
     };
-    // Waived and existing findings are non-blocking too; they are named because they are
-    // the ones that would block without a waiver or a baseline.
-    for (disposition, name) in [
-        (Disposition::Waived, "waived"),
-        (Disposition::Baseline, "existing"),
-    ] {
-        match verdict.count(disposition) {
-            0 => {}
-            n => extra.push_str(&format!(", {} {name}", thousands(n))),
-        }
-    }
     let fail_on = format!(
         " (fail-on {}{})",
         verdict.fail_on,
         if verdict.strict { ", strict" } else { "" }
     );
+    // The exit code is the one every output states; `--no-fail` is why a failed gate
+    // says 0.
+    let exit = match verdict.exit_code() {
+        0 if verdict.status == ExitStatus::Fail => " — exit 0 (--no-fail)".to_string(),
+        code => format!(" — exit {code}"),
+    };
     match verdict.status {
         ExitStatus::Pass => format!(
-            "{} {blocking_text} {scope}{extra}{fail_on}",
+            "{} {blocking_text} {scope}{extra}{fail_on}{exit}",
             paint.good("PASSED:")
         ),
         ExitStatus::Fail => format!(
-            "{} {blocking_text} {scope}{extra}{fail_on}",
+            "{} {blocking_text} {scope}{extra}{fail_on}{exit}",
             paint.bad("FAILED:")
         ),
-        ExitStatus::Error => format!(
-            "{} the gate could not decide: {} policy error(s); {blocking_text} {scope}{extra}",
+        // Nothing was evaluated: there are no findings to count.
+        ExitStatus::Error if !verdict.evaluated => format!(
+            "{} the gate could not decide: {}{exit}",
             paint.bad("ERROR:"),
-            thousands(verdict.error_count)
+            one_line(&verdict.undecided_reason())
+        ),
+        ExitStatus::Error => format!(
+            "{} the gate could not decide: {}; {blocking_text} {scope}{extra}{exit}",
+            paint.bad("ERROR:"),
+            one_line(&verdict.undecided_reason())
         ),
     }
 }
@@ -329,7 +360,7 @@ mod tests {
         );
         assert!(
             text.ends_with(
-                "PASSED: no blocking findings in 1 resources from 1 report (fail-on high)\n"
+                "PASSED: no blocking findings in 1 resources from 1 report (fail-on high) — exit 0\n"
             ),
             "{text}"
         );
@@ -339,7 +370,7 @@ mod tests {
     fn last_line_counts_blocking_by_severity() {
         let text = render(crate::output::Format::Human, &sample_verdict());
         let last = text.lines().last().unwrap();
-        assert!(last.starts_with("ERROR: the gate could not decide: 1 policy error(s); 1 blocking finding (1 critical) in 3 resources from 1 report; 3 non-blocking, 1 waived"), "{last}");
+        assert!(last.starts_with("ERROR: the gate could not decide: 1 policy error(s); 1 blocking finding (1 critical) in 3 resources from 1 report; 2 non-blocking, 1 waived — exit 2"), "{last}");
     }
 
     #[test]
@@ -372,7 +403,8 @@ mod tests {
             "{text}"
         );
         let last = text.lines().last().unwrap();
-        assert!(last.ends_with("1 blocking finding (1 high) in 3 resources from 1 report; 3 non-blocking, 1 existing"), "{last}");
+        // Each finding counted once: the existing one is not also non-blocking.
+        assert!(last.ends_with("1 blocking finding (1 high) in 3 resources from 1 report; 2 non-blocking, 1 existing — exit 2"), "{last}");
     }
 
     #[test]

@@ -33,6 +33,8 @@ struct Document<'a> {
     rules: Vec<RuleView<'a>>,
     findings: Findings<'a>,
     errors: &'a [ErrorSummary],
+    /// What the user should know that does not change the outcome.
+    warnings: &'a [String],
     strict: bool,
     waivers: Vec<WaiverView<'a>>,
     baseline: Option<BaselineView<'a>>,
@@ -215,7 +217,7 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
         },
         generated_at: &cx.generated_at,
         verdict: verdict.status,
-        exit_code: verdict.status.code(),
+        exit_code: verdict.exit_code(),
         fail_on: verdict.fail_on,
         summary: Summary {
             reports: verdict.reports.len(),
@@ -257,6 +259,7 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
                 .unwrap_or_default(),
         },
         errors: &verdict.errors,
+        warnings: &verdict.warnings,
         strict: verdict.strict,
         waivers: verdict
             .waivers

@@ -1,13 +1,28 @@
 //! `-o junit`: JUnit XML, as GitLab, Jenkins, Azure DevOps and dorny/test-reporter read it
-//! (the de-facto schema of Ant's JUnit task), written with the junit-report crate. One
-//! testsuite per rule (`ID: title`); one testcase per finding — a failure, or skipped
-//! when a waiver accepts it — and one passing testcase when a rule found nothing. Policy
-//! errors are `error` testcases, so a run that could not decide shows red too.
+//! (the de-facto schema of Ant's JUnit task), written with the junit-report crate.
+//!
+//! A failure means "this blocks the gate", and nothing else does: a passing gate has no
+//! failures and no errors, a failing one exactly as many failures as blocking findings.
+//! One testsuite per rule (`ID: title`), one testcase per finding:
+//!
+//! - blocking: a `failure`;
+//! - waived or in the baseline: `skipped`, the reason in the skip's message;
+//! - open but not blocking (a warning, an advisory rule, below `--fail-on`): a passing
+//!   testcase with the finding in `system-out`, so it stays readable without turning the
+//!   build red or unstable;
+//! - a policy error: an `error` testcase;
+//! - a rule that found nothing: one passing testcase.
+//!
+//! A last `tollgate` suite states the run's outcome in its `system-out` (verdict, exit code,
+//! blocking count) and holds the run's own errors (a source that could not be fetched, an
+//! incident that could not be sent) as `error` testcases, so a run that could not decide
+//! shows red too.
 
 use std::io::{self, Write};
 
 use junit_report::{Duration, OffsetDateTime, ReportBuilder, TestCaseBuilder, TestSuiteBuilder};
 
+use super::human::verdict_line;
 use super::{display_path, thousands, Context};
 use crate::finding::Subject;
 use crate::verdict::{Disposition, Verdict};
@@ -47,31 +62,54 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
                 Some(key) => format!("{name} [{key}]"),
                 None => name,
             };
-            let mut case = match (&j.waiver, j.disposition) {
-                (Some(w), Disposition::Waived) => {
-                    let mut c = TestCaseBuilder::skipped(&name);
-                    c.set_system_out(&format!(
-                        "waived: {} (owner {}, until {}, {})\n{}",
-                        w.reason,
-                        w.owner.as_deref().unwrap_or("none"),
-                        w.expires,
-                        w.location(),
-                        f.message
-                    ));
-                    c
-                }
-                _ => {
+            let mut details = details(j, &file);
+            for record in tickets.get(f.fingerprint.as_str()).into_iter().flatten() {
+                details.push_str(&format!("\nincident: {}", record.summary()));
+            }
+            let mut case = match (j.disposition, &j.waiver) {
+                (Disposition::Blocking, _) => {
                     let mut c = TestCaseBuilder::failure(
                         &name,
                         Duration::ZERO,
                         j.disposition.as_str(),
                         &f.message,
                     );
-                    let mut trace = details(j, &file);
-                    for record in tickets.get(f.fingerprint.as_str()).into_iter().flatten() {
-                        trace.push_str(&format!("\nincident: {}", record.summary()));
-                    }
-                    c.set_trace(&trace);
+                    c.set_trace(&details);
+                    c
+                }
+                (Disposition::Waived, Some(w)) => {
+                    let mut c = TestCaseBuilder::skipped_with_cause(
+                        &name,
+                        "waived",
+                        &format!(
+                            "waived: {} (owner {}, until {}, {})",
+                            w.reason,
+                            w.owner.as_deref().unwrap_or("none"),
+                            w.expires,
+                            w.location()
+                        ),
+                    );
+                    c.set_system_out(&format!("{}\n{details}", f.message));
+                    c
+                }
+                (Disposition::Baseline, _) => {
+                    let from = verdict.baseline.as_ref().map_or("", |b| b.file.as_str());
+                    let mut c = TestCaseBuilder::skipped_with_cause(
+                        &name,
+                        "baseline",
+                        &format!("existing: already in the baseline {from}"),
+                    );
+                    c.set_system_out(&format!("{}\n{details}", f.message));
+                    c
+                }
+                (other, _) => {
+                    // Open but not blocking: visible, and green.
+                    let mut c = TestCaseBuilder::success(&name, Duration::ZERO);
+                    c.set_system_out(&format!(
+                        "not blocking ({}): {}\n{details}",
+                        other.as_str().replace('_', " "),
+                        f.message
+                    ));
                     c
                 }
             };
@@ -104,22 +142,36 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         }
         report.add_testsuite(suite.build());
     }
-    // Errors that belong to no rule (there are none today, but never drop one).
-    let orphans: Vec<_> = verdict.errors.iter().filter(|e| e.rule.is_none()).collect();
-    if !orphans.is_empty() {
-        let mut suite = TestSuiteBuilder::new("tollgate");
-        suite.set_timestamp(timestamp);
-        for e in orphans {
-            let mut case = TestCaseBuilder::error(&e.code, Duration::ZERO, &e.code, &e.message);
-            case.set_classname("tollgate");
-            suite.add_testcase(case.build());
-        }
-        report.add_testsuite(suite.build());
+    // The run's outcome, and its own errors (those that belong to no rule).
+    let mut suite = TestSuiteBuilder::new("tollgate");
+    suite.set_timestamp(timestamp);
+    suite.set_system_out(&format!(
+        "verdict: {}\nexit_code: {}\nblocking: {}\nerrors: {}\n{}",
+        status_name(verdict),
+        verdict.exit_code(),
+        verdict.blocking().count(),
+        verdict.error_count,
+        verdict_line(verdict)
+    ));
+    for e in verdict.errors.iter().filter(|e| e.rule.is_none()) {
+        let mut case = TestCaseBuilder::error(&e.code, Duration::ZERO, &e.code, &e.message);
+        case.set_classname("tollgate");
+        suite.add_testcase(case.build());
     }
+    report.add_testsuite(suite.build());
     report.build().write_xml(out).map_err(io::Error::other)
 }
 
-/// The resource details of a failure: what, where, and why it does (not) block.
+/// `pass`, `fail` or `error`, as `-o json` names the verdict.
+fn status_name(verdict: &Verdict) -> &'static str {
+    match verdict.status {
+        crate::verdict::ExitStatus::Pass => "pass",
+        crate::verdict::ExitStatus::Fail => "fail",
+        crate::verdict::ExitStatus::Error => "error",
+    }
+}
+
+/// The resource details of a finding: what, where, and why it does (not) block.
 fn details(j: &crate::verdict::Judged, file: &str) -> String {
     let f = &j.finding;
     let mut lines = vec![
@@ -167,50 +219,80 @@ mod tests {
         insta::assert_snapshot!(render(Format::Junit, &empty_verdict()));
     }
 
-    /// Parsed back, the document's counts are the result's.
+    /// Parsed back, the document's counts are the result's: a failure for each blocking
+    /// finding and for nothing else, a skip for each waived or existing one, an error for
+    /// each policy error.
     #[test]
     fn counts_match_the_result() {
-        let verdict = sample_verdict();
-        let xml = render(Format::Junit, &verdict);
-        let doc = roxmltree::Document::parse(&xml).unwrap();
-        let suites: Vec<_> = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("testsuite"))
-            .collect();
-        assert_eq!(suites.len(), verdict.rules.len());
-        let attr =
-            |n: &roxmltree::Node, a: &str| -> usize { n.attribute(a).unwrap().parse().unwrap() };
-        for (suite, rule) in suites.iter().zip(&verdict.rules) {
-            let findings: Vec<_> = verdict.findings_of(&rule.id).collect();
-            let waived = findings
-                .iter()
-                .filter(|j| j.disposition == Disposition::Waived)
-                .count();
-            let errors = verdict
-                .errors
-                .iter()
-                .filter(|e| e.rule.as_deref() == Some(rule.id.as_str()))
-                .count();
-            let cases = suite
-                .children()
-                .filter(|n| n.has_tag_name("testcase"))
-                .count();
-            assert_eq!(
-                suite.attribute("name").unwrap(),
-                format!("{}: {}", rule.id, rule.title)
-            );
-            assert_eq!(attr(suite, "tests"), cases);
-            assert_eq!(attr(suite, "failures"), findings.len() - waived);
-            let skipped = suite
+        for verdict in [sample_verdict(), crate::output::tests::baselined_verdict()] {
+            let xml = render(Format::Junit, &verdict);
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let suites: Vec<_> = doc
                 .descendants()
-                .filter(|n| n.has_tag_name("skipped"))
-                .count();
-            assert_eq!(skipped, waived);
-            assert_eq!(attr(suite, "errors"), errors);
-            let expected = (findings.len() + errors).max(1);
-            assert_eq!(cases, expected, "{}", rule.id);
+                .filter(|n| n.has_tag_name("testsuite"))
+                .collect();
+            assert_eq!(
+                suites.len(),
+                verdict.rules.len() + 1,
+                "a suite per rule and the run's"
+            );
+            let attr = |n: &roxmltree::Node, a: &str| -> usize {
+                n.attribute(a).unwrap().parse().unwrap()
+            };
+            for (suite, rule) in suites.iter().zip(&verdict.rules) {
+                let findings: Vec<_> = verdict.findings_of(&rule.id).collect();
+                let count = |d: &[Disposition]| {
+                    findings
+                        .iter()
+                        .filter(|j| d.contains(&j.disposition))
+                        .count()
+                };
+                let errors = verdict
+                    .errors
+                    .iter()
+                    .filter(|e| e.rule.as_deref() == Some(rule.id.as_str()))
+                    .count();
+                let cases = suite
+                    .children()
+                    .filter(|n| n.has_tag_name("testcase"))
+                    .count();
+                assert_eq!(
+                    suite.attribute("name").unwrap(),
+                    format!("{}: {}", rule.id, rule.title)
+                );
+                assert_eq!(attr(suite, "tests"), cases);
+                assert_eq!(attr(suite, "failures"), count(&[Disposition::Blocking]));
+                let skipped = suite
+                    .descendants()
+                    .filter(|n| n.has_tag_name("skipped"))
+                    .count();
+                assert_eq!(
+                    skipped,
+                    count(&[Disposition::Waived, Disposition::Baseline])
+                );
+                assert_eq!(attr(suite, "errors"), errors);
+                let expected = (findings.len() + errors).max(1);
+                assert_eq!(cases, expected, "{}", rule.id);
+            }
+            let total = |a: &str| suites.iter().map(|s| attr(s, a)).sum::<usize>();
+            assert_eq!(total("failures"), verdict.blocking().count());
+            assert_eq!(total("errors"), verdict.errors.len());
+            // The run's suite states the outcome.
+            let run = suites.last().unwrap();
+            assert_eq!(run.attribute("name"), Some("tollgate"));
+            let out = run
+                .children()
+                .find(|n| n.has_tag_name("system-out"))
+                .and_then(|n| n.text())
+                .unwrap();
+            assert!(
+                out.contains(&format!("exit_code: {}", verdict.exit_code())),
+                "{out}"
+            );
         }
         // Every failure names its message and has resource details.
+        let xml = render(Format::Junit, &sample_verdict());
+        let doc = roxmltree::Document::parse(&xml).unwrap();
         let failure = doc
             .descendants()
             .find(|n| n.has_tag_name("failure"))
@@ -218,5 +300,18 @@ mod tests {
         assert!(failure.attribute("message").is_some());
         let case = failure.parent().unwrap();
         assert!(case.attribute("classname").is_some() && case.attribute("file").is_some());
+    }
+
+    /// The reproduction of the issue: a gate that passes has no failure and no error,
+    /// whatever non-blocking findings it has.
+    #[test]
+    fn a_passing_gate_has_no_failures() {
+        let verdict = crate::output::tests::passing_verdict();
+        assert_eq!(verdict.status, crate::verdict::ExitStatus::Pass);
+        assert!(!verdict.findings.is_empty(), "it has non-blocking findings");
+        let xml = render(Format::Junit, &verdict);
+        assert!(!xml.contains("<failure"), "{xml}");
+        assert!(!xml.contains("<error"), "{xml}");
+        assert!(xml.contains("not blocking (below threshold)"), "{xml}");
     }
 }

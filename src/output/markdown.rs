@@ -59,13 +59,15 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
     )?;
     writeln!(out)?;
 
-    let blocking: Vec<&Judged> = verdict.blocking().collect();
+    // Most severe first, so the tables cut at ROWS keep the findings that matter most.
+    let ranked = verdict.ranked();
+    let blocking: Vec<&Judged> = ranked.iter().copied().filter(|j| j.blocking).collect();
     if !blocking.is_empty() {
         writeln!(out, "#### Blocking findings")?;
         writeln!(out)?;
         table(&blocking, out)?;
     }
-    let rest: Vec<&Judged> = verdict.findings.iter().filter(|j| !j.blocking).collect();
+    let rest: Vec<&Judged> = ranked.iter().copied().filter(|j| !j.blocking).collect();
     if !rest.is_empty() {
         writeln!(
             out,

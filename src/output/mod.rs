@@ -408,6 +408,16 @@ expires = "2027-01-31"
         waivers: &str,
         baseline: Option<&crate::baseline::Baseline>,
     ) -> Verdict {
+        verdict_judged(nodes, policies, waivers, baseline, options())
+    }
+
+    fn verdict_judged(
+        nodes: &str,
+        policies: &[(&str, &str)],
+        waivers: &str,
+        baseline: Option<&crate::baseline::Baseline>,
+        options: Options,
+    ) -> Verdict {
         let input = Input {
             name: "fleet.json".into(),
             text: nodes.into(),
@@ -431,7 +441,7 @@ expires = "2027-01-31"
             &evaluation,
             rules,
             &reports,
-            options(),
+            options,
             &crate::waiver::parse("waivers.toml", waivers).unwrap(),
             baseline,
         )
@@ -442,6 +452,7 @@ expires = "2027-01-31"
             fail_on: crate::finding::Severity::High,
             strict: false,
             now: chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into(),
+            no_fail: false,
         }
     }
 
@@ -449,6 +460,16 @@ expires = "2027-01-31"
     /// finding, a policy error, an expired and an unused waiver.
     pub(crate) fn sample_verdict() -> Verdict {
         verdict_with(NODES, &POLICIES, WAIVERS, None)
+    }
+
+    /// A gate that passes with open findings: the sample's T-HIGH (a waived and a warning
+    /// finding) and T-ADV (advisory), judged at `--fail-on critical`.
+    pub(crate) fn passing_verdict() -> Verdict {
+        let options = Options {
+            fail_on: crate::finding::Severity::Critical,
+            ..options()
+        };
+        verdict_judged(NODES, &POLICIES[1..3], WAIVERS, None, options)
     }
 
     /// `nodes` (a COC report) judged by one critical rule that finds every node missing a

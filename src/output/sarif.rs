@@ -210,6 +210,7 @@ struct NotificationProperties<'a> {
 #[derive(Serialize)]
 struct RunProperties<'a> {
     verdict: ExitStatus,
+    exit_code: u8,
     fail_on: Severity,
     strict: bool,
     /// Every ticket and alarm of the run, when `--incidents` was dry-run or on.
@@ -456,7 +457,8 @@ impl<'a> Emitter<'a> {
                     },
                 )]),
                 invocations: [Invocation {
-                    execution_successful: v.error_count == 0,
+                    // The run's one outcome: false whenever it could not decide.
+                    execution_successful: v.status != ExitStatus::Error,
                     end_time_utc: &cx.generated_at,
                     working_directory: self.base.as_deref().map(|b| Artifact {
                         uri: directory_uri(b),
@@ -468,6 +470,7 @@ impl<'a> Emitter<'a> {
                 results: Results { emitter: self },
                 properties: RunProperties {
                     verdict: v.status,
+                    exit_code: v.exit_code(),
                     fail_on: v.fail_on,
                     strict: v.strict,
                     incidents: cx.incidents.as_ref(),
@@ -567,6 +570,14 @@ impl<'a> Emitter<'a> {
                 }
             })
             .collect();
+        list.extend(v.warnings.iter().map(|w| Notification {
+            level: "warning",
+            message: Text {
+                text: plain_text(w.clone()).into(),
+            },
+            associated_rule: None,
+            properties: None,
+        }));
         if v.error_count > v.errors.len() {
             let more = v.error_count - v.errors.len();
             list.push(Notification {

@@ -54,6 +54,9 @@ pub struct HttpOptions {
     /// A PEM file of extra root certificates (a private CA, or a TLS-inspecting proxy),
     /// trusted besides the system's.
     pub ca_file: Option<PathBuf>,
+    /// `-v` and above: each retry is said on standard error (the call, the attempt, the
+    /// wait and why), so a run against an unreachable endpoint is not silent for minutes.
+    pub verbose: u8,
 }
 
 impl Default for HttpOptions {
@@ -65,6 +68,7 @@ impl Default for HttpOptions {
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             ca_file: None,
+            verbose: 0,
         }
     }
 }
@@ -235,13 +239,16 @@ impl Client {
                         .and_then(|v| retry_after(v, SystemTime::now()))
                         .map(|wait| wait.min(self.options.max_backoff))
                         .unwrap_or_else(|| self.backoff(attempt));
+                    self.say_retry(what, attempt, wait, &format!("HTTP {status}"));
                     std::thread::sleep(wait);
                 }
                 Attempt::Failed(err) => {
                     if last || err.is_builder() {
                         return Err(self.connect_error(what, &out, err, attempt));
                     }
-                    std::thread::sleep(self.backoff(attempt));
+                    let wait = self.backoff(attempt);
+                    self.say_retry(what, attempt, wait, &self.problem(&err));
+                    std::thread::sleep(wait);
                 }
             }
         }
@@ -309,16 +316,20 @@ impl Client {
         Duration::from_nanos(random() % nanos.saturating_add(1))
     }
 
-    fn connect_error(
-        &self,
-        what: &str,
-        out: &Outgoing,
-        err: reqwest::Error,
-        attempts: u32,
-    ) -> Error {
-        let url = out.shown_url();
-        let causes = chain(&err);
-        let problem = if err.is_connect() && err.is_timeout() {
+    /// `tollgate: COC list page 2 of coc-prod: attempt 1 of 5 failed (HTTP 503); retrying in 0.4s`
+    fn say_retry(&self, what: &str, attempt: u32, wait: Duration, reason: &str) {
+        if self.options.verbose >= 1 {
+            eprintln!(
+                "tollgate: {what}: attempt {attempt} of {} failed ({reason}); retrying in {:.1}s",
+                self.options.max_attempts.max(1),
+                wait.as_secs_f64()
+            );
+        }
+    }
+
+    /// What went wrong with an attempt, in a few words and without the URL.
+    fn problem(&self, err: &reqwest::Error) -> String {
+        if err.is_connect() && err.is_timeout() {
             format!("cannot connect within {:?}", self.options.connect_timeout)
         } else if err.is_connect() {
             "cannot connect".to_string()
@@ -328,7 +339,19 @@ impl Client {
             "cannot build the request".to_string()
         } else {
             "the connection failed before a complete response".to_string()
-        };
+        }
+    }
+
+    fn connect_error(
+        &self,
+        what: &str,
+        out: &Outgoing,
+        err: reqwest::Error,
+        attempts: u32,
+    ) -> Error {
+        let url = out.shown_url();
+        let causes = chain(&err);
+        let problem = self.problem(&err);
         let hint = if causes.contains("certificate") {
             "the server's TLS certificate is not trusted: if the endpoint (or a proxy in between) uses a private CA, set ca_file to its PEM file"
         } else if err.is_timeout() && !err.is_connect() {
@@ -567,6 +590,7 @@ mod tests {
             base_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(10),
             ca_file: None,
+            verbose: 0,
         })
         .unwrap()
     }

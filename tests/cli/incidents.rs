@@ -933,3 +933,131 @@ fn grouping_by_resource_and_a_minimum_severity() {
     assert_eq!(alarmed, critical, "each alarm names its one resource");
     assert!(world.alarms.iter().all(|a| a["alarmLevel"] == "Critical"));
 }
+
+/// Issue 16, item 3: with `--incidents on`, what the sinks need is checked before anything
+/// is fetched or evaluated, on a passing gate too, and every problem is named at once.
+#[test]
+fn incidents_on_checks_credentials_and_state_before_the_gate_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let coc = coc(Behaviour::Normal);
+    let cfg = config(tmp.path(), &coc, "", &format!("{TICKETS}{ALARMS}"));
+    // The state file's directory is a file: it can be neither created nor written.
+    std::fs::write(tmp.path().join(".tollgate"), "not a directory").unwrap();
+    let result = tmp.path().join("result.json");
+    let out = tollgate()
+        .env("TOLLGATE_CONFIG", &cfg)
+        .env_remove("HUAWEICLOUD_SDK_AK")
+        .env_remove("HUAWEICLOUD_SDK_SK")
+        .env_remove("CLOUD_SDK_AK")
+        .env_remove("CLOUD_SDK_SK")
+        .args(["check", "-r", "tests/fixtures/reports/cli/clean.json"])
+        .args(["-p", "policies/patch", "--now", NOW, "--incidents", "on"])
+        .arg("-o")
+        .arg(format!("json={}", result.display()))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let (_, stderr) = texts(&out);
+    assert!(stderr.contains("tollgate::incident::setup"), "{stderr}");
+    assert!(stderr.contains("HUAWEICLOUD_SDK_AK"), "{stderr}");
+    assert!(stderr.contains("TOLLGATE_COC_INTEGRATION_KEY"), "{stderr}");
+    assert!(stderr.contains("incident state"), "{stderr}");
+    assert_eq!(coc.server.hits(), 0, "nothing was sent");
+    // The outputs say so too.
+    let doc = json_of(&result);
+    assert_eq!(doc["verdict"], "error");
+    assert_eq!(doc["exit_code"], 2);
+    assert_eq!(doc["errors"][0]["code"], "tollgate::incident::setup");
+    assert_eq!(doc["findings"], json!([]));
+    // A dry run needs none of it.
+    std::fs::remove_file(tmp.path().join(".tollgate")).unwrap();
+    tollgate()
+        .env("TOLLGATE_CONFIG", &cfg)
+        .env_remove("HUAWEICLOUD_SDK_AK")
+        .env_remove("HUAWEICLOUD_SDK_SK")
+        .args(["check", "-r", "tests/fixtures/reports/cli/clean.json"])
+        .args([
+            "-p",
+            "policies/patch",
+            "--now",
+            NOW,
+            "--incidents",
+            "dry-run",
+        ])
+        .assert()
+        .code(0);
+}
+
+/// Issue 16, item 2: a run whose incidents fail exits 2, and every output says exit 2 with
+/// the error; the stderr count is the number of tickets and alarms that failed.
+#[test]
+fn failed_incidents_are_stated_by_every_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let coc = coc_down();
+    let cfg = config(tmp.path(), &coc, "", &format!("{TICKETS}{ALARMS}"));
+    let file = |name: &str| tmp.path().join(name);
+    let out = gate(&cfg, "on", &[])
+        .args(["-o", "human"])
+        .arg("-o")
+        .arg(format!("json={}", file("r.json").display()))
+        .arg("-o")
+        .arg(format!("sarif={}", file("r.sarif").display()))
+        .arg("-o")
+        .arg(format!("junit={}", file("r.xml").display()))
+        .arg("-o")
+        .arg(format!("markdown={}", file("r.md").display()))
+        .arg("-o")
+        .arg(format!("html={}", file("r.html").display()))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let (stdout, stderr) = texts(&out);
+    let doc = json_of(&file("r.json"));
+    let failed = doc["incidents"]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "failed")
+        .count();
+    assert!(failed >= 2, "tickets and alarms failed: {failed}");
+    assert!(
+        stderr.contains(&format!(
+            "{failed} incident ticket or alarm action(s) failed"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(doc["verdict"], "error");
+    assert_eq!(doc["exit_code"], 2);
+    assert_eq!(doc["errors"][0]["code"], "tollgate::incident::send");
+    assert!(
+        doc["summary"]["blocking"].as_u64().unwrap() > 0,
+        "findings stand"
+    );
+    let sarif = json_of(&file("r.sarif"));
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["properties"]["code"],
+        "tollgate::incident::send"
+    );
+    assert_eq!(sarif["runs"][0]["properties"]["exit_code"], 2);
+    let junit = std::fs::read_to_string(file("r.xml")).unwrap();
+    assert!(
+        junit.contains("<error type=\"tollgate::incident::send\""),
+        "{junit}"
+    );
+    assert!(junit.contains("exit_code: 2"));
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("ERROR: the gate could not decide"),
+        "{last}"
+    );
+    assert!(last.ends_with("— exit 2"), "{last}");
+    for name in ["r.md", "r.html"] {
+        let text = std::fs::read_to_string(file(name)).unwrap();
+        assert!(text.contains("could not decide"), "{name}");
+        assert!(text.contains("— exit 2"), "{name}");
+    }
+}

@@ -291,7 +291,9 @@ fn giving_up_after_retries_exits_2_with_the_vendor_message() {
         .args(["check", "--source", "coc", "--now", NOW])
         .assert()
         .code(2)
-        .stdout("")
+        // The default output still says why, once the outputs are known.
+        .stdout(contains("ERROR: the gate could not decide: COC node list"))
+        .stdout(contains("— exit 2\n"))
         .stderr(contains("COC.00000500"))
         .stderr(contains("internal error"))
         .stderr(contains("4 attempts"));
