@@ -52,16 +52,30 @@ pub struct CheckArgs {
     #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// A report file, a directory of *.json reports, or `-` for standard input. Repeatable.
-    #[arg(short, long = "report", value_name = "FILE", env = "TOLLGATE_REPORT")]
+    /// Report files, directories of *.json reports, or `-` for standard input. Takes
+    /// several at once (`-r reports/*.json`) and may be repeated.
+    #[arg(
+        short,
+        long = "report",
+        value_name = "FILE",
+        num_args = 1..,
+        env = "TOLLGATE_REPORT"
+    )]
     pub reports: Vec<PathBuf>,
 
     /// Read reports as this kind instead of detecting it from the JSON shape.
     #[arg(long, value_enum, value_name = "KIND", env = "TOLLGATE_REPORT_KIND")]
     pub report_kind: Option<ReportKind>,
 
-    /// A policy file or a directory searched for *.rhai. Repeatable.
-    #[arg(short, long = "policy", value_name = "PATH", env = "TOLLGATE_POLICY")]
+    /// Policy files, or directories searched for *.rhai. Takes several at once
+    /// (`-p policies/*.rhai`) and may be repeated.
+    #[arg(
+        short,
+        long = "policy",
+        value_name = "PATH",
+        num_args = 1..,
+        env = "TOLLGATE_POLICY"
+    )]
     pub policies: Vec<PathBuf>,
 
     /// Output FORMAT to standard output, or FORMAT=PATH to a file. Repeatable.
@@ -190,8 +204,8 @@ pub struct RulesArgs {
     #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// How to print the rules.
-    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    /// How to print the rules (`-o` as for the other commands).
+    #[arg(short = 'o', long, value_enum, default_value_t = RulesFormat::Table)]
     pub format: RulesFormat,
 }
 

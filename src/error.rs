@@ -136,6 +136,13 @@ pub enum Error {
         reason: String,
     },
 
+    #[error("report {name} is an empty file")]
+    #[diagnostic(
+        code(tollgate::report::empty_file),
+        help("it holds nothing, or only white space: the step that saved it probably failed; save or fetch the report again")
+    )]
+    ReportEmptyFile { name: String },
+
     #[error("report {name} is not a document tollgate knows")]
     #[diagnostic(code(tollgate::report::unknown))]
     ReportUnknown {
@@ -429,7 +436,7 @@ pub enum Error {
         errors: Vec<Error>,
     },
 
-    #[error("{count} policy evaluation(s) failed; the gate cannot decide{}", if *.shown < *.count { format!(" ({} shown below, the first of each rule; the rest are counted)", .shown) } else { String::new() })]
+    #[error("{count} policy evaluation(s) failed; the gate cannot decide{}", if *.shown < *.count { format!(" ({} shown below, at most 3 per rule; {} more not shown)", .shown, .count - .shown) } else { String::new() })]
     #[diagnostic(
         code(tollgate::policy::errors),
         help("each failed evaluation is described below; the results were still written, with the errors listed")
@@ -632,6 +639,19 @@ impl Error {
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
+}
+
+/// The candidate `name` was most likely meant to be: a near miss (`misssing`) or a
+/// cut-short name (`crit`); `None` when nothing is close.
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::levenshtein(c, name), c))
+        .filter(|(d, c)| *d <= 2.max(name.len() / 3) || (name.len() >= 3 && c.starts_with(name)))
+        .min()
+        .map(|(_, c)| c)
 }
 
 /// The 1-based line of a byte offset in `text`.

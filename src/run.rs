@@ -110,6 +110,7 @@ fn run_test(args: &TestArgs, global: Global) -> Result<ExitStatus, Error> {
         &run,
         settings::stdout_color(global.color),
         global.verbose,
+        settings.now,
     )?;
     Ok(match run.tally() {
         (_, 0) => ExitStatus::Pass,
@@ -212,8 +213,9 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
     };
     // Diagnostics for standard error, in the order they arose; the first is returned.
     let mut failures: Vec<Error> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     let mut incidents = None;
-    let mut verdict = match gate(settings, options, &log) {
+    let mut verdict = match gate(settings, options, &log, &mut warnings) {
         Ok(gate) => {
             let Gate {
                 mut verdict,
@@ -230,12 +232,12 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
             verdict
         }
     };
-    verdict
-        .warnings
-        .splice(0..0, settings.warnings.iter().cloned());
-    for warning in &verdict.warnings {
+    // The gate's own warnings first; the incident stage's (best_effort) were said as
+    // they arose.
+    for warning in &warnings {
         eprintln!("tollgate: warning: {warning}");
     }
+    verdict.warnings.splice(0..0, warnings);
 
     let cx = Context {
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -287,7 +289,12 @@ struct Checked {
 }
 
 /// Policies, waivers, baseline, sources, reports, evaluation and the verdict.
-fn gate(settings: &Settings, options: verdict::Options, log: &Log) -> Result<Gate, Error> {
+fn gate(
+    settings: &Settings,
+    options: verdict::Options,
+    log: &Log,
+    warnings: &mut Vec<String>,
+) -> Result<Gate, Error> {
     if let Some(incidents) = &settings.incidents {
         incident::preflight(incidents)?;
     }
@@ -297,6 +304,10 @@ fn gate(settings: &Settings, options: verdict::Options, log: &Log) -> Result<Gat
     };
     let policies = policy::load(&settings.policies, &settings.limits, &globals)?;
     log.step(format_args!("compiled {} policies", policies.len()));
+    warnings.extend(settings::unread_params(
+        &settings.params,
+        &policy::params::read_by(&policies),
+    ));
     for p in &policies {
         log.detail(format_args!(
             "  {} ({}) from {}",

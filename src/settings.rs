@@ -115,8 +115,6 @@ pub struct Settings {
     pub sources: Vec<SourceConfig>,
     /// `[incident]` with `--incidents`; `None` when the file has no `[incident]`.
     pub incidents: Option<IncidentSettings>,
-    /// What the user should know about the configuration (a param that no policy reads).
-    pub warnings: Vec<String>,
 }
 
 impl Settings {
@@ -230,7 +228,6 @@ impl Settings {
                 .or(file.sarif_category)
                 .unwrap_or_else(|| DEFAULT_SARIF_CATEGORY.to_string()),
             incidents,
-            warnings: Vec::new(),
         })
     }
 }
@@ -409,6 +406,51 @@ pub fn stdout_color(choice: ColorChoice) -> bool {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     }
+}
+
+/// The keys of tollgate.toml's top level: a param of one of these names is most likely
+/// the setting, written below `[params]` by mistake.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "reports",
+    "report_kind",
+    "policies",
+    "outputs",
+    "fail_on",
+    "allow_empty",
+    "no_fail",
+    "jobs",
+    "params",
+    "limits",
+    "waivers",
+    "baseline",
+    "strict",
+    "sarif_category",
+    "source",
+    "incident",
+];
+
+/// A warning for each param that no loaded policy reads. A param is set to be read; one
+/// that is not is a typo, a leftover, or a top-level key written below `[params]`, where
+/// TOML makes it a param and the setting silently keeps its default.
+pub fn unread_params(params: &rhai::Map, read: &crate::policy::params::ParamsRead) -> Vec<String> {
+    params
+        .keys()
+        .filter(|name| !read.reads(name))
+        .map(|name| {
+            let because = if TOP_LEVEL_KEYS.contains(&name.as_str()) {
+                format!(
+                    "; did you mean to put `{name}` above `[params]` in tollgate.toml? A key below a [table] header belongs to that table"
+                )
+            } else if let Some(near) =
+                error::did_you_mean(name, read.names.iter().map(String::as_str))
+            {
+                format!("; did you mean `{near}`, which a policy reads?")
+            } else {
+                String::new()
+            };
+            format!("param `{name}` is set, but no loaded policy reads it{because}")
+        })
+        .collect()
 }
 
 /// `[params]` with `--param` over them, as values policies can read.
@@ -628,7 +670,74 @@ mod tests {
         // As written (defaults commented out), it is a valid configuration too.
         let as_written = parse_config(Path::new("t"), crate::init::TEMPLATE).unwrap();
         assert_eq!(as_written.fail_on, Some(DEFAULT_FAIL_ON));
-        assert!(as_written.reports.is_none() && as_written.limits == Some(Limits::default()));
+        assert!(as_written.reports.is_none() && as_written.limits.is_none());
+        assert!(as_written.params.contains_key("prod_groups"));
+    }
+
+    /// Issue 16, item 8: a line appended to the file `init` writes is read as what it
+    /// says. Below a `[params]` header, `strict = true` would have become a param.
+    #[test]
+    fn a_key_appended_to_the_template_is_a_top_level_setting() {
+        let text = format!(
+            "{}\nstrict = true\nwaivers = \"w.toml\"\n",
+            crate::init::TEMPLATE
+        );
+        let file = parse_config(Path::new("t"), &text).unwrap();
+        assert_eq!(file.strict, Some(true));
+        assert_eq!(file.waivers, Some(PathBuf::from("w.toml")));
+        assert!(!file.params.contains_key("strict"), "{:?}", file.params);
+    }
+
+    /// The list the warnings name settings from is the file's own: a key added to
+    /// tollgate.toml is added there too.
+    #[test]
+    fn top_level_keys_are_the_files_keys() {
+        for key in TOP_LEVEL_KEYS {
+            // A number fits few of them: what matters is that the key is known.
+            if let Err(Error::ConfigSyntax { reason, .. }) =
+                parse_config(Path::new("t"), &format!("{key} = 0\n"))
+            {
+                assert!(!reason.contains("unknown field"), "{key}: {reason}");
+            }
+        }
+        let err = parse_config(Path::new("t"), "nope = 0\n").unwrap_err();
+        let Error::ConfigSyntax { reason, .. } = &err else {
+            panic!("{err:?}")
+        };
+        for key in TOP_LEVEL_KEYS {
+            assert!(
+                reason.contains(&format!("`{key}`")),
+                "{key} is not a key: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn params_no_policy_reads_are_warned_about() {
+        let mut params = rhai::Map::new();
+        for name in ["prod_groups", "strict", "max_high_misssing", "mine"] {
+            params.insert(name.into(), rhai::Dynamic::UNIT);
+        }
+        let read = crate::policy::params::ParamsRead {
+            names: ["prod_groups", "max_high_missing"].map(String::from).into(),
+            any: false,
+        };
+        let warnings = unread_params(&params, &read);
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings
+            .iter()
+            .any(|w| w.contains("did you mean to put `strict` above `[params]`")));
+        assert!(warnings
+            .iter()
+            .any(|w| w.contains("did you mean `max_high_missing`, which a policy reads?")));
+        assert!(warnings
+            .iter()
+            .any(|w| w == "param `mine` is set, but no loaded policy reads it"));
+        let any = crate::policy::params::ParamsRead { any: true, ..read };
+        assert!(
+            unread_params(&params, &any).is_empty(),
+            "read by a name known only at run time"
+        );
     }
 
     fn global() -> Global {

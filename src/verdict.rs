@@ -206,17 +206,26 @@ impl ErrorSummary {
         };
         let reason = match error {
             Error::PolicyRuntime { reason, .. } => reason.clone(),
-            // The count alone would not say why: add each distinct cause.
-            Error::Incidents { errors, .. } => {
+            other => {
+                // A count alone ("2 of 9 policies could not be loaded") does not say why:
+                // add each distinct cause the message does not already hold.
+                let text = other.to_string();
                 let mut causes: Vec<String> = Vec::new();
-                for cause in errors.iter().map(|e| e.to_string()) {
-                    if !causes.contains(&cause) {
+                for cause in miette::Diagnostic::related(other)
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e.to_string())
+                {
+                    if !causes.contains(&cause) && !text.contains(&cause) {
                         causes.push(cause);
                     }
                 }
-                format!("{error}: {}", causes.join("; "))
+                if causes.is_empty() {
+                    text
+                } else {
+                    format!("{text}: {}", causes.join("; "))
+                }
             }
-            other => other.to_string(),
         };
         ErrorSummary {
             code: miette::Diagnostic::code(error)

@@ -305,10 +305,23 @@ pub(crate) fn write_atomically(
         }
     }
     std::fs::create_dir_all(&dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tollgate-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tollgate-").suffix(".tmp");
+    // A temporary file is made owner-only, and its mode would survive the rename: ask for
+    // what `File::create` asks for (0666, less the umask), so other users, a container
+    // user or a web server can read the artifacts as they could a file `cp` wrote.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir)?;
+    // Replacing a file keeps its mode, as writing it in place would.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_file() {
+            tmp.as_file().set_permissions(meta.permissions())?;
+        }
+    }
     // Removed if a signal stops the run before the rename below.
     let _pending = crate::interrupt::Pending::new(tmp.path());
     {

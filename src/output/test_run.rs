@@ -51,11 +51,12 @@ pub fn write_all(
     run: &TestRun,
     color: bool,
     verbose: u8,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), Error> {
     for output in outputs {
         let emit = |out: &mut dyn Write, color: bool| match output.format {
             TestFormat::Human => human(run, color, verbose, out),
-            TestFormat::Junit => junit(run, out),
+            TestFormat::Junit => junit(run, now, out),
         };
         let what = match output.format {
             TestFormat::Human => "test results",
@@ -125,15 +126,23 @@ pub fn human(run: &TestRun, color: bool, verbose: u8, out: &mut dyn Write) -> io
     writeln!(out, "{}", paint(&line, failed > 0))
 }
 
-/// One testsuite per policy (named `ID: title`), one testcase per test.
-pub fn junit(run: &TestRun, out: &mut dyn Write) -> io::Result<()> {
-    use junit_report::{Duration, ReportBuilder, TestCaseBuilder, TestSuiteBuilder};
+/// One testsuite per policy (named `ID: title`), one testcase per test, stamped with the
+/// time the tests ran (`--now` when given, so that a replay gives the same document).
+pub fn junit(
+    run: &TestRun,
+    now: chrono::DateTime<chrono::Utc>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    use junit_report::{
+        Duration, OffsetDateTime, ReportBuilder, TestCaseBuilder, TestSuiteBuilder,
+    };
+    let timestamp =
+        OffsetDateTime::from_unix_timestamp(now.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let mut report = ReportBuilder::new();
     for suite in run.suites.iter().filter(|s| !s.cases.is_empty()) {
         let mut builder =
             TestSuiteBuilder::new(&format!("{}: {}", suite.rule.id, suite.rule.title));
-        // A fixed timestamp: two runs of the same tests differ only in their times.
-        builder.set_timestamp(junit_report::OffsetDateTime::UNIX_EPOCH);
+        builder.set_timestamp(timestamp);
         for case in &suite.cases {
             let elapsed = Duration::try_from(case.elapsed).unwrap_or(Duration::ZERO);
             let mut tc = match &case.outcome {

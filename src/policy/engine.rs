@@ -110,7 +110,8 @@ fn packages() -> &'static [SharedModule] {
 /// The functions tollgate adds for policies, which a test file must not replace.
 pub(crate) const BUILTINS: &[&str] = &["param", "deny", "warn"];
 
-/// `param(name, default)`: the `[params]` value of `name`, or `default` when there is none.
+/// `param(name, default)`: the `[params]` value of `name`, or `default` when there is none;
+/// `param(name)`: the value, or an error naming the param when it is not set.
 /// It reads the same map as `global::PARAMS` (including a test file's pinned `PARAMS`), but
 /// without copying it: every read of `global::PARAMS` clones the whole map (about 5,600
 /// instructions a call for PATCH-001 and PATCH-002 with the repository's four params).
@@ -121,8 +122,18 @@ fn register_param(engine: &mut Engine, globals: &Module) {
             .and_then(|p| p.try_cast::<Map>())
             .unwrap_or_default(),
     );
+    let shared = Arc::clone(&params);
     engine.register_fn("param", move |name: &str, default: Dynamic| {
-        params.get(name).cloned().unwrap_or(default)
+        shared.get(name).cloned().unwrap_or(default)
+    });
+    // Without a default, a param that is not set is an error that says so, rather than a
+    // `()` that fails later as "Function not found: contains ((), ())".
+    engine.register_fn("param", move |name: &str| -> Fallible {
+        params.get(name).cloned().ok_or_else(|| {
+            runtime(format!(
+                "param `{name}` is not set: add `{name} = ...` under [params] in tollgate.toml, pass --param {name}=VALUE, or give a default: param(\"{name}\", DEFAULT)"
+            ))
+        })
     });
 }
 
@@ -184,18 +195,40 @@ fn register_api(engine: &mut Engine) {
         },
     );
 
-    engine.register_fn("deny", |message: ImmutableString| {
-        finding("deny", message, Map::new())
-    });
-    engine.register_fn("warn", |message: ImmutableString| {
-        finding("warn", message, Map::new())
-    });
-    engine.register_fn("deny", |message: ImmutableString, extra: Map| {
-        finding("deny", message, extra)
-    });
-    engine.register_fn("warn", |message: ImmutableString, extra: Map| {
-        finding("warn", message, extra)
-    });
+    for action in ["deny", "warn"] {
+        engine.register_fn(action, move |message: ImmutableString| {
+            finding(action, message, Map::new())
+        });
+        engine.register_fn(action, move |message: ImmutableString, extra: Map| {
+            finding(action, message, extra)
+        });
+        // Any other arguments: say what the call should look like, at the call, rather
+        // than Rhai's "Function not found: deny (map, &str | ImmutableString | String)".
+        engine.register_fn(
+            action,
+            move |got: Dynamic| -> Result<Map, Box<EvalAltResult>> { Err(misuse(action, &[&got])) },
+        );
+        engine.register_fn(
+            action,
+            move |a: Dynamic, b: Dynamic| -> Result<Map, Box<EvalAltResult>> {
+                Err(misuse(action, &[&a, &b]))
+            },
+        );
+    }
+}
+
+/// The error of a `deny`/`warn` call with arguments of the wrong types.
+fn misuse(action: &str, args: &[&Dynamic]) -> Box<EvalAltResult> {
+    let types: Vec<&str> = args.iter().map(|a| a.type_name()).collect();
+    let swapped = matches!(args, [a, b] if a.is_map() && b.is_string());
+    let why = if swapped {
+        "the message comes first".to_string()
+    } else {
+        format!("it was given ({})", types.join(", "))
+    };
+    runtime(format!(
+        "{action} takes a message, and optionally a map of finding keys: {action}(\"text\") or {action}(\"text\", #{{ severity: \"high\", properties: #{{}} }}); {why}"
+    ))
 }
 
 /// Rhai answers `() > 0` with `false`, which would let a policy pass on a value the report
@@ -276,11 +309,49 @@ fn register_common_operators(engine: &mut Engine) {
         .register_fn("!=", |_: Severities, _: ()| true);
 }
 
-fn finding(action: &str, message: ImmutableString, extra: Map) -> Map {
+/// The finding map `deny`/`warn` return. The extra keys are checked here, so that a
+/// mistake is reported at the call rather than where `check` returns.
+fn finding(action: &str, message: ImmutableString, extra: Map) -> Result<Map, Box<EvalAltResult>> {
+    for (key, value) in &extra {
+        match key.as_str() {
+            "severity" => {
+                let text = value.clone().into_string().map_err(|_| {
+                    runtime(format!(
+                        "{action}: `severity` must be a string, not {}",
+                        value.type_name()
+                    ))
+                })?;
+                text.parse::<crate::finding::Severity>()
+                    .map_err(|reason| runtime(format!("{action}: {reason}")))?;
+            }
+            "properties" if !value.is_map() => {
+                return Err(runtime(format!(
+                    "{action}: `properties` must be a map, not {}",
+                    value.type_name()
+                )))
+            }
+            "properties" | "key" | "resource" => {}
+            "message" | "action" => {
+                return Err(runtime(format!(
+                    "{action}: `{key}` is set by {action} itself; give the message as the first argument"
+                )))
+            }
+            other => {
+                let keys = ["severity", "properties", "key", "resource"];
+                let hint = crate::error::did_you_mean(other, keys.iter().copied())
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                return Err(runtime(format!(
+                    "{action}: a finding has no key `{other}`{hint}; the keys {action} takes are: {}",
+                    keys.join(", ")
+                )));
+            }
+        }
+    }
     let mut map = extra;
     map.insert("action".into(), action.into());
     map.insert("message".into(), message.into());
-    map
+    Ok(map)
 }
 
 fn describe(r: &Resource) -> String {
@@ -370,13 +441,8 @@ pub(crate) fn unknown_field<'a>(
     fields: impl Iterator<Item = &'a str>,
 ) -> String {
     let fields: Vec<&str> = fields.collect();
-    // A near miss (`misssing`) or a cut-short name (`crit`).
-    let suggestion = fields
-        .iter()
-        .map(|f| (strsim::levenshtein(f, name), *f))
-        .filter(|(d, f)| *d <= 2.max(name.len() / 3) || (name.len() >= 3 && f.starts_with(name)))
-        .min()
-        .map(|(_, f)| format!(" (did you mean `{f}`?)"))
+    let suggestion = crate::error::did_you_mean(name, fields.iter().copied())
+        .map(|f| format!(" (did you mean `{f}`?)"))
         .unwrap_or_default();
     format!(
         "{what} has no field `{name}`{suggestion}; its fields are: {}",

@@ -363,7 +363,7 @@ fn runtime_error(policy: &Policy, subject: &Subject, err: &EvalAltResult) -> Err
             let hint = if matches!(inner, EvalAltResult::ErrorTooManyModules(_)) {
                 Some("imports are disabled in policies".to_string())
             } else if reason.contains("()") {
-                Some("a value the report does not give is () (a JSON null or a field the vendor does not report); test `x != ()` before using it".to_string())
+                Some("a value that is not there is (): a field the report does not give (a JSON null, or one the vendor does not report), or a key missing from global::PARAMS; test `x != ()` before using it, and read params with param(\"name\") or param(\"name\", default)".to_string())
             } else {
                 None
             };

@@ -272,9 +272,12 @@ fn read_rule(value: &Dynamic, src: &str, bad: &Bad<'_>) -> Result<Rule, Error> {
     let map = map.clone();
     for key in map.keys() {
         if !RULE_KEYS.contains(&key.as_str()) {
+            let guess = crate::error::did_you_mean(key, RULE_KEYS.iter().copied())
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
             return Err(bad(
                 key_span(src, key),
-                format!("unknown key `{key}`"),
+                format!("unknown key `{key}`{guess}"),
                 Some(format!("RULE keys are: {}", RULE_KEYS.join(", "))),
             ));
         }

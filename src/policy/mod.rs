@@ -7,6 +7,7 @@ mod engine;
 mod eval;
 mod fixture;
 mod load;
+pub mod params;
 pub mod test;
 
 use std::path::PathBuf;

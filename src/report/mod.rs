@@ -452,11 +452,8 @@ fn split_pages(input: &Input) -> Result<Vec<Page<'_>>, Error> {
                 fields,
             }])
         }
-        None => Err(Error::ReportSyntax {
+        None => Err(Error::ReportEmptyFile {
             name: input.name.to_string(),
-            src: error::source(&input.name, &input.text),
-            at: (0, 0).into(),
-            reason: "the document is empty".into(),
         }),
         Some(_) => {
             // Let the JSON parser say what is wrong, with its position.
@@ -1151,10 +1148,12 @@ mod tests {
 
     #[test]
     fn empty_and_scalar_documents_fail() {
-        assert_eq!(
-            code(&load_str("  \n").unwrap_err()),
-            "tollgate::report::syntax"
-        );
+        // Issue 16: an empty file says so, not "not valid JSON" over an empty frame.
+        for empty in ["", "  \n", "\u{feff}"] {
+            let err = load_str(empty).unwrap_err();
+            assert_eq!(code(&err), "tollgate::report::empty_file");
+            assert_eq!(err.to_string(), "report test.json is an empty file");
+        }
         assert_eq!(
             code(&load_str("42").unwrap_err()),
             "tollgate::report::unknown"
