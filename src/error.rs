@@ -180,6 +180,22 @@ pub enum Error {
         hint: Option<String>,
     },
 
+    #[error("report {name}: {reason}")]
+    #[diagnostic(
+        code(tollgate::report::value),
+        help("{api} does not give such a value, so the evidence cannot be trusted and the gate does not decide on it; fetch the report again, and raise it with the vendor if it comes back the same")
+    )]
+    ReportValue {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("here")]
+        at: SourceSpan,
+        reason: String,
+        /// The vendor API the report comes from.
+        api: &'static str,
+    },
+
     #[error("report {name} is incomplete: {reason}")]
     #[diagnostic(code(tollgate::report::incomplete))]
     ReportIncomplete {

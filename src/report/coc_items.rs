@@ -29,6 +29,16 @@ struct PatchDetail {
     patch_status: Option<String>,
 }
 
+/// `patch_status` as the API documents it.
+const PATCH_STATUSES: [&str; 6] = [
+    "INSTALLED",
+    "INSTALLED_OTHER",
+    "MISSING",
+    "REJECT",
+    "FAILED",
+    "PENDING_REBOOT",
+];
+
 /// One `compliance_items` record to a `patch_item`.
 pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let rec: Record = cx.parse(raw)?;
@@ -41,6 +51,36 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         patch_status: None,
     });
     let status = status_of(detail.patch_status.as_deref());
+    let what = format!(
+        "patch {title} on {}",
+        if node.is_empty() { "its node" } else { &node }
+    );
+    match detail.patch_status.as_deref() {
+        None => return Err(cx.doubtful(
+            raw,
+            &["patch_detail"],
+            format!(
+                "{what} has no patch_detail.patch_status, so whether it is installed is unknown"
+            ),
+        )),
+        Some(other) if status == Status::Unknown => {
+            return Err(cx.doubtful(
+                raw,
+                &["patch_detail", "patch_status"],
+                format!(
+                    "patch_status of {what} is {other:?}; the API documents {}",
+                    PATCH_STATUSES.join(", ")
+                ),
+            ))
+        }
+        Some(_) => {}
+    }
+    let installed_at = cx.time(
+        raw,
+        &["patch_detail", "installed_time"],
+        &what,
+        detail.installed_time,
+    )?;
     let item = PatchItem {
         node_id: Some(node.clone()).filter(|n| !n.is_empty()),
         title: Some(title.clone()),
@@ -48,7 +88,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         severity: rec.severity_level,
         compliance_level: rec.compliance_level,
         patch_status: detail.patch_status,
-        installed_at: detail.installed_time,
+        installed_at,
         baseline: detail
             .patch_baseline_name
             .or_else(|| detail.patch_baseline_id.clone()),
@@ -57,7 +97,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let mut resource = cx.resource(raw, format!("{node}/{title}"), Detail::PatchItem(item));
     resource.name = Some(title);
     resource.status = status;
-    resource.reported_at = detail.installed_time;
+    resource.reported_at = installed_at;
     Ok(resource)
 }
 
@@ -101,7 +141,6 @@ mod tests {
             ("FAILED", Status::NonCompliant),
             ("REJECT", Status::NonCompliant),
             ("PENDING_REBOOT", Status::NonCompliant),
-            ("SOMETHING_NEW", Status::Unknown),
         ] {
             let report = load(&input(&item(patch_status)), LoadOptions::default()).unwrap();
             let r = &report.resources[0];
@@ -112,5 +151,33 @@ mod tests {
             };
             assert_eq!(p.patch_status.as_deref(), Some(patch_status));
         }
+    }
+
+    /// Issue 16: a status outside the documented values, or none, is doubtful evidence.
+    #[test]
+    fn an_undocumented_or_missing_patch_status_is_an_error() {
+        let text = r#"{"count":1,"compliance_items":[{"instance_id":"n","title":"t","patch_detail":{"patch_status":"SOMETHING_NEW"}}]}"#;
+        let err = load(&input(text), LoadOptions::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("patch_status of patch t on n is \"SOMETHING_NEW\""),
+            "{err}"
+        );
+        assert_eq!(
+            miette::Diagnostic::code(&err).unwrap().to_string(),
+            "tollgate::report::value"
+        );
+        let text = r#"{"count":1,"compliance_items":[{"instance_id":"n","title":"t"}]}"#;
+        let err = load(&input(text), LoadOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("has no patch_detail.patch_status"),
+            "{err}"
+        );
+        let text = r#"{"count":1,"compliance_items":[{"instance_id":"n","title":"t","patch_detail":{"patch_status":"INSTALLED","installed_time":-5}}]}"#;
+        let err = load(&input(text), LoadOptions::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("is -5, which is not a time"),
+            "{err}"
+        );
     }
 }

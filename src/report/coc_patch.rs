@@ -59,7 +59,17 @@ struct ExecutionSummary {
     report_time: Option<i64>,
 }
 
-fn severities(total: Option<i64>, by: Option<SeveritySummary>) -> Severities {
+/// A summary's counts, each checked to be zero or more, and their severity split checked
+/// not to add up to more than the summary's own count.
+fn severities(
+    cx: &RecordCx,
+    raw: &str,
+    id: &str,
+    summary: &str,
+    total_key: &str,
+    total: Option<i64>,
+    by: Option<SeveritySummary>,
+) -> Result<Severities, Error> {
     let by = by.unwrap_or(SeveritySummary {
         critical_count: None,
         high_count: None,
@@ -68,15 +78,41 @@ fn severities(total: Option<i64>, by: Option<SeveritySummary>) -> Severities {
         informational_count: None,
         unspecified_count: None,
     });
-    Severities {
-        critical: by.critical_count,
-        high: by.high_count,
-        medium: by.medium_count,
-        low: by.low_count,
-        info: by.informational_count,
-        unspecified: by.unspecified_count,
-        total,
+    let count = |key: &str, value: Option<i64>| {
+        cx.count(raw, &[summary, "severity_summary", key], id, value)
+    };
+    let counts = Severities {
+        critical: count("critical_count", by.critical_count)?,
+        high: count("high_count", by.high_count)?,
+        medium: count("medium_count", by.medium_count)?,
+        low: count("low_count", by.low_count)?,
+        info: count("informational_count", by.informational_count)?,
+        unspecified: count("unspecified_count", by.unspecified_count)?,
+        total: cx.count(raw, &[summary, total_key], id, total)?,
+    };
+    // The split may be partial (the API's own example has 204 patches and all severities
+    // 0), but it cannot hold more patches than the summary counts.
+    let split = [
+        counts.critical,
+        counts.high,
+        counts.medium,
+        counts.low,
+        counts.info,
+        counts.unspecified,
+    ]
+    .into_iter()
+    .flatten()
+    .fold(0i64, i64::saturating_add);
+    if let Some(total) = counts.total.filter(|t| split > *t) {
+        return Err(cx.doubtful(
+            raw,
+            &[summary, "severity_summary"],
+            format!(
+                "{summary}.severity_summary of {id} counts {split} patches, more than its {total_key} of {total}"
+            ),
+        ));
     }
+    Ok(counts)
 }
 
 /// One `instance_compliant` record to a `patch_node`.
@@ -85,14 +121,43 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let id = cx.require_id(raw, "instance_id", rec.instance_id)?;
     let missing = rec
         .non_compliant_summary
-        .map(|s| severities(s.non_compliant_count, s.severity_summary));
+        .map(|s| {
+            severities(
+                cx,
+                raw,
+                &id,
+                "non_compliant_summary",
+                "non_compliant_count",
+                s.non_compliant_count,
+                s.severity_summary,
+            )
+        })
+        .transpose()?;
     let compliant = rec
         .compliant_summary
-        .map(|s| severities(s.compliant_count, s.severity_summary));
-    let status = status_of(rec.status.as_deref(), missing.and_then(|m| m.total));
+        .map(|s| {
+            severities(
+                cx,
+                raw,
+                &id,
+                "compliant_summary",
+                "compliant_count",
+                s.compliant_count,
+                s.severity_summary,
+            )
+        })
+        .transpose()?;
+    let status = checked_status(
+        cx,
+        raw,
+        &id,
+        rec.status.as_deref(),
+        missing.and_then(|m| m.total),
+    )?;
     let (order_id, reported_at) = rec
         .execution_summary
         .map_or((None, None), |e| (e.order_id, e.report_time));
+    let reported_at = cx.time(raw, &["execution_summary", "report_time"], &id, reported_at)?;
     let detail = PatchNode {
         missing,
         compliant,
@@ -114,6 +179,42 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     resource.status = status;
     resource.reported_at = reported_at;
     Ok(resource)
+}
+
+/// The node's status, checked against the API's documented values (`compliant`,
+/// `non_compliant`) and against the node's own count of missing patches: a non-compliant
+/// node must say how many patches it misses, and the count must agree with the status.
+fn checked_status(
+    cx: &RecordCx,
+    raw: &str,
+    id: &str,
+    vendor: Option<&str>,
+    missing_total: Option<i64>,
+) -> Result<Status, Error> {
+    let status = status_of(vendor, missing_total);
+    let problem = match (vendor, missing_total) {
+        (Some(other), _) if status == Status::Unknown => Some((
+            vec!["status"],
+            format!("status of {id} is {other:?}; the API documents compliant and non_compliant"),
+        )),
+        (Some("non_compliant"), None) => Some((
+            vec!["status"],
+            format!("{id} is non_compliant, but has no non_compliant_summary.non_compliant_count to say how many patches it misses"),
+        )),
+        (Some("non_compliant"), Some(0)) => Some((
+            vec!["non_compliant_summary", "non_compliant_count"],
+            format!("{id} is non_compliant, but its non_compliant_summary counts 0 missing patches"),
+        )),
+        (Some("compliant"), Some(n)) if n > 0 => Some((
+            vec!["non_compliant_summary", "non_compliant_count"],
+            format!("{id} is compliant, but its non_compliant_summary counts {n} missing patches"),
+        )),
+        _ => None,
+    };
+    match problem {
+        Some((path, reason)) => Err(cx.doubtful(raw, &path, reason)),
+        None => Ok(status),
+    }
 }
 
 /// The vendor's verdict when it gives one; otherwise derived from the count of missing
@@ -193,6 +294,59 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("invalid type: string \"many\""), "{msg}");
         assert!(msg.contains("/instance_compliant/0"), "{msg}");
+    }
+
+    /// Issue 16: values the API documents as impossible are errors naming the record, the
+    /// resource and the field, and pointing at the field.
+    #[test]
+    fn doubtful_values_are_errors() {
+        let node = |fields: &str| {
+            format!(r#"{{"count":1,"instance_compliant":[{{"instance_id":"i-1",{fields}}}]}}"#)
+        };
+        let summary = |n: i64, critical: i64| {
+            format!(
+                r#""non_compliant_summary":{{"non_compliant_count":{n},"severity_summary":{{"critical_count":{critical}}}}}"#
+            )
+        };
+        for (fields, says, field) in [
+            (summary(4, -4), "non_compliant_summary.severity_summary.critical_count of i-1 is -4, a negative count", "critical_count"),
+            (summary(-1, 0), "non_compliant_summary.non_compliant_count of i-1 is -1, a negative count", "non_compliant_count"),
+            (r#""compliant_summary":{"compliant_count":-2}"#.to_string(), "compliant_summary.compliant_count of i-1 is -2", "compliant_count"),
+            (format!(r#""status":"maybe",{}"#, summary(1, 1)), "status of i-1 is \"maybe\"; the API documents compliant and non_compliant", "status"),
+            (r#""status":"non_compliant""#.to_string(), "i-1 is non_compliant, but has no non_compliant_summary.non_compliant_count", "status"),
+            (format!(r#""status":"non_compliant",{}"#, summary(0, 0)), "i-1 is non_compliant, but its non_compliant_summary counts 0 missing patches", "non_compliant_count"),
+            (format!(r#""status":"compliant",{}"#, summary(3, 0)), "i-1 is compliant, but its non_compliant_summary counts 3 missing patches", "non_compliant_count"),
+            (summary(2, 5), "non_compliant_summary.severity_summary of i-1 counts 5 patches, more than its non_compliant_count of 2", "severity_summary"),
+            (r#""execution_summary":{"report_time":-1}"#.to_string(), "execution_summary.report_time of i-1 is -1, which is not a time", "report_time"),
+        ] {
+            let text = node(&fields);
+            let err = load(&input(&text), LoadOptions::default()).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(says), "{fields}: {msg}");
+            assert!(msg.contains("record /instance_compliant/0"), "{msg}");
+            assert_eq!(
+                miette::Diagnostic::code(&err).unwrap().to_string(),
+                "tollgate::report::value"
+            );
+            let crate::error::Error::ReportValue { at, .. } = &err else {
+                panic!("{err:?}")
+            };
+            assert!(
+                text[at.offset()..].starts_with(&format!("\"{field}\"")),
+                "{fields}: points at {:?}",
+                &text[at.offset()..]
+            );
+        }
+        // What the API does give is accepted: a partial severity split, a derived status.
+        for fields in [
+            summary(204, 0),
+            format!(r#""status":"non_compliant",{}"#, summary(3, 1)),
+        ] {
+            assert!(
+                load(&input(&node(&fields)), LoadOptions::default()).is_ok(),
+                "{fields}"
+            );
+        }
     }
 
     #[test]

@@ -22,17 +22,42 @@ struct Record {
     report_create_timestamp: Option<i64>,
 }
 
+/// `ReportStatus` as the API documents it.
+const REPORT_STATUSES: [&str; 3] = ["NONE", "CREATING", "COMPLETE"];
+
 /// The `CompliancePackReport` object to a `compliance_pack`.
 pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let rec: Record = cx.parse(raw)?;
     let id = cx.require_id(raw, "CompliancePackId", rec.compliance_pack_id)?;
+    if let Some(status) = rec
+        .report_status
+        .as_deref()
+        .filter(|s| !REPORT_STATUSES.contains(s))
+    {
+        return Err(cx.doubtful(
+            raw,
+            &["ReportStatus"],
+            format!(
+                "ReportStatus of compliance pack {id} is {status:?}; the API documents {}",
+                REPORT_STATUSES.join(", ")
+            ),
+        ));
+    }
+    // A missing timestamp is left to EVID-001: evidence of unknown age blocks like stale
+    // evidence. A negative one is no time at all.
+    let reported_at = cx.time(
+        raw,
+        &["ReportCreateTimestamp"],
+        &id,
+        rec.report_create_timestamp,
+    )?;
     let pack = CompliancePack {
         report_status: rec.report_status,
         report_url: rec.report_url,
         account_id: rec.account_id,
     };
     let mut resource = cx.resource(raw, id, Detail::CompliancePack(pack));
-    resource.reported_at = rec.report_create_timestamp;
+    resource.reported_at = reported_at;
     Ok(resource)
 }
 
@@ -63,6 +88,55 @@ mod tests {
         };
         assert_eq!(p.report_status.as_deref(), Some("COMPLETE"));
         assert!(p.report_url.as_deref().unwrap().contains(".xls"));
+    }
+
+    /// Issue 16: a status outside the documented values and a timestamp that is not a
+    /// time are errors naming the field.
+    #[test]
+    fn doubtful_values_are_errors() {
+        let pack = |fields: &str| {
+            format!(r#"{{"CompliancePackReport":{{"CompliancePackId":"cp-1",{fields}}}}}"#)
+        };
+        let err = load(
+            &input(&pack(r#""ReportStatus":"DONE""#)),
+            LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ReportStatus of compliance pack cp-1 is \"DONE\"; the API documents NONE, CREATING, COMPLETE"),
+            "{err}"
+        );
+        let err = load(
+            &input(&pack(
+                r#""ReportStatus":"COMPLETE","ReportCreateTimestamp":-1"#,
+            )),
+            LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ReportCreateTimestamp of cp-1 is -1, which is not a time"),
+            "{err}"
+        );
+        let err = load(
+            &input(&pack(
+                r#""ReportStatus":"COMPLETE","ReportCreateTimestamp":"yesterday""#,
+            )),
+            LoadOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("ReportCreateTimestamp"),
+            "names the field: {err}"
+        );
+        // No timestamp loads: EVID-001 blocks it as evidence of unknown age.
+        let report = load(
+            &input(&pack(r#""ReportStatus":"COMPLETE""#)),
+            LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(report.resources[0].reported_at, None);
     }
 
     #[test]

@@ -66,12 +66,36 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         ));
     };
     let id = cx.require_id(raw, "id", assignment.id)?;
-    let status = status_of(rec.compliance_state.as_deref());
     let counts = rec.results.and_then(|r| r.resource_details);
+    let count = |key: &str, value: Option<i64>| {
+        cx.count(raw, &["results", "resource_details", key], &id, value)
+    };
+    let noncompliant = count(
+        "non_compliant_count",
+        counts.as_ref().and_then(|c| c.non_compliant_count),
+    )?;
+    let compliant = count(
+        "compliant_count",
+        counts.as_ref().and_then(|c| c.compliant_count),
+    )?;
+    let status = checked_status(cx, raw, &id, rec.compliance_state.as_deref(), noncompliant)?;
+    // CFG-001 and CFG-002 tell built-in rules from custom ones by it: any other value would
+    // slip between them.
+    if let Some(kind) = assignment
+        .policy_assignment_type
+        .as_deref()
+        .filter(|t| !matches!(*t, "builtin" | "custom"))
+    {
+        return Err(cx.doubtful(
+            raw,
+            &["policy_assignment", "policy_assignment_type"],
+            format!("policy_assignment_type of rule {id} is {kind:?}; the API documents builtin and custom"),
+        ));
+    }
     let rule = ConfigRule {
         compliance_state: rec.compliance_state,
-        noncompliant_resources: counts.as_ref().and_then(|c| c.non_compliant_count),
-        compliant_resources: counts.as_ref().and_then(|c| c.compliant_count),
+        noncompliant_resources: noncompliant,
+        compliant_resources: compliant,
         rule_type: assignment.policy_assignment_type,
         tags: assignment
             .tags
@@ -89,6 +113,47 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     resource.region = assignment.policy_filter.and_then(|f| f.region_id);
     resource.status = status;
     Ok(resource)
+}
+
+/// The rule's status, checked: a `compliance_state` is `Compliant` or `NonCompliant` (an
+/// absent one says nothing about the rule, and is as doubtful as an unknown value); a
+/// non-compliant rule says how many resources break it, and the count agrees with the
+/// state.
+fn checked_status(
+    cx: &RecordCx,
+    raw: &str,
+    id: &str,
+    state: Option<&str>,
+    noncompliant: Option<i64>,
+) -> Result<Status, Error> {
+    let status = status_of(state);
+    let problem = match (state, noncompliant) {
+        (None, _) => Some((
+            vec!["compliance_state"],
+            format!("rule {id} has no compliance_state, so whether it is compliant is unknown"),
+        )),
+        (Some(other), _) if status == Status::Unknown => Some((
+            vec!["compliance_state"],
+            format!("compliance_state of rule {id} is {other:?}; the API gives Compliant or NonCompliant"),
+        )),
+        (Some("NonCompliant"), None) => Some((
+            vec!["compliance_state"],
+            format!("rule {id} is NonCompliant, but has no results.resource_details.non_compliant_count to say how many resources break it"),
+        )),
+        (Some("NonCompliant"), Some(0)) => Some((
+            vec!["results", "resource_details", "non_compliant_count"],
+            format!("rule {id} is NonCompliant, but counts 0 non-compliant resources"),
+        )),
+        (Some("Compliant"), Some(n)) if n > 0 => Some((
+            vec!["results", "resource_details", "non_compliant_count"],
+            format!("rule {id} is Compliant, but counts {n} non-compliant resources"),
+        )),
+        _ => None,
+    };
+    match problem {
+        Some((path, reason)) => Err(cx.doubtful(raw, &path, reason)),
+        None => Ok(status),
+    }
 }
 
 /// The resource status of a Config `compliance_state`.
@@ -136,6 +201,82 @@ mod tests {
         assert_eq!(c.compliant_resources, Some(0));
         assert_eq!(c.tags, vec![("AAA".to_string(), "AAA".to_string())]);
         assert_eq!(c.period.as_deref(), Some("TwentyFour_Hours"));
+    }
+
+    /// Issue 16: a state outside the documented values, a state the counts contradict, a
+    /// non-compliant rule without its count, a negative count and a rule type that is
+    /// neither builtin nor custom are errors naming the rule and the field.
+    #[test]
+    fn doubtful_values_are_errors() {
+        let rule = |state: &str, kind: &str, counts: &str| {
+            format!(
+                r#"{{"policy_assignments":[{{{state}"policy_assignment":{{"id":"r-1","policy_assignment_type":"{kind}"}}{counts}}}]}}"#
+            )
+        };
+        let counts = |non: i64, ok: i64| {
+            format!(
+                r#","results":{{"resource_details":{{"non_compliant_count":{non},"compliant_count":{ok}}}}}"#
+            )
+        };
+        for (text, says) in [
+            (
+                rule(r#""compliance_state":"Maybe","#, "builtin", &counts(1, 0)),
+                "compliance_state of rule r-1 is \"Maybe\"",
+            ),
+            (
+                rule("", "builtin", &counts(1, 0)),
+                "rule r-1 has no compliance_state",
+            ),
+            (
+                rule(r#""compliance_state":"NonCompliant","#, "builtin", ""),
+                "rule r-1 is NonCompliant, but has no results.resource_details.non_compliant_count",
+            ),
+            (
+                rule(
+                    r#""compliance_state":"NonCompliant","#,
+                    "builtin",
+                    &counts(0, 4),
+                ),
+                "rule r-1 is NonCompliant, but counts 0 non-compliant resources",
+            ),
+            (
+                rule(
+                    r#""compliance_state":"Compliant","#,
+                    "builtin",
+                    &counts(2, 4),
+                ),
+                "rule r-1 is Compliant, but counts 2 non-compliant resources",
+            ),
+            (
+                rule(
+                    r#""compliance_state":"Compliant","#,
+                    "builtin",
+                    &counts(0, -4),
+                ),
+                "compliant_count of r-1 is -4, a negative count",
+            ),
+            (
+                rule(
+                    r#""compliance_state":"NonCompliant","#,
+                    "managed",
+                    &counts(1, 0),
+                ),
+                "policy_assignment_type of rule r-1 is \"managed\"",
+            ),
+        ] {
+            let err = load(&input(&text), LoadOptions::default()).unwrap_err();
+            assert!(err.to_string().contains(says), "{text}: {err}");
+            assert_eq!(
+                miette::Diagnostic::code(&err).unwrap().to_string(),
+                "tollgate::report::value"
+            );
+        }
+        let fine = rule(
+            r#""compliance_state":"Compliant","#,
+            "custom",
+            &counts(0, 3),
+        );
+        assert!(load(&input(&fine), LoadOptions::default()).is_ok());
     }
 
     #[test]

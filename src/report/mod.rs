@@ -851,6 +851,23 @@ fn offset_of_error(part: &str, err: &serde_json::Error) -> usize {
     at.min(part.len().saturating_sub(1))
 }
 
+/// The key whose value a parse error at `offset` of `raw` is in: the last `"key":` that
+/// starts before it. serde_json's message names the type it wanted, not the field.
+fn key_before(raw: &str, offset: usize) -> Option<&str> {
+    static KEY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    #[allow(clippy::expect_used)] // a constant pattern, compiled by the tests
+    let key = KEY
+        .get_or_init(|| regex::Regex::new(r#""((?:[^"\\]|\\.)*)"\s*:"#).expect("a valid pattern"));
+    let mut end = offset.min(raw.len());
+    while !raw.is_char_boundary(end) {
+        end -= 1;
+    }
+    key.captures_iter(&raw[..end])
+        .last()
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
+}
+
 /// The error message without serde_json's "at line L column C" suffix, which counts from
 /// the record rather than the file.
 fn message_of(err: &serde_json::Error) -> String {
@@ -873,10 +890,14 @@ impl RecordCx<'_> {
     /// Deserialize the record into the vendor struct; a type error points into the file.
     fn parse<'de, T: Deserialize<'de>>(&self, raw: &'de str) -> Result<T, Error> {
         serde_json::from_str(raw).map_err(|e| {
+            let at = offset_of_error(raw, &e);
+            let field = key_before(raw, at)
+                .map(|k| format!(" at `{k}`"))
+                .unwrap_or_default();
             field_error(
                 self.input,
-                self.offset + offset_of_error(raw, &e),
-                format!("{} in record {}", message_of(&e), self.pointer),
+                self.offset + at,
+                format!("{}{field} in record {}", message_of(&e), self.pointer),
                 Some(format!(
                     "the record does not have the shape of {}",
                     self.kind.api()
@@ -890,6 +911,67 @@ impl RecordCx<'_> {
         let needle = format!("\"{field}\"");
         let at = raw.find(&needle).unwrap_or(0);
         field_error(self.input, self.offset + at, reason, None)
+    }
+
+    /// A value the vendor documents as impossible: a negative count, a status outside the
+    /// documented values, a status its own counts contradict, a non-compliant record
+    /// without the figures that say why. `path` leads to the field (`["non_compliant_summary",
+    /// "non_compliant_count"]`), so the error points at it in the file.
+    fn doubtful(&self, raw: &str, path: &[&str], reason: String) -> Error {
+        let mut at = 0;
+        for key in path {
+            let needle = format!("\"{key}\"");
+            match raw[at..].find(&needle) {
+                Some(i) => at += i,
+                None => break,
+            }
+        }
+        Error::ReportValue {
+            name: self.input.name.to_string(),
+            src: error::source(&self.input.name, &self.input.text),
+            at: (self.offset + at, 1).into(),
+            reason: format!("record {}: {reason}", self.pointer),
+            api: self.kind.api(),
+        }
+    }
+
+    /// A count the vendor reports: a whole number of zero or more.
+    fn count(
+        &self,
+        raw: &str,
+        path: &[&str],
+        id: &str,
+        value: Option<i64>,
+    ) -> Result<Option<i64>, Error> {
+        match value {
+            Some(n) if n < 0 => Err(self.doubtful(
+                raw,
+                path,
+                format!("{} of {id} is {n}, a negative count", path.join(".")),
+            )),
+            other => Ok(other),
+        }
+    }
+
+    /// A time in Unix milliseconds: a negative one is no time at all.
+    fn time(
+        &self,
+        raw: &str,
+        path: &[&str],
+        id: &str,
+        value: Option<i64>,
+    ) -> Result<Option<i64>, Error> {
+        match value {
+            Some(ms) if ms < 0 => Err(self.doubtful(
+                raw,
+                path,
+                format!(
+                    "{} of {id} is {ms}, which is not a time (Unix milliseconds)",
+                    path.join(".")
+                ),
+            )),
+            other => Ok(other),
+        }
     }
 
     /// The resource shell: provider, source, raw span and origin (located later).
@@ -953,7 +1035,7 @@ mod tests {
 "source":{"name":"coc-prod"},"reports":[
 {"kind":"huawei.coc.patch_compliance","name":"source:coc-prod","pages":[
  {"count":3,"instance_compliant":[{"instance_id":"i-1"},{"instance_id":"i-2"}]},
- {"count":3,"instance_compliant":[{"instance_id":"i-3","status":"non_compliant"}]}]},
+ {"count":3,"instance_compliant":[{"instance_id":"i-3","status":"non_compliant","non_compliant_summary":{"non_compliant_count":2}}]}]},
 {"kind":"huawei.coc.patch_items","name":"source:coc-prod/items/i-3","pages":[
  {"count":1,"compliance_items":[{"instance_id":"i-3","title":"KB1","patch_detail":{"patch_status":"MISSING"}}]}]}]}"#;
 
@@ -1023,7 +1105,8 @@ mod tests {
   "instance_compliant" : [ {
     "instance_id" : "a", "status" : "compliant"
   }, {
-    "instance_id" : "b", "status" : "non_compliant"
+    "instance_id" : "b", "status" : "non_compliant",
+    "non_compliant_summary" : { "non_compliant_count" : 1 }
   } ]
 }"#;
 

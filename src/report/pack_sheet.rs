@@ -267,16 +267,39 @@ pub(crate) fn status_of(value: Option<&str>) -> Status {
     let Some(value) = value else {
         return Status::Unknown;
     };
-    let key: String = value
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_uppercase)
-        .collect();
-    match key.as_str() {
+    match compliance_key(value).as_str() {
         "COMPLIANT" | "合规" => Status::Compliant,
         "NONCOMPLIANT" | "不合规" => Status::NonCompliant,
         _ => Status::Unknown,
     }
+}
+
+/// Alibaba Config's compliance types that say neither compliant nor non-compliant
+/// (`NOT_APPLICABLE`, `INSUFFICIENT_DATA`, `IGNORED`, and the Chinese terms): a row with
+/// one of them is `unknown`. Any other value in the compliance column is doubtful
+/// evidence, and an error.
+const NEITHER: &[&str] = &[
+    "NOTAPPLICABLE",
+    "INSUFFICIENTDATA",
+    "IGNORED",
+    "不适用",
+    "不涉及",
+    "数据不足",
+    "已忽略",
+    "忽略",
+];
+
+/// Is `value` a compliance value tollgate knows?
+fn known_compliance(value: &str) -> bool {
+    status_of(Some(value)) != Status::Unknown || NEITHER.contains(&compliance_key(value).as_str())
+}
+
+fn compliance_key(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -562,6 +585,26 @@ fn rows(table: Table, name: &str, pack: Option<&Resource>) -> Result<Vec<Resourc
             line: row,
             column: first_column,
         };
+        if let Some(value) = columns
+            .roles
+            .compliance
+            .and_then(|i| values.get(i))
+            .and_then(Cell::display)
+            .filter(|v| !known_compliance(v))
+        {
+            let header = columns
+                .roles
+                .compliance
+                .map_or("", |i| columns.headers[i].as_str());
+            return Err(sheet_error(
+                name,
+                format!(
+                    "row {row} of sheet {:?} has {value:?} in its compliance column {header:?}, which is none of COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, INSUFFICIENT_DATA, IGNORED (or their Chinese names)",
+                    table.sheet
+                ),
+                "tollgate does not gate on a compliance value it cannot read; download the report again, or check that the sheet is Alibaba Config's compliance-pack report",
+            ));
+        }
         let mut r = resource(&columns, values, &sheet, row, origin);
         if let Some(pack) = pack {
             r.group = Some(pack.id.clone());
@@ -1068,6 +1111,31 @@ mod tests {
             (None, Status::Unknown),
         ] {
             assert_eq!(status_of(value), status, "{value:?}");
+        }
+    }
+
+    /// Issue 16: a compliance value that is none of the documented ones is an error naming
+    /// the row and column; the neither-nor ones are `unknown`.
+    #[test]
+    fn an_unknown_compliance_value_is_an_error() {
+        let sheet = |value: &'static str| {
+            vec![
+                vec![S("Rule Name"), S("Resource ID"), S("Compliance Type")],
+                vec![S("r1"), S("i-1"), S("COMPLIANT")],
+                vec![S("r1"), S("i-2"), S(value)],
+            ]
+        };
+        let err = read(&xlsx(&[("S", sheet("maybe"))]), "r.xlsx", None).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "row 3 of sheet \"S\" has \"maybe\" in its compliance column \"Compliance Type\""
+            ),
+            "{text}"
+        );
+        for neither in ["NOT_APPLICABLE", "Insufficient Data", "IGNORED", "不适用"] {
+            let rows = read(&xlsx(&[("S", sheet(neither))]), "r.xlsx", None).unwrap();
+            assert_eq!(rows[1].status, Status::Unknown, "{neither}");
         }
     }
 

@@ -29,11 +29,14 @@ fn example_gate_finds_the_shipped_breaches() {
         .stdout(contains("Config rule volumes-encrypted-check-TCwhdD reports 23 non-compliant resources"))
         // ITEM-001: critical patches missing from the node's patch list.
         .stdout(contains("openssl-1.1.1f-7.h23.eulerosv2r10 is MISSING"))
+        // EVID-001: the Config summary, saved by hand, carries no time: its age is unknown,
+        // and evidence of unknown age blocks like stale evidence.
+        .stdout(contains("the huawei.config.policy_states_summary report carries no timestamp, so its age is unknown"))
         // FLEET-001 (medium, non-blocking) and PACK-001 (no finding).
         .stdout(contains("33 of 48 nodes (68%) are non-compliant"))
         .stdout(contains("PACK-001"))
         .stdout(contains(
-            "FAILED: 17 blocking findings (3 critical, 14 high) in 115 resources from 5 reports; 9 non-blocking (fail-on high)",
+            "FAILED: 18 blocking findings (3 critical, 15 high) in 115 resources from 5 reports; 8 non-blocking (fail-on high) — exit 1",
         ));
 }
 

@@ -821,3 +821,106 @@ fn an_iam_token_is_sent_as_x_auth_token_instead_of_a_signature() {
         .code(2)
         .stderr(contains("source coc needs an IAM token: set HW_IAM_TOKEN"));
 }
+
+/// Issue 16: a live source that gives up still gets every output written, each saying the
+/// run could not decide and why, so the CI step that uploads them finds them.
+#[test]
+fn a_source_that_gives_up_still_writes_every_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(
+        30,
+        Faults {
+            always_500: true,
+            ..Faults::default()
+        },
+    );
+    let cfg = config(tmp.path(), &server, "");
+    let file = |name: &str| tmp.path().join(name);
+    let mut cmd = live(&cfg);
+    cmd.args(["check", "--source", "coc", "--now", NOW]);
+    for (format, name) in [
+        ("json", "r.json"),
+        ("sarif", "r.sarif"),
+        ("junit", "r.xml"),
+        ("markdown", "r.md"),
+        ("html", "r.html"),
+    ] {
+        cmd.arg("-o")
+            .arg(format!("{format}={}", file(name).display()));
+    }
+    cmd.assert().code(2).stderr(contains("COC.00000500"));
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(file("r.json")).unwrap()).unwrap();
+    assert_eq!(json["verdict"], "error");
+    assert_eq!(json["exit_code"], 2);
+    assert_eq!(json["errors"][0]["code"], "tollgate::fetch::http");
+    assert!(json["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("gave up after 4 attempts"));
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(file("r.sarif")).unwrap()).unwrap();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["properties"]["code"],
+        "tollgate::fetch::http"
+    );
+    let junit = std::fs::read_to_string(file("r.xml")).unwrap();
+    assert!(
+        junit.contains("<error type=\"tollgate::fetch::http\""),
+        "{junit}"
+    );
+    for name in ["r.md", "r.html"] {
+        let text = std::fs::read_to_string(file(name)).unwrap();
+        assert!(text.contains("could not decide"), "{name}");
+        assert!(text.contains("COC.00000500"), "{name}");
+    }
+    // Secrets stay out of what was written.
+    for name in ["r.json", "r.sarif", "r.xml", "r.md", "r.html"] {
+        let text = std::fs::read_to_string(file(name)).unwrap();
+        assert!(!text.contains(SK) && !text.contains(AK), "{name}");
+    }
+}
+
+/// Issue 16: at -v each retry is said as it happens (attempt, wait, reason), rather than
+/// nothing until the last attempt fails.
+#[test]
+fn retries_are_said_at_verbose() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(
+        30,
+        Faults {
+            always_500: true,
+            ..Faults::default()
+        },
+    );
+    let cfg = config(tmp.path(), &server, "");
+    let out = live(&cfg)
+        .args(["fetch", "--source", "coc", "-v"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let (_, stderr) = texts(&out);
+    for attempt in 1..=3 {
+        assert!(
+            stderr.contains(&format!(
+                "COC node list of source:coc page 1: attempt {attempt} of 4 failed (HTTP 500); retrying in "
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains("attempt 4 of 4 failed"),
+        "the last one is the error: {stderr}"
+    );
+    // Without -v the retries are quiet.
+    let out = live(&cfg)
+        .args(["fetch", "--source", "coc"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(!texts(&out).1.contains("retrying in"));
+}

@@ -15,6 +15,7 @@ mod interrupt;
 mod live;
 mod reliability;
 mod sarif;
+mod trust;
 mod waivers;
 
 use assert_cmd::Command;
