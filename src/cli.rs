@@ -139,6 +139,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME", env = "TOLLGATE_SARIF_CATEGORY")]
     pub sarif_category: Option<String>,
 
+    /// The most results `-o sarif` writes, the most severe kept [default: 5000]. GitHub code
+    /// scanning rejects a run of more than 25000 and stores the first 5000; the rest are
+    /// counted in a notification (`-o json` has every finding).
+    #[arg(long, value_name = "N", env = "TOLLGATE_SARIF_MAX_RESULTS")]
+    pub sarif_max_results: Option<usize>,
+
     /// Open COC tickets and alarms for blocking findings, as `[incident]` in tollgate.toml
     /// says: `dry-run` prints the payloads and sends nothing [default: off].
     #[arg(long, value_enum, value_name = "MODE", env = "TOLLGATE_INCIDENTS")]

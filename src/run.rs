@@ -251,6 +251,7 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
             .filter(|v| !v.is_empty())
             .map(std::path::PathBuf::from),
         incidents,
+        sarif_max_results: settings.sarif_max_results,
     };
     // An output that cannot be written is the one failure the outputs cannot state.
     if let Err(err) = output::write_all(&settings.outputs, &verdict, &cx) {

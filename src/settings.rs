@@ -50,6 +50,7 @@ struct FileConfig {
     baseline: Option<PathBuf>,
     strict: Option<bool>,
     sarif_category: Option<String>,
+    sarif_max_results: Option<usize>,
     #[serde(default)]
     source: Vec<SourceConfig>,
     incident: Option<CheckedIncident>,
@@ -111,6 +112,8 @@ pub struct Settings {
     pub strict: bool,
     /// SARIF `automationDetails.id` prefix.
     pub sarif_category: String,
+    /// The most results `-o sarif` writes.
+    pub sarif_max_results: usize,
     /// The live sources to fetch, in the order configured.
     pub sources: Vec<SourceConfig>,
     /// `[incident]` with `--incidents`; `None` when the file has no `[incident]`.
@@ -196,6 +199,16 @@ impl Settings {
         let color = stdout_color(global.color);
         let fail_on = args.fail_on.or(file.fail_on).unwrap_or(DEFAULT_FAIL_ON);
         let incidents = resolve_incidents(file.incident, args.incidents, &base, fail_on)?;
+        let sarif_max_results = args
+            .sarif_max_results
+            .or(file.sarif_max_results)
+            .unwrap_or(crate::output::sarif::DEFAULT_MAX_RESULTS);
+        if sarif_max_results == 0 {
+            return Err(config_error(
+                "--sarif-max-results is 0",
+                Some("give at least 1; GitHub code scanning takes up to 25000 results a run"),
+            ));
+        }
 
         Ok(Settings {
             config,
@@ -227,6 +240,7 @@ impl Settings {
                 .clone()
                 .or(file.sarif_category)
                 .unwrap_or_else(|| DEFAULT_SARIF_CATEGORY.to_string()),
+            sarif_max_results,
             incidents,
         })
     }
@@ -425,6 +439,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "baseline",
     "strict",
     "sarif_category",
+    "sarif_max_results",
     "source",
     "incident",
 ];
@@ -627,6 +642,7 @@ mod tests {
             baseline,
             strict,
             sarif_category,
+            sarif_max_results,
             source,
             incident,
         } = file;
@@ -634,7 +650,7 @@ mod tests {
         assert!(outputs.is_some() && fail_on.is_some() && allow_empty.is_some());
         assert!(no_fail.is_some() && jobs.is_some() && !params.is_empty());
         assert!(waivers.is_some() && baseline.is_some() && strict.is_some());
-        assert!(sarif_category.is_some());
+        assert!(sarif_category.is_some() && sarif_max_results.is_some());
         assert!(!source.is_empty(), "the template shows a [[source]]");
         let CheckedIncident(incident) = incident.expect("the template shows [incident]");
         let IncidentConfig {

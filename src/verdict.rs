@@ -513,9 +513,17 @@ impl Verdict {
     /// The findings in the order outputs that show only some of them keep them: most
     /// severe first, then by rule id, then in report and resource order.
     pub fn ranked(&self) -> Vec<&Judged> {
-        let mut ranked: Vec<&Judged> = self.findings.iter().collect();
+        self.ranked_indices()
+            .into_iter()
+            .map(|i| &self.findings[i])
+            .collect()
+    }
+
+    /// [`Verdict::ranked`] as indexes into `findings`.
+    pub fn ranked_indices(&self) -> Vec<usize> {
+        let mut ranked: Vec<usize> = (0..self.findings.len()).collect();
         // Stable: the verdict's order (rule id, then report and resource) breaks ties.
-        ranked.sort_by_key(|j| std::cmp::Reverse(j.finding.severity));
+        ranked.sort_by_key(|&i| std::cmp::Reverse(self.findings[i].finding.severity));
         ranked
     }
 

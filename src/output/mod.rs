@@ -11,7 +11,7 @@ mod json;
 mod junit;
 mod markdown;
 pub mod rules;
-mod sarif;
+pub mod sarif;
 pub mod test_run;
 
 use rayon::prelude::*;
@@ -156,6 +156,8 @@ pub struct Context {
     /// The tickets and alarms this run opened, found or would send; `None` when
     /// `--incidents` is off.
     pub incidents: Option<crate::incident::Report>,
+    /// `--sarif-max-results`: the most results `-o sarif` writes.
+    pub sarif_max_results: usize,
 }
 
 /// Write one format.
@@ -545,6 +547,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
             category: "tollgate".into(),
             step_summary: None,
             incidents: None,
+            sarif_max_results: sarif::DEFAULT_MAX_RESULTS,
         }
     }
 

@@ -19,7 +19,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Serialize, Serializer};
 
-use super::Context;
+use super::{thousands, Context};
 use crate::finding::{Severity, Subject};
 use crate::policy::{Enforcement, Rule};
 use crate::report::names_a_file;
@@ -36,17 +36,110 @@ const SRCROOT: &str = "%SRCROOT%";
 const FINGERPRINT_KEY: &str = "tollgate/v1";
 
 /// GitHub limits (sarif-support-for-code-scanning and its upload limits): longer names and
-/// descriptions are cut, and only the first ten tags of a rule are kept.
+/// descriptions are cut, and only the first ten tags of a rule are kept (GitHub rejects a
+/// rule with more than 20, and shows 10).
 const MAX_NAME: usize = 255;
 const MAX_DESCRIPTION: usize = 1024;
 const MAX_TAGS: usize = 10;
 
+/// GitHub code scanning rejects a run with more results than this.
+pub const GITHUB_MAX_RESULTS: usize = 25_000;
+
+/// The results a run keeps by default: GitHub stores only the 5,000 it ranks first, so
+/// tollgate makes that choice itself (the most severe) and says so.
+pub const DEFAULT_MAX_RESULTS: usize = 5_000;
+
+/// GitHub code scanning rejects a run with more rules than this.
+const MAX_RULES: usize = 25_000;
+
+/// GitHub's limit on an upload: 10 MB, gzipped.
+const MAX_GZIP_BYTES: u64 = 10_000_000;
+
 pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
-    let emitter = Emitter::new(verdict, cx);
-    let mut out = BufWriter::new(out);
+    write(Emitter::new(verdict, cx, MAX_GZIP_BYTES), out)
+}
+
+fn write(emitter: Emitter<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut out = Metered {
+        out: BufWriter::new(out),
+        gauge: &emitter.gauge,
+    };
     serde_json::to_writer(&mut out, &emitter.log()).map_err(io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// How large the document is so far, gzipped as GitHub counts it. Everything written goes
+/// through a fast gzip encoder that only counts its output; `since_flush` is what the
+/// encoder may still hold, so `counted + since_flush` is never less than the true size.
+struct Gauge {
+    gzip: flate2::write::GzEncoder<Counter>,
+    since_flush: u64,
+    /// The most the document may weigh gzipped: [`MAX_GZIP_BYTES`].
+    limit: u64,
+}
+
+impl Gauge {
+    fn new(limit: u64) -> Self {
+        Gauge {
+            gzip: flate2::write::GzEncoder::new(Counter(0), flate2::Compression::fast()),
+            since_flush: 0,
+            limit,
+        }
+    }
+
+    /// An upper bound of the gzipped size of what was written.
+    fn bound(&self) -> u64 {
+        self.gzip.get_ref().0 + self.since_flush
+    }
+
+    /// The gzipped size, exactly (less the trailer): the encoder is flushed.
+    fn exact(&mut self) -> io::Result<u64> {
+        self.gzip.flush()?;
+        self.since_flush = 0;
+        Ok(self.gzip.get_ref().0)
+    }
+
+    /// Would `more` bytes still fit with `reserve` to spare?
+    fn fits(&mut self, more: u64, reserve: u64) -> io::Result<bool> {
+        // Gzip never grows data by more than a few bytes a block: raw size is a safe bound.
+        if self.bound() + more + reserve <= self.limit {
+            return Ok(true);
+        }
+        Ok(self.exact()? + more + reserve <= self.limit)
+    }
+}
+
+/// A writer that counts bytes.
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The output, with everything written also measured by the [`Gauge`].
+struct Metered<'a, W: Write> {
+    out: BufWriter<W>,
+    gauge: &'a std::cell::RefCell<Gauge>,
+}
+
+impl<W: Write> Write for Metered<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        let mut gauge = self.gauge.borrow_mut();
+        gauge.gzip.write_all(&buf[..n])?;
+        gauge.since_flush += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// GitHub's `security-severity` for a severity: over 9.0 is critical, 7.0–8.9 high,
@@ -94,15 +187,18 @@ struct Log<'a> {
     runs: [Run<'a>; 1],
 }
 
+/// The fields in the order they are written: the invocation (with the notification that
+/// says how many results were left out) and the properties come after the results, whose
+/// cut is known only once they are written.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
     automation_details: AutomationDetails,
     original_uri_base_ids: HashMap<&'static str, BaseUri>,
-    invocations: [Invocation<'a>; 1],
     column_kind: &'static str,
     results: Results<'a>,
+    invocations: [Invocation<'a>; 1],
     properties: RunProperties<'a>,
 }
 
@@ -178,8 +274,18 @@ struct Invocation<'a> {
     end_time_utc: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     working_directory: Option<Artifact>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    tool_execution_notifications: Vec<Notification<'a>>,
+    tool_execution_notifications: Notifications<'a>,
+}
+
+/// The notifications, made when they are written (after the results).
+struct Notifications<'a> {
+    emitter: &'a Emitter<'a>,
+}
+
+impl Serialize for Notifications<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.emitter.notifications())
+    }
 }
 
 #[derive(Serialize)]
@@ -213,6 +319,8 @@ struct RunProperties<'a> {
     exit_code: u8,
     fail_on: Severity,
     strict: bool,
+    /// Findings not written as results, to keep within GitHub's limits.
+    results_left_out: LeftOut<'a>,
     /// Every ticket and alarm of the run, when `--incidents` was dry-run or on.
     #[serde(skip_serializing_if = "Option::is_none")]
     incidents: Option<&'a crate::incident::Report>,
@@ -363,15 +471,45 @@ struct ResourceProperties<'a> {
     pointer: Option<&'a str>,
 }
 
-/// The results, built one at a time while they are written.
+/// How many findings the results leave out, known once they are written.
+struct LeftOut<'a> {
+    emitter: &'a Emitter<'a>,
+}
+
+impl Serialize for LeftOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.emitter.left_out() as u64)
+    }
+}
+
+/// The results, built one at a time while they are written: the findings the cap keeps,
+/// in the verdict's order, for as long as the document stays under GitHub's size limit.
 struct Results<'a> {
     emitter: &'a Emitter<'a>,
 }
 
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
         let e = self.emitter;
-        s.collect_seq(e.verdict.findings.iter().map(|j| e.result(j)))
+        let mut seq = s.serialize_seq(None)?;
+        let mut written = 0usize;
+        for (j, _) in e.verdict.findings.iter().zip(&e.keep).filter(|(_, k)| **k) {
+            let text = serde_json::to_string(&e.result(j)).map_err(S::Error::custom)?;
+            let fits = e
+                .gauge
+                .borrow_mut()
+                .fits(text.len() as u64 + 1, e.tail)
+                .map_err(S::Error::custom)?;
+            if !fits {
+                break;
+            }
+            let raw = serde_json::value::RawValue::from_string(text).map_err(S::Error::custom)?;
+            seq.serialize_element(&raw)?;
+            written += 1;
+        }
+        e.cut_for_size.set(e.kept - written);
+        seq.end()
     }
 }
 
@@ -382,7 +520,20 @@ struct Emitter<'a> {
     verdict: &'a Verdict,
     cx: &'a Context,
     base: Option<PathBuf>,
+    /// The rules in `tool.driver.rules`: every rule, unless there are more than GitHub
+    /// takes, when only the rules of the results are.
+    rules: Vec<&'a Rule>,
     rule_index: HashMap<&'a str, usize>,
+    /// Which findings (by index) the results cap keeps: the most severe.
+    keep: Vec<bool>,
+    /// How many it keeps.
+    kept: usize,
+    /// Kept findings that were not written because the document reached the size limit.
+    cut_for_size: std::cell::Cell<usize>,
+    /// The gzipped size of what was written so far.
+    gauge: std::cell::RefCell<Gauge>,
+    /// Bytes to keep free for what follows the results.
+    tail: u64,
     /// Tickets by finding fingerprint.
     tickets: HashMap<&'a str, Vec<&'a crate::incident::Record>>,
     /// Artifact locations of the report files and policy files, worked out once.
@@ -390,7 +541,7 @@ struct Emitter<'a> {
 }
 
 impl<'a> Emitter<'a> {
-    fn new(verdict: &'a Verdict, cx: &'a Context) -> Self {
+    fn new(verdict: &'a Verdict, cx: &'a Context, gzip_limit: u64) -> Self {
         let base = cx.base_dir.as_deref().map(normalize);
         let mut artifacts = HashMap::new();
         let files = verdict
@@ -403,15 +554,44 @@ impl<'a> Emitter<'a> {
                 .entry(file)
                 .or_insert_with(|| artifact(file, base.as_deref()));
         }
+        let max = cx.sarif_max_results.max(1);
+        let mut keep = vec![false; verdict.findings.len()];
+        for &i in verdict.ranked_indices().iter().take(max) {
+            keep[i] = true;
+        }
+        let kept = keep.iter().filter(|k| **k).count();
+        let rules: Vec<&Rule> = if verdict.rules.len() <= MAX_RULES {
+            verdict.rules.iter().map(|r| &**r).collect()
+        } else {
+            let used: std::collections::HashSet<&str> = verdict
+                .findings
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(j, _)| j.finding.rule.id.as_str())
+                .collect();
+            verdict
+                .rules
+                .iter()
+                .map(|r| &**r)
+                .filter(|r| used.contains(r.id.as_str()))
+                .take(MAX_RULES)
+                .collect()
+        };
         Emitter {
             verdict,
             cx,
-            rule_index: verdict
-                .rules
+            rule_index: rules
                 .iter()
                 .enumerate()
                 .map(|(i, r)| (r.id.as_str(), i))
                 .collect(),
+            rules,
+            keep,
+            kept,
+            cut_for_size: std::cell::Cell::new(0),
+            gauge: std::cell::RefCell::new(Gauge::new(gzip_limit)),
+            tail: 0,
             tickets: cx
                 .incidents
                 .as_ref()
@@ -420,6 +600,21 @@ impl<'a> Emitter<'a> {
             base,
             artifacts,
         }
+        .with_tail()
+    }
+
+    /// Measure what follows the results (the invocation with its notifications, the run's
+    /// properties and the closing brackets), with room for the note about a cut.
+    fn with_tail(mut self) -> Self {
+        let invocation = serde_json::to_vec(&self.invocation()).map_or(0, |v| v.len());
+        let properties = serde_json::to_vec(&self.properties()).map_or(0, |v| v.len());
+        self.tail = (invocation + properties) as u64 + 4096;
+        self
+    }
+
+    /// Findings not written as results: past the cap, or past the size limit.
+    fn left_out(&self) -> usize {
+        self.verdict.findings.len() - self.kept + self.cut_for_size.get()
     }
 
     fn artifact(&self, file: &'a Path) -> Cow<'_, Artifact> {
@@ -430,7 +625,6 @@ impl<'a> Emitter<'a> {
     }
 
     fn log(&'a self) -> Log<'a> {
-        let v = self.verdict;
         let cx = self.cx;
         Log {
             schema: SCHEMA_URI,
@@ -441,7 +635,7 @@ impl<'a> Emitter<'a> {
                         name: "tollgate",
                         version: &cx.version,
                         information_uri: env!("CARGO_PKG_REPOSITORY"),
-                        rules: v.rules.iter().map(|r| self.rule(r)).collect(),
+                        rules: self.rules.iter().map(|r| self.rule(r)).collect(),
                     },
                 },
                 automation_details: AutomationDetails {
@@ -456,26 +650,36 @@ impl<'a> Emitter<'a> {
                         },
                     },
                 )]),
-                invocations: [Invocation {
-                    // The run's one outcome: false whenever it could not decide.
-                    execution_successful: v.status != ExitStatus::Error,
-                    end_time_utc: &cx.generated_at,
-                    working_directory: self.base.as_deref().map(|b| Artifact {
-                        uri: directory_uri(b),
-                        uri_base_id: None,
-                    }),
-                    tool_execution_notifications: self.notifications(),
-                }],
                 column_kind: "unicodeCodePoints",
                 results: Results { emitter: self },
-                properties: RunProperties {
-                    verdict: v.status,
-                    exit_code: v.exit_code(),
-                    fail_on: v.fail_on,
-                    strict: v.strict,
-                    incidents: cx.incidents.as_ref(),
-                },
+                invocations: [self.invocation()],
+                properties: self.properties(),
             }],
+        }
+    }
+
+    fn invocation(&'a self) -> Invocation<'a> {
+        Invocation {
+            // The run's one outcome: false whenever it could not decide.
+            execution_successful: self.verdict.status != ExitStatus::Error,
+            end_time_utc: &self.cx.generated_at,
+            working_directory: self.base.as_deref().map(|b| Artifact {
+                uri: directory_uri(b),
+                uri_base_id: None,
+            }),
+            tool_execution_notifications: Notifications { emitter: self },
+        }
+    }
+
+    fn properties(&'a self) -> RunProperties<'a> {
+        let v = self.verdict;
+        RunProperties {
+            verdict: v.status,
+            exit_code: v.exit_code(),
+            fail_on: v.fail_on,
+            strict: v.strict,
+            results_left_out: LeftOut { emitter: self },
+            incidents: self.cx.incidents.as_ref(),
         }
     }
 
@@ -541,7 +745,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn notifications(&self) -> Vec<Notification<'a>> {
+    fn notifications(&'a self) -> Vec<Notification<'a>> {
         let v = self.verdict;
         let mut list: Vec<Notification<'a>> = v
             .errors
@@ -570,6 +774,39 @@ impl<'a> Emitter<'a> {
                 }
             })
             .collect();
+        let left_out = self.left_out();
+        if left_out > 0 {
+            let total = v.findings.len();
+            list.push(Notification {
+                level: "warning",
+                message: Text {
+                    text: format!(
+                        "{} of {} findings are not in this file, to keep it within GitHub code scanning's limits ({} results per run with --sarif-max-results, 10 MB gzipped); the most severe were kept. Every finding is in the JSON result (-o json).",
+                        thousands(left_out),
+                        thousands(total),
+                        thousands(self.cx.sarif_max_results.max(1)),
+                    )
+                    .into(),
+                },
+                associated_rule: None,
+                properties: None,
+            });
+        }
+        if self.rules.len() < v.rules.len() {
+            list.push(Notification {
+                level: "warning",
+                message: Text {
+                    text: format!(
+                        "{} rules without results are not in tool.driver.rules: GitHub takes at most {} rules a run",
+                        thousands(v.rules.len() - self.rules.len()),
+                        thousands(MAX_RULES)
+                    )
+                    .into(),
+                },
+                associated_rule: None,
+                properties: None,
+            });
+        }
         list.extend(v.warnings.iter().map(|w| Notification {
             level: "warning",
             message: Text {
@@ -1065,6 +1302,112 @@ mod tests {
         }
     }
 
+    /// Issue 16, item 6: past `--sarif-max-results` the most severe findings are kept,
+    /// and a notification says how many were left out and where they all are.
+    #[test]
+    fn the_results_cap_keeps_the_most_severe() {
+        let verdict = sample_verdict();
+        assert_eq!(verdict.findings.len(), 4);
+        let cx = Context {
+            sarif_max_results: 2,
+            ..context()
+        };
+        let mut out = Vec::new();
+        emit(&verdict, &cx, &mut out).unwrap();
+        let log: Value = serde_json::from_slice(&out).unwrap();
+        let run = &log["runs"][0];
+        let kept: Vec<(&str, &str)> = run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap(),
+                    r["properties"]["severity"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(kept, [("T-ADV", "critical"), ("T-CRIT", "critical")]);
+        assert_eq!(run["properties"]["results_left_out"], 2);
+        let notes = run["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .unwrap();
+        let note = notes
+            .iter()
+            .find(|n| {
+                n["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("2 of 4 findings")
+            })
+            .unwrap_or_else(|| panic!("{notes:?}"));
+        assert_eq!(note["level"], "warning");
+        assert!(note["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("-o json"));
+        assert_github_rules(&log);
+        // Without a cut there is no such note.
+        assert_eq!(
+            sarif(&verdict)["runs"][0]["properties"]["results_left_out"],
+            0
+        );
+    }
+
+    /// Issue 16, item 6: the document stays under the gzipped size limit, however large the
+    /// findings' text; the results that do not fit are counted like those past the cap.
+    #[test]
+    fn the_document_stays_under_the_size_limit() {
+        // Names of random letters, which gzip cannot shrink much: 60 nodes of 8 KB each.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut noise = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    char::from(b'a' + (seed % 26) as u8)
+                })
+                .collect()
+        };
+        let nodes: Vec<String> = (0..60)
+            .map(|i| {
+                format!(
+                    r#"{{"instance_id":"i-{i}","name":"{}","non_compliant_summary":{{"non_compliant_count":1,"severity_summary":{{"critical_count":1}}}}}}"#,
+                    noise(8_000)
+                )
+            })
+            .collect();
+        let report = format!(
+            r#"{{"count":60,"instance_compliant":[{}]}}"#,
+            nodes.join(",")
+        );
+        let verdict = crate::output::tests::verdict_on(&report);
+        assert_eq!(verdict.findings.len(), 60);
+        let cx = context();
+        let limit = 200_000;
+        let mut out = Vec::new();
+        write(Emitter::new(&verdict, &cx, limit), &mut out).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&out).unwrap();
+        let size = gz.finish().unwrap().len();
+        assert!(size as u64 <= limit, "{size} bytes gzipped");
+        let log: Value = serde_json::from_slice(&out).unwrap();
+        let run = &log["runs"][0];
+        let written = run["results"].as_array().unwrap().len();
+        assert!(written > 0 && written < 60, "{written}");
+        assert_eq!(run["properties"]["results_left_out"], 60 - written);
+        assert!(
+            run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{} of 60 findings", 60 - written))
+        );
+        // Not far under it either: the gauge measures (with a faster, so larger, gzip than
+        // `gzip -6`), it does not guess from the raw size.
+        assert!(size as u64 > limit / 2, "{size} bytes gzipped");
+    }
+
     #[test]
     fn meets_github_code_scanning_rules() {
         assert_github_rules(&sarif(&sample_verdict()));
@@ -1263,7 +1606,7 @@ mod tests {
     fn rule_metadata_keeps_within_github_limits() {
         let verdict = empty_verdict();
         let cx = context();
-        let emitter = Emitter::new(&verdict, &cx);
+        let emitter = Emitter::new(&verdict, &cx, MAX_GZIP_BYTES);
         let mut tags: Vec<String> = (0..15).map(|i| format!("t{i}")).collect();
         tags.insert(3, "security".into());
         let rule = Rule {

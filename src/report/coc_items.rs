@@ -56,13 +56,15 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         if node.is_empty() { "its node" } else { &node }
     );
     match detail.patch_status.as_deref() {
-        None => return Err(cx.doubtful(
-            raw,
-            &["patch_detail"],
-            format!(
+        None => {
+            return Err(cx.doubtful(
+                raw,
+                &["patch_detail"],
+                format!(
                 "{what} has no patch_detail.patch_status, so whether it is installed is unknown"
             ),
-        )),
+            ))
+        }
         Some(other) if status == Status::Unknown => {
             return Err(cx.doubtful(
                 raw,
