@@ -354,6 +354,7 @@ pub(crate) mod tests {
     use super::*;
     use std::sync::Arc;
 
+    use crate::error::Error;
     use crate::policy::{compile, evaluate, Globals, Limits};
     use crate::report::{load, Input, LoadOptions};
     use crate::verdict::{decide, Options};
@@ -555,6 +556,186 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
         let mut out = Vec::new();
         emit(format, verdict, &context(), &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// What one rendered output says of the run: its verdict (`pass`, `fail`, `error`), the
+    /// exit code and the number of blocking findings, each read the way its readers read
+    /// it (JSON fields, SARIF properties and invocation, JUnit counts and its run suite, the
+    /// human, GitHub, Markdown and HTML verdict lines).
+    fn stated(format: Format, text: &str) -> (String, u8, usize) {
+        let line_says = |line: &str| -> (String, u8, usize) {
+            let verdict = if line.starts_with("PASSED:") {
+                "pass"
+            } else if line.starts_with("FAILED:") {
+                "fail"
+            } else if line.starts_with("ERROR:") {
+                "error"
+            } else {
+                panic!("{format:?}: not a verdict line: {line}")
+            };
+            let exit = regex::Regex::new(r"— exit (\d)")
+                .unwrap()
+                .captures(line)
+                .unwrap_or_else(|| panic!("{format:?}: no exit code in {line}"))[1]
+                .parse()
+                .unwrap();
+            let blocking = regex::Regex::new(r"(\d+) blocking finding")
+                .unwrap()
+                .captures(line)
+                .map_or(0, |c| c[1].parse().unwrap());
+            (verdict.to_string(), exit, blocking)
+        };
+        let find_line = |prefixes: &[&str]| -> String {
+            text.lines()
+                .map(|l| l.trim_start_matches("<p class=\"summary\">"))
+                .find(|l| prefixes.iter().any(|p| l.starts_with(p)))
+                .unwrap_or_else(|| panic!("{format:?}: no verdict line in\n{text}"))
+                .trim_end_matches("</p>")
+                .to_string()
+        };
+        match format {
+            Format::Json => {
+                let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+                (
+                    doc["verdict"].as_str().unwrap().to_string(),
+                    doc["exit_code"].as_u64().unwrap() as u8,
+                    doc["summary"]["blocking"].as_u64().unwrap() as usize,
+                )
+            }
+            Format::Sarif => {
+                let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+                let run = &doc["runs"][0];
+                let verdict = run["properties"]["verdict"].as_str().unwrap().to_string();
+                let successful = run["invocations"][0]["executionSuccessful"]
+                    .as_bool()
+                    .unwrap();
+                assert_eq!(successful, verdict != "error", "SARIF executionSuccessful");
+                let blocking = run["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r["properties"]["blocking"] == true)
+                    .count();
+                let errors = run["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r["level"] == "error")
+                    .count();
+                assert_eq!(errors, blocking, "SARIF: level error is blocking");
+                (
+                    verdict,
+                    run["properties"]["exit_code"].as_u64().unwrap() as u8,
+                    blocking,
+                )
+            }
+            Format::Junit => {
+                let doc = roxmltree::Document::parse(text).unwrap();
+                let total = |a: &str| -> usize {
+                    doc.descendants()
+                        .filter(|n| n.has_tag_name("testsuite"))
+                        .map(|n| n.attribute(a).unwrap().parse::<usize>().unwrap())
+                        .sum()
+                };
+                let out = doc
+                    .descendants()
+                    .find(|n| {
+                        n.has_tag_name("testsuite") && n.attribute("name") == Some("tollgate")
+                    })
+                    .and_then(|n| n.children().find(|c| c.has_tag_name("system-out")))
+                    .and_then(|n| n.text())
+                    .unwrap()
+                    .to_string();
+                let field = |key: &str| -> String {
+                    out.lines()
+                        .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+                        .unwrap()
+                        .to_string()
+                };
+                let verdict = field("verdict");
+                assert_eq!(total("errors") > 0, verdict == "error", "JUnit errors");
+                assert_eq!(
+                    field("blocking").parse::<usize>().unwrap(),
+                    total("failures")
+                );
+                (
+                    verdict,
+                    field("exit_code").parse().unwrap(),
+                    total("failures"),
+                )
+            }
+            Format::Human | Format::Github => line_says(text.lines().last().unwrap()),
+            Format::Markdown | Format::Html => {
+                let headline = if format == Format::Markdown {
+                    text.lines().next().unwrap().to_string()
+                } else {
+                    find_line(&["<h1 id=\"verdict\">"])
+                };
+                let said = line_says(&find_line(&["PASSED:", "FAILED:", "ERROR:"]));
+                let expected = match said.0.as_str() {
+                    "pass" => "passed",
+                    "fail" => "failed",
+                    _ => "could not decide",
+                };
+                assert!(
+                    headline.to_lowercase().contains(expected),
+                    "{format:?}: {headline} under {said:?}"
+                );
+                said
+            }
+        }
+    }
+
+    /// Issue 16: one result rendered in every format states one verdict, one exit code and
+    /// one blocking count, whatever the run came to: a pass with open findings, a fail, a
+    /// fail under `--no-fail`, policy errors, incidents that could not be sent, and a run
+    /// that could not get as far as deciding.
+    #[test]
+    fn every_format_states_the_same_outcome() {
+        let no_fail = {
+            let mut v = baselined_verdict();
+            v.errors.clear();
+            v.error_count = 0;
+            v.status = crate::verdict::ExitStatus::Fail;
+            v.no_fail = true;
+            v
+        };
+        let incidents_failed = {
+            let mut v = passing_verdict();
+            v.fail_with([crate::verdict::ErrorSummary {
+                code: "tollgate::incident::send".into(),
+                rule: None,
+                subject: None,
+                message: "2 incident ticket or alarm action(s) failed".into(),
+            }]);
+            v
+        };
+        let undecided = Verdict::undecided(
+            options(),
+            &Error::ReportEmptyFile {
+                name: "r.json".into(),
+            },
+        );
+        let fail = verdict_judged(NODES, &POLICIES[..2], WAIVERS, None, options());
+        let cases = [
+            ("pass", passing_verdict(), ("pass", 0)),
+            ("fail", fail, ("fail", 1)),
+            ("no-fail", no_fail, ("fail", 0)),
+            ("policy errors", sample_verdict(), ("error", 2)),
+            ("incidents failed", incidents_failed, ("error", 2)),
+            ("undecided", undecided, ("error", 2)),
+        ];
+        for (name, verdict, (status, code)) in cases {
+            let blocking = verdict.blocking().count();
+            for format in Format::ALL {
+                let text = render(format, &verdict);
+                assert_eq!(
+                    stated(format, &text),
+                    (status.to_string(), code, blocking),
+                    "{name}, {format:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -578,6 +578,62 @@ mod tests {
         assert_eq!(line, 3, "0-based: the throw is on the policy's fourth line");
     }
 
+    /// The 0-based line (in the whole policy, RULE included) an error's label is on.
+    fn error_line(e: &Evaluation) -> usize {
+        let Error::PolicyRuntime { at, src, .. } = &e.errors[0] else {
+            panic!("{:?}", e.errors)
+        };
+        miette::SourceCode::read_span(src.inner(), at, 0, 0)
+            .unwrap()
+            .line()
+    }
+
+    /// Issue 16: a `deny` or `warn` called wrongly says what the call should look like,
+    /// and points at the call, not at `fn check`.
+    #[test]
+    fn a_wrong_deny_call_is_reported_at_the_call() {
+        for (call, says) in [
+            (
+                r#"deny(#{ severity: "urgent" }, "msg")"#,
+                "deny takes a message, and optionally a map of finding keys: deny(\"text\") or deny(\"text\", #{ severity: \"high\", properties: #{} }); the message comes first",
+            ),
+            (r#"warn(5)"#, "warn takes a message"),
+            (r#"deny("msg", #{ severity: "urgent" })"#, "deny: \"urgent\" is not a severity"),
+            (r#"deny("msg", #{ sevrity: "high" })"#, "deny: a finding has no key `sevrity` (did you mean `severity`?)"),
+            (r#"deny("msg", #{ properties: 5 })"#, "deny: `properties` must be a map"),
+            (r#"deny("msg", #{ message: "other" })"#, "deny: `message` is set by deny itself"),
+        ] {
+            let e = eval(&format!("fn check(node) {{\n  let x = 1;\n  {call}\n}}"));
+            assert_eq!(e.findings.len(), 0, "{call}");
+            let msg = e.errors[0].to_string();
+            assert!(msg.contains(says), "{call}: {msg}");
+            assert_eq!(error_line(&e), 3, "{call}: the label is on the call's line");
+        }
+        // The right calls still work.
+        let e =
+            eval(r#"fn check(node) { [deny("a"), warn("b", #{ severity: "low", key: "k" })] }"#);
+        assert!(e.errors.is_empty(), "{:?}", e.errors);
+        assert_eq!(e.findings.len(), 6);
+    }
+
+    /// Issue 16: `param(name)` without a default names a param that is not set; reading an
+    /// unset key of `global::PARAMS` gets a hint that says it may be a param.
+    #[test]
+    fn a_param_that_is_not_set_is_its_own_error() {
+        let msg = first_error(r#"fn check(node) { node.group in param("prod_group") }"#);
+        assert!(
+            msg.contains("param `prod_group` is not set: add `prod_group = ...` under [params] in tollgate.toml, pass --param prod_group=VALUE"),
+            "{msg}"
+        );
+        let e = eval(r#"fn check(node) { if node.group in param("prod_groups") { deny("p") } }"#);
+        assert!(
+            e.errors.is_empty() && e.findings.len() == 2,
+            "two prod nodes: {e:?}"
+        );
+        let msg = first_error("fn check(node) { node.group in global::PARAMS.prod_group }");
+        assert!(msg.contains("a key missing from global::PARAMS"), "{msg}");
+    }
+
     #[test]
     fn runaway_policies_hit_their_budgets() {
         assert!(first_error("fn check(n) { loop { } }").starts_with("tollgate::policy::budget"));

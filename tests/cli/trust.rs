@@ -308,3 +308,38 @@ fn an_empty_report_file_says_so() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+/// Item 9: after policy errors, standard error says how many are shown and how many are
+/// not, and its help no longer points "above" at errors printed below it.
+#[test]
+fn policy_errors_say_how_many_are_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("boom.rhai");
+    std::fs::write(
+        &policy,
+        "const RULE = #{ id: \"BOOM-1\", severity: \"high\", applies_to: [\"patch_node\"] };\nfn check(n) { throw \"boom\"; }\n",
+    )
+    .unwrap();
+    let out = tollgate()
+        .args(["check", "-c", "tests/fixtures/cli.toml", "--now", NOW])
+        .args([
+            "-r",
+            "examples/reports/huawei-coc-patch-compliance.json",
+            "-p",
+        ])
+        .arg(&policy)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let (stdout, stderr) = texts(&out);
+    assert!(
+        stderr.contains("48 policy evaluation(s) failed; the gate cannot decide (3 shown below, at most 3 per rule; 45 more not shown)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("fix the policies above"), "{stderr}");
+    assert!(
+        stdout.contains("ERROR: the gate could not decide: 48 policy error(s)"),
+        "{stdout}"
+    );
+}
