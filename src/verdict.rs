@@ -207,14 +207,22 @@ impl ErrorSummary {
         let reason = match error {
             Error::PolicyRuntime { reason, .. } => reason.clone(),
             other => {
-                // A count alone ("2 of 9 policies could not be loaded") does not say why:
-                // add each distinct cause the message does not already hold.
+                // A count alone ("2 of 9 policies could not be loaded") or a "cannot read"
+                // does not say why: add each distinct cause (the related diagnostics, the
+                // source chain) the message does not already hold.
                 let text = other.to_string();
                 let mut causes: Vec<String> = Vec::new();
+                let mut chain = std::error::Error::source(other);
+                let sources = std::iter::from_fn(|| {
+                    let this = chain?;
+                    chain = this.source();
+                    Some(this.to_string())
+                });
                 for cause in miette::Diagnostic::related(other)
                     .into_iter()
                     .flatten()
                     .map(|e| e.to_string())
+                    .chain(sources)
                 {
                     if !causes.contains(&cause) && !text.contains(&cause) {
                         causes.push(cause);
