@@ -518,6 +518,24 @@ def main() -> int:
         ],
     )
 
+    # 3b. A run that stops before evaluating (a report that does not exist) still writes
+    #     its result, which says so: verdict error, no counts, and its SARIF (which has no
+    #     results and would close every alert of the category) is not uploaded.
+    j3b = Job("error-unevaluated", dict(gate, reports="tests/fixtures/reports/cli/no-such-report.json"), tool_cache=tools, cache_store=store).run()
+    checks.case(
+        "a run that evaluated nothing: error, no counts, no SARIF upload",
+        j3b,
+        [
+            ("verdict=error", j3b.outputs["verdict"] == "error"),
+            ("exit-code=2", j3b.outputs["exit-code"] == "2"),
+            ("the result was written", j3b.outputs["result-file"] != "" and json.loads(Path(j3b.outputs["result-file"]).read_text())["evaluated"] is False),
+            ("no counts", (j3b.outputs["blocking"], j3b.outputs["findings"]) == ("", "")),
+            ("no SARIF upload", not j3b.uploaded and j3b.outputs["sarif-file"] == ""),
+            ("said why", "not uploading" in j3b.text()),
+            ("job failed", j3b.failed),
+        ],
+    )
+
     # 4. A newline in a one-line input could forge an output line: refused.
     j4 = Job("forged-output", dict(gate, reports=PASSING_REPORT, junit="x.xml\nverdict=passed"), tool_cache=tools, cache_store=store).run()
     checks.case(

@@ -71,7 +71,7 @@ fn main() {
         category: "tollgate".into(),
         step_summary: None,
         incidents: None,
-        sarif_max_results: tollgate::output::sarif::DEFAULT_MAX_RESULTS,
+        sarif_max_results: tollgate::settings::DEFAULT_SARIF_MAX_RESULTS,
     };
     println!("| findings | format | ms | ns/finding | MB written | peak RSS growth (MB) |");
     println!("|--:|---|--:|--:|--:|--:|");

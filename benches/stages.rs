@@ -96,7 +96,7 @@ fn stages(c: &mut Criterion) {
         category: "tollgate".into(),
         step_summary: None,
         incidents: None,
-        sarif_max_results: tollgate::output::sarif::DEFAULT_MAX_RESULTS,
+        sarif_max_results: tollgate::settings::DEFAULT_SARIF_MAX_RESULTS,
     };
     for format in [Format::Json, Format::Sarif, Format::Junit] {
         group.bench_function(format!("output {}", format.as_str()), |b| {

@@ -213,7 +213,7 @@ pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
     };
     // Diagnostics for standard error, in the order they arose; the first is returned.
     let mut failures: Vec<Error> = Vec::new();
-    let mut warnings: Vec<String> = Vec::new();
+    let mut warnings: Vec<String> = settings.warnings.clone();
     let mut incidents = None;
     let mut verdict = match gate(settings, options, &log, &mut warnings) {
         Ok(gate) => {

@@ -28,6 +28,10 @@ pub const DEFAULT_POLICIES: &str = "policies";
 /// Default `--sarif-category`.
 pub const DEFAULT_SARIF_CATEGORY: &str = "tollgate";
 
+/// Default `--sarif-max-results`: GitHub code scanning stores only the first 5,000 results
+/// of a run, so tollgate makes that choice itself (the most important) and says so.
+pub const DEFAULT_SARIF_MAX_RESULTS: usize = 5_000;
+
 /// Default `--fail-on`.
 pub const DEFAULT_FAIL_ON: Severity = Severity::High;
 
@@ -118,6 +122,8 @@ pub struct Settings {
     pub sources: Vec<SourceConfig>,
     /// `[incident]` with `--incidents`; `None` when the file has no `[incident]`.
     pub incidents: Option<IncidentSettings>,
+    /// What the settings themselves should warn about (said with the run's warnings).
+    pub warnings: Vec<String>,
 }
 
 impl Settings {
@@ -198,15 +204,28 @@ impl Settings {
         let now = time_or_now(args.now.as_deref())?;
         let color = stdout_color(global.color);
         let fail_on = args.fail_on.or(file.fail_on).unwrap_or(DEFAULT_FAIL_ON);
-        let incidents = resolve_incidents(file.incident, args.incidents, &base, fail_on)?;
+        let incidents = resolve_incidents(
+            file.incident,
+            args.incidents,
+            &base,
+            fail_on,
+            global.verbose,
+        )?;
         let sarif_max_results = args
             .sarif_max_results
             .or(file.sarif_max_results)
-            .unwrap_or(crate::output::sarif::DEFAULT_MAX_RESULTS);
+            .unwrap_or(DEFAULT_SARIF_MAX_RESULTS);
         if sarif_max_results == 0 {
             return Err(config_error(
                 "--sarif-max-results is 0",
                 Some("give at least 1; GitHub code scanning takes up to 25000 results a run"),
+            ));
+        }
+        let mut warnings = Vec::new();
+        let github_max = crate::output::sarif::GITHUB_MAX_RESULTS;
+        if sarif_max_results > github_max && outputs.iter().any(|o| o.format == Format::Sarif) {
+            warnings.push(format!(
+                "--sarif-max-results is {sarif_max_results}: GitHub code scanning rejects a SARIF run of more than {github_max} results (fine for other consumers of the file)"
             ));
         }
 
@@ -242,6 +261,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_SARIF_CATEGORY.to_string()),
             sarif_max_results,
             incidents,
+            warnings,
         })
     }
 }
@@ -252,6 +272,7 @@ fn resolve_incidents(
     mode: Option<Mode>,
     base: &Path,
     fail_on: Severity,
+    verbose: u8,
 ) -> Result<Option<IncidentSettings>, Error> {
     let mode = mode.unwrap_or_default();
     let Some(CheckedIncident(mut config)) = file else {
@@ -277,6 +298,7 @@ fn resolve_incidents(
         state_file,
         result_url,
         config,
+        verbose,
     }))
 }
 
@@ -726,6 +748,42 @@ mod tests {
                 "{key} is not a key: {reason}"
             );
         }
+    }
+
+    #[test]
+    fn a_sarif_cap_github_would_reject_is_warned_about() {
+        let with = |n: usize, output: &str| {
+            Settings::resolve(
+                &CheckArgs {
+                    sarif_max_results: Some(n),
+                    outputs: vec![output.into()],
+                    ..args(&["r.json"])
+                },
+                global(),
+            )
+            .unwrap()
+        };
+        assert!(with(25_000, "sarif").warnings.is_empty());
+        let s = with(30_000, "sarif=r.sarif");
+        assert_eq!(s.sarif_max_results, 30_000);
+        assert!(
+            s.warnings[0].contains("GitHub code scanning rejects a SARIF run of more than 25000"),
+            "{:?}",
+            s.warnings
+        );
+        assert!(
+            with(30_000, "json").warnings.is_empty(),
+            "no SARIF, no warning"
+        );
+        assert_eq!(with(7, "json").sarif_max_results, 7);
+        assert!(Settings::resolve(
+            &CheckArgs {
+                sarif_max_results: Some(0),
+                ..args(&["r.json"])
+            },
+            global()
+        )
+        .is_err());
     }
 
     #[test]

@@ -228,6 +228,14 @@ impl ErrorSummary {
                         causes.push(cause);
                     }
                 }
+                // A few are enough to say why; hundreds of failed tickets would make every
+                // output's error line enormous.
+                const SHOWN: usize = 3;
+                let more = causes.len().saturating_sub(SHOWN);
+                causes.truncate(SHOWN);
+                if more > 0 {
+                    causes.push(format!("and {more} more"));
+                }
                 if causes.is_empty() {
                     text
                 } else {
@@ -694,6 +702,32 @@ mod tests {
             calls: 1,
         };
         decide(&evaluation, vec![], &[], options(fail_on), &[], None).status
+    }
+
+    /// An error's summary says why (its causes), but only a few of them.
+    #[test]
+    fn error_summaries_carry_a_few_causes() {
+        let failure = |n: usize| Error::Config {
+            reason: format!("cause {n}"),
+            hint: None,
+        };
+        let err = Error::Incidents {
+            failed: 5,
+            errors: (1..=5).map(failure).collect(),
+        };
+        assert_eq!(
+            ErrorSummary::of(&err).message,
+            "5 incident ticket or alarm action(s) failed: cause 1; cause 2; cause 3; and 2 more"
+        );
+        let err = Error::Read {
+            what: "report",
+            path: "r.json".into(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        };
+        assert_eq!(
+            ErrorSummary::of(&err).message,
+            "cannot read report r.json: no such file"
+        );
     }
 
     #[test]

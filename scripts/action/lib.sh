@@ -50,13 +50,14 @@ python_cmd() {
   return 1
 }
 
-# Reads a tollgate.result/v1 document and prints `VERDICT<TAB>BLOCKING<TAB>FINDINGS`.
+# Reads a tollgate.result/v1 document and prints `VERDICT<TAB>BLOCKING<TAB>FINDINGS<TAB>EVALUATED`
+# (EVALUATED is false when the run stopped before evaluating: its counts mean nothing).
 # Prints nothing and fails when the file is not such a document.
 result_summary() { # FILE
   local py
   if command -v jq >/dev/null 2>&1; then
     jq -r 'select(.schema == "tollgate.result/v1")
-           | [.verdict, .summary.blocking, .summary.findings] | map(tostring) | @tsv' -- "$1"
+           | [.verdict, .summary.blocking, .summary.findings, (.evaluated != false)] | map(tostring) | @tsv' -- "$1"
   elif py=$(python_cmd); then
     "$py" - "$1" <<'PY'
 import json, sys
@@ -64,7 +65,8 @@ with open(sys.argv[1], encoding="utf-8") as f:
     doc = json.load(f)
 if doc.get("schema") == "tollgate.result/v1":
     s = doc["summary"]
-    print(doc["verdict"], s["blocking"], s["findings"], sep="\t")
+    print(doc["verdict"], s["blocking"], s["findings"],
+          "false" if doc.get("evaluated") is False else "true", sep="\t")
 PY
   else
     fail "reading the result needs jq or Python; neither is installed"

@@ -87,15 +87,20 @@ summary=
 if [ -s "$result" ]; then
   summary=$(result_summary "$result") || summary=
 fi
+evaluated=true
 if [ -n "$summary" ]; then
-  IFS=$'\t' read -r v b f <<<"$summary"
+  IFS=$'\t' read -r v b f e <<<"$summary"
   case "$v" in
     pass) verdict=passed ;;
     fail) verdict=failed ;;
     *) verdict=error ;;
   esac
-  [[ "$b" =~ ^[0-9]+$ ]] && blocking=$b
-  [[ "$f" =~ ^[0-9]+$ ]] && findings=$f
+  [ "$e" = false ] && evaluated=false
+  # A run that stopped before evaluating has no counts to give.
+  if [ "$evaluated" = true ]; then
+    [[ "$b" =~ ^[0-9]+$ ]] && blocking=$b
+    [[ "$f" =~ ^[0-9]+$ ]] && findings=$f
+  fi
 elif [ "$code" -ne 2 ]; then
   # Exit 0 or 1 without a result means something went wrong that tollgate did not
   # report: never let it pass.
@@ -116,6 +121,12 @@ result_file=
 [ -s "$result" ] && result_file=$result
 sarif_file=
 [ -n "$sarif" ] && [ -s "$sarif" ] && sarif_file=$sarif
+# The SARIF file of a run that evaluated nothing has no results: uploaded, it would close
+# every code-scanning alert of its category until the next good run.
+if [ -n "$sarif_file" ] && [ "$evaluated" = false ]; then
+  note "not uploading $sarif_file: the run stopped before evaluating, and a SARIF file without results would close every code-scanning alert of its category"
+  sarif_file=
+fi
 junit_file=
 [ -n "$junit" ] && [ -s "$junit" ] && junit_file=$junit
 

@@ -167,6 +167,7 @@ pub(super) fn api(settings: &IncidentSettings) -> Result<Api, Error> {
             .map_or(defaults.timeout, std::time::Duration::from_secs),
         max_attempts: config.max_attempts.unwrap_or(defaults.max_attempts),
         ca_file: config.ca_file.clone(),
+        verbose: settings.verbose,
         ..defaults
     })?;
     Ok(Api {

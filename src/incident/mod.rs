@@ -158,6 +158,8 @@ pub struct IncidentSettings {
     pub state_file: PathBuf,
     /// The configured `result_url`, else the CI run's own page.
     pub result_url: Option<String>,
+    /// `-v`: say each retry of a COC call on standard error.
+    pub verbose: u8,
 }
 
 /// What a record says happened.

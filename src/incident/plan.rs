@@ -504,6 +504,7 @@ mod tests {
             state_file: "state.json".into(),
             result_url: Some("https://ci.example.com/run/7".into()),
             config,
+            verbose: 0,
         }
     }
 

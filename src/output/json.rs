@@ -27,6 +27,9 @@ struct Document<'a> {
     generated_at: &'a str,
     verdict: ExitStatus,
     exit_code: u8,
+    /// False when the run stopped before evaluating anything: the empty findings then say
+    /// nothing about compliance.
+    evaluated: bool,
     fail_on: Severity,
     summary: Summary<'a>,
     reports: &'a [ReportSummary],
@@ -218,6 +221,7 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
         generated_at: &cx.generated_at,
         verdict: verdict.status,
         exit_code: verdict.exit_code(),
+        evaluated: verdict.evaluated,
         fail_on: verdict.fail_on,
         summary: Summary {
             reports: verdict.reports.len(),

@@ -418,7 +418,7 @@ expires = "2027-01-31"
     /// The time the sample is judged at, as in [`context`].
     const NOW: &str = "2026-11-23T00:00:00Z";
 
-    fn verdict_with(
+    pub(crate) fn verdict_with(
         nodes: &str,
         policies: &[(&str, &str)],
         waivers: &str,
@@ -548,7 +548,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
             category: "tollgate".into(),
             step_summary: None,
             incidents: None,
-            sarif_max_results: sarif::DEFAULT_MAX_RESULTS,
+            sarif_max_results: crate::settings::DEFAULT_SARIF_MAX_RESULTS,
         }
     }
 

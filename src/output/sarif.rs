@@ -45,10 +45,6 @@ const MAX_TAGS: usize = 10;
 /// GitHub code scanning rejects a run with more results than this.
 pub const GITHUB_MAX_RESULTS: usize = 25_000;
 
-/// The results a run keeps by default: GitHub stores only the 5,000 it ranks first, so
-/// tollgate makes that choice itself (the most severe) and says so.
-pub const DEFAULT_MAX_RESULTS: usize = 5_000;
-
 /// GitHub code scanning rejects a run with more rules than this.
 const MAX_RULES: usize = 25_000;
 
@@ -317,6 +313,9 @@ struct NotificationProperties<'a> {
 struct RunProperties<'a> {
     verdict: ExitStatus,
     exit_code: u8,
+    /// False when the run stopped before evaluating anything (see docs/output.md: such a
+    /// file must not be uploaded to code scanning, whose alerts it would close).
+    evaluated: bool,
     fail_on: Severity,
     strict: bool,
     /// Findings not written as results, to keep within GitHub's limits.
@@ -483,7 +482,8 @@ impl Serialize for LeftOut<'_> {
 }
 
 /// The results, built one at a time while they are written: the findings the cap keeps,
-/// in the verdict's order, for as long as the document stays under GitHub's size limit.
+/// in the order they are kept in (so that the size limit, too, leaves out the least
+/// important), for as long as the document stays under GitHub's size limit.
 struct Results<'a> {
     emitter: &'a Emitter<'a>,
 }
@@ -494,7 +494,7 @@ impl Serialize for Results<'_> {
         let e = self.emitter;
         let mut seq = s.serialize_seq(None)?;
         let mut written = 0usize;
-        for (j, _) in e.verdict.findings.iter().zip(&e.keep).filter(|(_, k)| **k) {
+        for j in e.order.iter().take(e.kept).map(|&i| &e.verdict.findings[i]) {
             let text = serde_json::to_string(&e.result(j)).map_err(S::Error::custom)?;
             let fits = e
                 .gauge
@@ -524,9 +524,10 @@ struct Emitter<'a> {
     /// takes, when only the rules of the results are.
     rules: Vec<&'a Rule>,
     rule_index: HashMap<&'a str, usize>,
-    /// Which findings (by index) the results cap keeps: the most severe.
-    keep: Vec<bool>,
-    /// How many it keeps.
+    /// The findings (indexes) from the most to the least important: blocking first, then
+    /// the most severe, then by rule and resource. The results are the first `kept`.
+    order: Vec<usize>,
+    /// How many the results cap keeps.
     kept: usize,
     /// Kept findings that were not written because the document reached the size limit.
     cut_for_size: std::cell::Cell<usize>,
@@ -554,21 +555,17 @@ impl<'a> Emitter<'a> {
                 .entry(file)
                 .or_insert_with(|| artifact(file, base.as_deref()));
         }
-        let max = cx.sarif_max_results.max(1);
-        let mut keep = vec![false; verdict.findings.len()];
-        for &i in verdict.ranked_indices().iter().take(max) {
-            keep[i] = true;
-        }
-        let kept = keep.iter().filter(|k| **k).count();
+        // A cut must never leave a blocking finding out for a waived or existing one: they
+        // come first, each in the verdict's ranking (most severe, rule, resource).
+        let mut order = verdict.ranked_indices();
+        order.sort_by_key(|&i| !verdict.findings[i].blocking);
+        let kept = order.len().min(cx.sarif_max_results.max(1));
         let rules: Vec<&Rule> = if verdict.rules.len() <= MAX_RULES {
             verdict.rules.iter().map(|r| &**r).collect()
         } else {
-            let used: std::collections::HashSet<&str> = verdict
-                .findings
+            let used: std::collections::HashSet<&str> = order[..kept]
                 .iter()
-                .zip(&keep)
-                .filter(|(_, k)| **k)
-                .map(|(j, _)| j.finding.rule.id.as_str())
+                .map(|&i| verdict.findings[i].finding.rule.id.as_str())
                 .collect();
             verdict
                 .rules
@@ -587,7 +584,7 @@ impl<'a> Emitter<'a> {
                 .map(|(i, r)| (r.id.as_str(), i))
                 .collect(),
             rules,
-            keep,
+            order,
             kept,
             cut_for_size: std::cell::Cell::new(0),
             gauge: std::cell::RefCell::new(Gauge::new(gzip_limit)),
@@ -676,6 +673,7 @@ impl<'a> Emitter<'a> {
         RunProperties {
             verdict: v.status,
             exit_code: v.exit_code(),
+            evaluated: v.evaluated,
             fail_on: v.fail_on,
             strict: v.strict,
             results_left_out: LeftOut { emitter: self },
@@ -785,6 +783,22 @@ impl<'a> Emitter<'a> {
                         thousands(left_out),
                         thousands(total),
                         thousands(self.cx.sarif_max_results.max(1)),
+                    )
+                    .into(),
+                },
+                associated_rule: None,
+                properties: None,
+            });
+        }
+        if self.kept > GITHUB_MAX_RESULTS {
+            list.push(Notification {
+                level: "warning",
+                message: Text {
+                    text: format!(
+                        "this run holds {} results: GitHub code scanning rejects a run of more than {} (--sarif-max-results is {})",
+                        thousands(self.kept - self.cut_for_size.get()),
+                        thousands(GITHUB_MAX_RESULTS),
+                        thousands(self.cx.sarif_max_results)
                     )
                     .into(),
                 },
@@ -1327,7 +1341,8 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(kept, [("T-ADV", "critical"), ("T-CRIT", "critical")]);
+        // The blocking finding first, then the most severe of the rest.
+        assert_eq!(kept, [("T-CRIT", "critical"), ("T-ADV", "critical")]);
         assert_eq!(run["properties"]["results_left_out"], 2);
         let notes = run["invocations"][0]["toolExecutionNotifications"]
             .as_array()
@@ -1408,6 +1423,60 @@ mod tests {
         assert!(size as u64 > limit / 2, "{size} bytes gzipped");
     }
 
+    /// The size limit, too, leaves out the least important findings, whatever their rule
+    /// ids: a large low finding of rule A-LOW goes before a critical one of rule Z-CRIT.
+    #[test]
+    fn the_size_limit_cuts_the_least_important_first() {
+        let big = "x".repeat(2_000);
+        let nodes: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    r#"{{"instance_id":"i-{i}","name":"n{i}","non_compliant_summary":{{"non_compliant_count":1,"severity_summary":{{"critical_count":1}}}}}}"#
+                )
+            })
+            .collect();
+        let report = format!(
+            r#"{{"count":40,"instance_compliant":[{}]}}"#,
+            nodes.join(",")
+        );
+        let low = format!(
+            r#"const RULE = #{{ id: "A-LOW", title: "low", severity: "low", applies_to: ["patch_node"] }};
+fn check(n) {{ `${{n.name}} {big}${{n.id}}` }}"#
+        );
+        let crit = r#"const RULE = #{ id: "Z-CRIT", title: "crit", severity: "critical", applies_to: ["patch_node"] };
+fn check(n) { `${n.name} critical` }"#;
+        let verdict = crate::output::tests::verdict_with(
+            &report,
+            &[("a.rhai", &low), ("z.rhai", crit)],
+            "",
+            None,
+        );
+        let cx = Context {
+            sarif_max_results: 1_000,
+            ..context()
+        };
+        let mut out = Vec::new();
+        // Room for the critical findings and a few of the low ones.
+        write(Emitter::new(&verdict, &cx, 12_000), &mut out).unwrap();
+        let log: Value = serde_json::from_slice(&out).unwrap();
+        let rules: Vec<&str> = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["ruleId"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            rules.iter().filter(|r| **r == "Z-CRIT").count(),
+            40,
+            "{rules:?}"
+        );
+        assert!(rules.len() < 80, "the size limit cut some: {}", rules.len());
+        assert_eq!(
+            log["runs"][0]["properties"]["results_left_out"],
+            80 - rules.len()
+        );
+    }
+
     #[test]
     fn meets_github_code_scanning_rules() {
         assert_github_rules(&sarif(&sample_verdict()));
@@ -1476,7 +1545,7 @@ mod tests {
     #[test]
     fn baseline_state_marks_new_and_existing() {
         let log = sarif(&baselined_verdict());
-        let states: Vec<(&str, &str)> = log["runs"][0]["results"]
+        let mut states: Vec<(&str, &str)> = log["runs"][0]["results"]
             .as_array()
             .unwrap()
             .iter()
@@ -1487,6 +1556,8 @@ mod tests {
                 )
             })
             .collect();
+        // Results are written most important first; compare them as a set.
+        states.sort();
         assert_eq!(
             states,
             [

@@ -492,10 +492,10 @@ fn check(node) { () }
             rule_error(&with(r#"id: "X", severity: "high", sevrity: "x""#))
                 .contains("unknown key `sevrity` (did you mean `severity`?)")
         );
-        assert!(
-            rule_error(&with(r#"id: "X", severity: "high", applies: ["patch_node"]"#))
-                .contains("unknown key `applies` (did you mean `applies_to`?)")
-        );
+        assert!(rule_error(&with(
+            r#"id: "X", severity: "high", applies: ["patch_node"]"#
+        ))
+        .contains("unknown key `applies` (did you mean `applies_to`?)"));
         assert!(!rule_error(&with(r#"id: "X", severity: "high", zzz: 1"#)).contains("did you mean"));
         assert!(
             rule_error(&with(r#"id: "X", severity: "high", enforcement: "maybe""#))

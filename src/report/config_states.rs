@@ -115,9 +115,10 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     Ok(resource)
 }
 
-/// The rule's status, checked: a `compliance_state` is `Compliant` or `NonCompliant` (an
-/// absent one says nothing about the rule, and is as doubtful as an unknown value); a
-/// non-compliant rule says how many resources break it, and the count agrees with the
+/// The rule's status, checked: a `compliance_state` is `Compliant` or `NonCompliant` (the
+/// API document lists no values; these are the two Huawei Config reports, and any other
+/// is refused); an absent one leaves the rule `unknown`, as a rule not yet evaluated is;
+/// a non-compliant rule says how many resources break it, and the count agrees with the
 /// state.
 fn checked_status(
     cx: &RecordCx,
@@ -128,10 +129,6 @@ fn checked_status(
 ) -> Result<Status, Error> {
     let status = status_of(state);
     let problem = match (state, noncompliant) {
-        (None, _) => Some((
-            vec!["compliance_state"],
-            format!("rule {id} has no compliance_state, so whether it is compliant is unknown"),
-        )),
         (Some(other), _) if status == Status::Unknown => Some((
             vec!["compliance_state"],
             format!("compliance_state of rule {id} is {other:?}; the API gives Compliant or NonCompliant"),
@@ -224,10 +221,6 @@ mod tests {
                 "compliance_state of rule r-1 is \"Maybe\"",
             ),
             (
-                rule("", "builtin", &counts(1, 0)),
-                "rule r-1 has no compliance_state",
-            ),
-            (
                 rule(r#""compliance_state":"NonCompliant","#, "builtin", ""),
                 "rule r-1 is NonCompliant, but has no results.resource_details.non_compliant_count",
             ),
@@ -277,6 +270,9 @@ mod tests {
             &counts(0, 3),
         );
         assert!(load(&input(&fine), LoadOptions::default()).is_ok());
+        // No state at all (a rule not yet evaluated): unknown, not an error.
+        let report = load(&input(&rule("", "builtin", "")), LoadOptions::default()).unwrap();
+        assert_eq!(report.resources[0].status, Status::Unknown);
     }
 
     #[test]

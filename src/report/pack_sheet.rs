@@ -585,27 +585,32 @@ fn rows(table: Table, name: &str, pack: Option<&Resource>) -> Result<Vec<Resourc
             line: row,
             column: first_column,
         };
-        if let Some(value) = columns
-            .roles
-            .compliance
-            .and_then(|i| values.get(i))
-            .and_then(Cell::display)
-            .filter(|v| !known_compliance(v))
-        {
-            let header = columns
-                .roles
-                .compliance
-                .map_or("", |i| columns.headers[i].as_str());
-            return Err(sheet_error(
-                name,
-                format!(
-                    "row {row} of sheet {:?} has {value:?} in its compliance column {header:?}, which is none of COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, INSUFFICIENT_DATA, IGNORED (or their Chinese names)",
-                    table.sheet
-                ),
-                "tollgate does not gate on a compliance value it cannot read; download the report again, or check that the sheet is Alibaba Config's compliance-pack report",
-            ));
-        }
+        let compliance = columns.roles.compliance.map(|i| {
+            (
+                columns.headers[i].as_str(),
+                values.get(i).and_then(Cell::display),
+            )
+        });
         let mut r = resource(&columns, values, &sheet, row, origin);
+        // A row with a compliance column says compliant, non-compliant, or one of the
+        // values that say neither; an empty or unknown one is doubtful evidence.
+        if let Some((header, value)) = compliance {
+            let what = match value {
+                None => Some("nothing".to_string()),
+                Some(v) if !known_compliance(&v) => Some(format!("{v:?}")),
+                Some(_) => None,
+            };
+            if let Some(what) = what {
+                return Err(sheet_error(
+                    name,
+                    format!(
+                        "row {row} of sheet {:?} (resource {}) has {what} in its compliance column {header:?}, which is none of COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, INSUFFICIENT_DATA, IGNORED (or their Chinese names)",
+                        table.sheet, r.id
+                    ),
+                    "tollgate does not gate on a compliance value it cannot read; download the report again, or check that the sheet is Alibaba Config's compliance-pack report",
+                ));
+            }
+        }
         if let Some(pack) = pack {
             r.group = Some(pack.id.clone());
             r.reported_at = pack.reported_at;
@@ -1129,9 +1134,15 @@ mod tests {
         let text = err.to_string();
         assert!(
             text.contains(
-                "row 3 of sheet \"S\" has \"maybe\" in its compliance column \"Compliance Type\""
+                "row 3 of sheet \"S\" (resource r1/i-2) has \"maybe\" in its compliance column \"Compliance Type\""
             ),
             "{text}"
+        );
+        let err = read(&xlsx(&[("S", sheet(""))]), "r.xlsx", None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("has nothing in its compliance column"),
+            "{err}"
         );
         for neither in ["NOT_APPLICABLE", "Insufficient Data", "IGNORED", "不适用"] {
             let rows = read(&xlsx(&[("S", sheet(neither))]), "r.xlsx", None).unwrap();

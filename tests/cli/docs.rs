@@ -122,3 +122,46 @@ fn every_reliability_row_names_a_test_that_exists() {
     }
     assert!(named >= 30, "only {named} tests named");
 }
+
+/// The README's first policy runs as it is written, without a tollgate.toml: it finds the
+/// three critical prod nodes of the examples (before, it read `global::PARAMS.prod_groups`
+/// and failed with "Function not found: contains ((), ())" when no params were set).
+#[test]
+fn the_readmes_first_policy_runs_as_written() {
+    let text = readme();
+    let section = text.split("## Writing a policy").nth(1).unwrap();
+    let policy = section
+        .split("```rhai\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("readme.rhai");
+    std::fs::write(&path, policy).unwrap();
+    let out = crate::tollgate()
+        .args([
+            "check",
+            "-c",
+            "/dev/null",
+            "-o",
+            "json",
+            "--now",
+            "2026-11-23T12:00:00Z",
+        ])
+        .args([
+            "-r",
+            "examples/reports/huawei-coc-patch-compliance.json",
+            "-p",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["summary"]["blocking"], 3);
+}

@@ -1060,4 +1060,12 @@ fn failed_incidents_are_stated_by_every_output() {
         assert!(text.contains("could not decide"), "{name}");
         assert!(text.contains("— exit 2"), "{name}");
     }
+    // The errors now reach the outputs: the secrets must not.
+    for name in ["r.json", "r.sarif", "r.xml", "r.md", "r.html"] {
+        let text = std::fs::read_to_string(file(name)).unwrap();
+        for secret in [KEY, AK, SK] {
+            assert!(!text.contains(secret), "{name} holds a secret");
+        }
+    }
+    assert!(!stdout.contains(KEY) && !stderr.contains(KEY) && !stderr.contains(SK));
 }
