@@ -15,6 +15,7 @@ mod interrupt;
 mod live;
 mod reliability;
 mod sarif;
+mod snapshots;
 mod trust;
 mod waivers;
 
