@@ -94,7 +94,7 @@ fn main() {
             vec![Arc::clone(&policy.rule)],
             &reports,
             Options {
-                fail_on: tollgate::finding::Severity::High,
+                fail_on: tollgate::model::Severity::High,
                 strict: false,
                 now: chrono::Utc::now(),
                 no_fail: false,

@@ -80,7 +80,7 @@ fn stages(c: &mut Criterion) {
         rules,
         &reports,
         Options {
-            fail_on: tollgate::finding::Severity::High,
+            fail_on: tollgate::model::Severity::High,
             strict: false,
             now,
             no_fail: false,

@@ -1,12 +1,18 @@
-//! The command line, as clap derive structs only: the shape of what the user typed.
-//! Merging with tollgate.toml, defaults and validation live in `settings`.
+//! The command line: clap's derive structs, the shape of what the user typed, and their
+//! mapping onto the library's plain option types. This module belongs to the binary; the
+//! library knows no command line. Merging with tollgate.toml, defaults and validation live
+//! in `tollgate::settings`. Domain enums are wrapped here for clap, with the same names and
+//! the same help.
 
 use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
-use crate::finding::Severity;
-use crate::report::ReportKind;
+use tollgate::incident::Mode;
+use tollgate::model::{ReportKind, Severity};
+use tollgate::output::rules::RulesFormat as Rules;
+use tollgate::run::{FetchOptions, RulesOptions, TestOptions};
+use tollgate::settings::{CheckOptions, ColorChoice as Color};
 
 /// tollgate: a policy-as-code compliance gate for cloud patch and configuration reports.
 #[derive(Debug, Parser)]
@@ -65,7 +71,7 @@ pub struct CheckArgs {
 
     /// Read reports as this kind instead of detecting it from the JSON shape.
     #[arg(long, value_enum, value_name = "KIND", env = "TOLLGATE_REPORT_KIND")]
-    pub report_kind: Option<ReportKind>,
+    pub report_kind: Option<ReportKindArg>,
 
     /// Policy files, or directories searched for *.rhai. Takes several at once
     /// (`-p policies/*.rhai`) and may be repeated.
@@ -90,7 +96,7 @@ pub struct CheckArgs {
 
     /// Findings at or above this severity block the gate [default: high].
     #[arg(long, value_enum, value_name = "SEVERITY", env = "TOLLGATE_FAIL_ON")]
-    pub fail_on: Option<Severity>,
+    pub fail_on: Option<SeverityArg>,
 
     /// A policy parameter, KEY=VALUE; VALUE is read as TOML (5, true, ["a","b"]) or else as
     /// a string. Overrides [params] in tollgate.toml. Repeatable.
@@ -148,7 +154,7 @@ pub struct CheckArgs {
     /// Open COC tickets and alarms for blocking findings, as `[incident]` in tollgate.toml
     /// says: `dry-run` prints the payloads and sends nothing [default: off].
     #[arg(long, value_enum, value_name = "MODE", env = "TOLLGATE_INCIDENTS")]
-    pub incidents: Option<crate::incident::Mode>,
+    pub incidents: Option<IncidentsArg>,
 }
 
 /// `tollgate fetch`.
@@ -244,4 +250,161 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+impl From<ColorChoice> for Color {
+    fn from(choice: ColorChoice) -> Self {
+        match choice {
+            ColorChoice::Auto => Color::Auto,
+            ColorChoice::Always => Color::Always,
+            ColorChoice::Never => Color::Never,
+        }
+    }
+}
+
+impl From<RulesFormat> for Rules {
+    fn from(format: RulesFormat) -> Self {
+        match format {
+            RulesFormat::Table => Rules::Table,
+            RulesFormat::Json => Rules::Json,
+        }
+    }
+}
+
+/// `--fail-on`: [`Severity`] for clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(arg: SeverityArg) -> Self {
+        match arg {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+/// `--report-kind`: [`ReportKind`] for clap, by its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportKindArg {
+    /// Huawei Cloud COC `GET /v1/patch/instance/compliant`.
+    #[value(name = "huawei.coc.patch_compliance")]
+    CocPatch,
+    /// Huawei Cloud COC `GET /v1/patch/instance/compliant/{id}`.
+    #[value(name = "huawei.coc.patch_items")]
+    CocItems,
+    /// Huawei Cloud Config `GET /v1/resource-manager/domains/{domain_id}/policy-states/summary`.
+    #[value(name = "huawei.config.policy_states_summary")]
+    ConfigStates,
+    /// Alibaba Cloud OOS `ListInstancePatchStates`.
+    #[value(name = "alibaba.oos.instance_patch_states")]
+    OosPatch,
+    /// Alibaba Cloud Config `GetCompliancePackReport`.
+    #[value(name = "alibaba.config.compliance_pack_report")]
+    ConfigPack,
+}
+
+impl From<ReportKindArg> for ReportKind {
+    fn from(arg: ReportKindArg) -> Self {
+        match arg {
+            ReportKindArg::CocPatch => ReportKind::CocPatch,
+            ReportKindArg::CocItems => ReportKind::CocItems,
+            ReportKindArg::ConfigStates => ReportKind::ConfigStates,
+            ReportKindArg::OosPatch => ReportKind::OosPatch,
+            ReportKindArg::ConfigPack => ReportKind::ConfigPack,
+        }
+    }
+}
+
+/// `--incidents`: [`Mode`] for clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IncidentsArg {
+    /// Send nothing (the default: CI turns incidents on explicitly).
+    Off,
+    /// Print the payloads that would be sent, and send nothing.
+    DryRun,
+    /// Open tickets and send alarms.
+    On,
+}
+
+impl From<IncidentsArg> for Mode {
+    fn from(arg: IncidentsArg) -> Self {
+        match arg {
+            IncidentsArg::Off => Mode::Off,
+            IncidentsArg::DryRun => Mode::DryRun,
+            IncidentsArg::On => Mode::On,
+        }
+    }
+}
+
+impl CheckArgs {
+    /// What the user asked `check` for, in the library's terms.
+    pub fn options(&self) -> CheckOptions {
+        CheckOptions {
+            config: self.config.clone(),
+            reports: self.reports.clone(),
+            report_kind: self.report_kind.map(Into::into),
+            policies: self.policies.clone(),
+            outputs: self.outputs.clone(),
+            fail_on: self.fail_on.map(Into::into),
+            params: self.params.clone(),
+            allow_empty: self.allow_empty,
+            no_fail: self.no_fail,
+            jobs: self.jobs,
+            now: self.now.clone(),
+            waivers: self.waivers.clone(),
+            baseline: self.baseline.clone(),
+            strict: self.strict,
+            sources: self.sources.clone(),
+            sarif_category: self.sarif_category.clone(),
+            sarif_max_results: self.sarif_max_results,
+            incidents: self.incidents.map(Into::into),
+        }
+    }
+}
+
+impl TestArgs {
+    /// What the user asked `test` for, in the library's terms.
+    pub fn options(&self) -> TestOptions {
+        TestOptions {
+            paths: self.paths.clone(),
+            config: self.config.clone(),
+            filter: self.filter.clone(),
+            outputs: self.outputs.clone(),
+            params: self.params.clone(),
+            now: self.now.clone(),
+        }
+    }
+}
+
+impl RulesArgs {
+    /// What the user asked `rules` for, in the library's terms.
+    pub fn options(&self) -> RulesOptions {
+        RulesOptions {
+            paths: self.paths.clone(),
+            config: self.config.clone(),
+            format: self.format.into(),
+        }
+    }
+}
+
+impl FetchArgs {
+    /// What the user asked `fetch` for, in the library's terms.
+    pub fn options(&self) -> FetchOptions {
+        FetchOptions {
+            config: self.config.clone(),
+            source: self.source.clone(),
+            out: self.out.clone(),
+            now: self.now.clone(),
+        }
+    }
 }

@@ -17,7 +17,7 @@ pub type Source = NamedSource<Text>;
 /// column with a `{:width$}` format, which panics past 65,535 columns, so there only a
 /// window of the line around the span is shown (found by the fuzz targets, issue 9).
 #[derive(Debug, Clone)]
-pub struct Text(crate::resource::Text);
+pub struct Text(crate::model::resource::Text);
 
 impl Text {
     /// Up to this many bytes from the start of a line, spans are shown as usual. Even at
@@ -677,7 +677,7 @@ pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
 }
 
 /// A named source for diagnostics.
-pub(crate) fn source(name: &str, text: impl Into<crate::resource::Text>) -> Source {
+pub(crate) fn source(name: &str, text: impl Into<crate::model::resource::Text>) -> Source {
     NamedSource::new(name, Text(text.into()))
 }
 

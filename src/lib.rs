@@ -13,17 +13,14 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod baseline;
-pub mod cli;
 pub mod error;
-pub mod finding;
-pub mod fingerprint;
 pub mod incident;
 pub mod init;
 pub mod interrupt;
+pub mod model;
 pub mod output;
 pub mod policy;
 pub mod report;
-pub mod resource;
 pub mod run;
 pub mod settings;
 pub mod source;
@@ -31,20 +28,13 @@ pub mod verdict;
 pub mod waiver;
 
 pub use error::Error;
-pub use run::run;
 pub use verdict::ExitStatus;
 
 /// Set up miette's rendering of diagnostics from `--color` and the environment.
-pub fn install_report_hook(args: &cli::Args) {
+pub fn install_report_hook(choice: settings::ColorChoice) {
     use std::io::IsTerminal;
     let terminal = std::io::stderr().is_terminal();
-    let color = match args.color {
-        cli::ColorChoice::Always => true,
-        cli::ColorChoice::Never => false,
-        cli::ColorChoice::Auto => {
-            terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = choice.applies(terminal);
     // Only fails when a hook is already set, which leaves that one in place.
     let _ = miette::set_hook(Box::new(move |_| {
         let opts = miette::MietteHandlerOpts::new()

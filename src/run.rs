@@ -1,17 +1,18 @@
 //! The pipeline, in order: settings → policies → waivers and baseline → sources → reports
 //! → evaluation → verdict → outputs → exit status. Each stage hands the next a plain value.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::baseline;
-use crate::cli::{Args, CheckArgs, Command, FetchArgs, InitArgs, RulesArgs, RulesFormat, TestArgs};
 use crate::error::Error;
 use crate::incident;
+use crate::output::rules::RulesFormat;
 use crate::output::{self, Context};
 use crate::policy::{self, Globals};
 use crate::report::{self, LoadOptions};
-use crate::settings::{self, Global, PolicySettings, Settings};
+use crate::settings::{self, CheckOptions, Global, PolicySettings, Settings};
 use crate::source::{self, http::HttpOptions};
 use crate::verdict::{self, ExitStatus, Verdict};
 use crate::waiver;
@@ -19,27 +20,45 @@ use crate::waiver;
 /// Stack for worker threads: deep but bounded policy recursion must not overflow it.
 const WORKER_STACK: usize = 16 << 20;
 
-/// Run a parsed command line.
-pub fn run(args: Args) -> Result<ExitStatus, Error> {
-    let global = Global {
-        color: args.color,
-        verbose: args.verbose,
-    };
-    match args.command {
-        Command::Check(check) => run_check(&check, global),
-        Command::Test(test) => run_test(&test, global),
-        Command::Rules(rules) => run_rules(&rules),
-        Command::Init(init) => run_init(&init),
-        Command::Fetch(fetch) => run_fetch(&fetch, global),
-        Command::Completions { shell } => {
-            let mut cmd = <Args as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "tollgate", &mut std::io::stdout());
-            Ok(ExitStatus::Pass)
-        }
-    }
+/// What the user asked `tollgate test` for, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct TestOptions {
+    /// Policy files or directories; empty: `policies` from tollgate.toml, else policies/.
+    pub paths: Vec<PathBuf>,
+    pub config: Option<PathBuf>,
+    /// Only the tests whose `RULE-ID/test_name` matches this regular expression.
+    pub filter: Option<String>,
+    /// `FORMAT[=PATH]` strings (human, junit).
+    pub outputs: Vec<String>,
+    /// `KEY=VALUE` strings.
+    pub params: Vec<String>,
+    /// RFC 3339 or Unix milliseconds.
+    pub now: Option<String>,
 }
 
-fn run_check(args: &CheckArgs, global: Global) -> Result<ExitStatus, Error> {
+/// What the user asked `tollgate rules` for.
+#[derive(Debug, Clone, Default)]
+pub struct RulesOptions {
+    pub paths: Vec<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub format: RulesFormat,
+}
+
+/// What the user asked `tollgate fetch` for.
+#[derive(Debug, Clone, Default)]
+pub struct FetchOptions {
+    pub config: Option<PathBuf>,
+    /// The `[[source]]` to fetch.
+    pub source: String,
+    /// Where to save the evidence; `None` is standard output.
+    pub out: Option<PathBuf>,
+    /// The fetch time recorded in the evidence (RFC 3339 or Unix ms).
+    pub now: Option<String>,
+}
+
+/// `tollgate check`: settings from the options and tollgate.toml, then the gate on a pool
+/// of worker threads.
+pub fn check(args: &CheckOptions, global: Global) -> Result<ExitStatus, Error> {
     let settings = Settings::resolve(args, global)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.jobs)
@@ -50,12 +69,12 @@ fn run_check(args: &CheckArgs, global: Global) -> Result<ExitStatus, Error> {
             reason: format!("cannot start {} worker threads: {e}", settings.jobs),
             hint: Some("lower --jobs".into()),
         })?;
-    pool.install(|| check(&settings))
+    pool.install(|| gate_and_write(&settings))
 }
 
 /// `tollgate test`: exit 0 when every test passed, 1 on a failed test, 2 when a policy or
 /// test file does not compile or no test was found.
-fn run_test(args: &TestArgs, global: Global) -> Result<ExitStatus, Error> {
+pub fn test(args: &TestOptions, global: Global) -> Result<ExitStatus, Error> {
     use crate::output::test_run::{self, TestFormat, TestOutput};
     let settings = PolicySettings::resolve(
         args.config.as_deref(),
@@ -119,14 +138,14 @@ fn run_test(args: &TestArgs, global: Global) -> Result<ExitStatus, Error> {
 }
 
 /// `tollgate rules`: every rule under the policy paths, validated as `check` would.
-fn run_rules(args: &RulesArgs) -> Result<ExitStatus, Error> {
+pub fn rules(args: &RulesOptions) -> Result<ExitStatus, Error> {
     let settings = PolicySettings::resolve(args.config.as_deref(), &args.paths, &[], None)?;
     let globals = Globals {
         params: settings.params,
         now: settings.now.timestamp_millis(),
     };
     let policies = policy::load(&settings.policies, &settings.limits, &globals)?;
-    let rules: Vec<&policy::Rule> = policies.iter().map(|p| &*p.rule).collect();
+    let rules: Vec<&crate::model::Rule> = policies.iter().map(|p| &*p.rule).collect();
     output::deliver(None, "rules", |out, _| match args.format {
         RulesFormat::Table => output::rules::table(&rules, out),
         RulesFormat::Json => output::rules::json(&rules, out),
@@ -135,7 +154,7 @@ fn run_rules(args: &RulesArgs) -> Result<ExitStatus, Error> {
 }
 
 /// `tollgate fetch`: one source's evidence, checked whole, saved atomically (or printed).
-fn run_fetch(args: &FetchArgs, global: Global) -> Result<ExitStatus, Error> {
+pub fn fetch(args: &FetchOptions, global: Global) -> Result<ExitStatus, Error> {
     let log = Log(global.verbose);
     let (live, now) =
         settings::fetch_settings(args.config.as_deref(), &args.source, args.now.as_deref())?;
@@ -176,16 +195,16 @@ fn run_fetch(args: &FetchArgs, global: Global) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Pass)
 }
 
-/// `tollgate init`: the starter files, and what to run next.
-fn run_init(args: &InitArgs) -> Result<ExitStatus, Error> {
-    let written = crate::init::write(&args.dir, args.force)?;
+/// `tollgate init`: the starter files in `dir`, and what to run next.
+pub fn init(dir: &std::path::Path, force: bool) -> Result<ExitStatus, Error> {
+    let written = crate::init::write(dir, force)?;
     for path in &written {
         println!("created {}", path.display());
     }
-    let cd = if args.dir == std::path::Path::new(".") {
+    let cd = if dir == std::path::Path::new(".") {
         String::new()
     } else {
-        format!("cd {} && ", args.dir.display())
+        format!("cd {} && ", dir.display())
     };
     println!();
     println!("next: {cd}tollgate test && tollgate check -r REPORT.json");
@@ -202,7 +221,7 @@ fn run_init(args: &InitArgs) -> Result<ExitStatus, Error> {
 /// be read, a policy that does not compile) writes them with an undecided verdict, so the
 /// CI step that uploads them finds them and the dashboard shows why. The exit status is
 /// decided once, after the incidents, and every output states that one value.
-pub fn check(settings: &Settings) -> Result<ExitStatus, Error> {
+fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
     let log = Log(settings.verbose);
     let started = Instant::now();
     let options = verdict::Options {

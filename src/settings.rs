@@ -10,13 +10,12 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 
-use crate::cli::{CheckArgs, ColorChoice};
 use crate::error::{self, Error};
-use crate::finding::Severity;
 use crate::incident::{IncidentConfig, IncidentSettings, Mode};
+use crate::model::ReportKind;
+use crate::model::Severity;
 use crate::output::{Format, OutputSpec};
 use crate::policy::Limits;
-use crate::report::ReportKind;
 use crate::source::live::SourceConfig;
 
 /// The configuration file read when `-c` is not given and it exists.
@@ -82,6 +81,59 @@ pub enum ReportInput {
     Stdin,
 }
 
+/// When to colour what goes to people (`--color`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// When writing to a terminal and NO_COLOR is unset.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Colour a stream? `terminal` says whether the stream is one. The one place the
+    /// decision is made, for standard output and for diagnostics on standard error.
+    pub fn applies(self, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+/// What the user asked `tollgate check` for, as typed: the command line's values before
+/// tollgate.toml and the defaults are merged in by [`Settings::resolve`]. The binary builds
+/// it from its flags; `Default` is "nothing given".
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub config: Option<PathBuf>,
+    pub reports: Vec<PathBuf>,
+    pub report_kind: Option<ReportKind>,
+    pub policies: Vec<PathBuf>,
+    /// `FORMAT[=PATH]` strings.
+    pub outputs: Vec<String>,
+    pub fail_on: Option<Severity>,
+    /// `KEY=VALUE` strings.
+    pub params: Vec<String>,
+    pub allow_empty: bool,
+    pub no_fail: bool,
+    pub jobs: Option<usize>,
+    /// RFC 3339 or Unix milliseconds.
+    pub now: Option<String>,
+    pub waivers: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub strict: bool,
+    /// `[[source]]` names.
+    pub sources: Vec<String>,
+    pub sarif_category: Option<String>,
+    pub sarif_max_results: Option<usize>,
+    pub incidents: Option<Mode>,
+}
+
 /// Options that apply to every subcommand.
 #[derive(Debug, Clone, Copy)]
 pub struct Global {
@@ -128,7 +180,7 @@ pub struct Settings {
 
 impl Settings {
     /// Merge the command line over the configuration file.
-    pub fn resolve(args: &CheckArgs, global: Global) -> Result<Self, Error> {
+    pub fn resolve(args: &CheckOptions, global: Global) -> Result<Self, Error> {
         let (config, base, file) = read_config(args.config.as_deref())?;
         let in_file = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
             paths.into_iter().map(|p| base.join(p)).collect()
@@ -431,17 +483,9 @@ impl PolicySettings {
     }
 }
 
-/// Whether to colour what goes to standard output: `--color`, else a terminal without
-/// NO_COLOR.
+/// Whether to colour what goes to standard output.
 pub fn stdout_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
+    choice.applies(std::io::stdout().is_terminal())
 }
 
 /// The keys of tollgate.toml's top level: a param of one of these names is most likely
@@ -754,7 +798,7 @@ mod tests {
     fn a_sarif_cap_github_would_reject_is_warned_about() {
         let with = |n: usize, output: &str| {
             Settings::resolve(
-                &CheckArgs {
+                &CheckOptions {
                     sarif_max_results: Some(n),
                     outputs: vec![output.into()],
                     ..args(&["r.json"])
@@ -777,7 +821,7 @@ mod tests {
         );
         assert_eq!(with(7, "json").sarif_max_results, 7);
         assert!(Settings::resolve(
-            &CheckArgs {
+            &CheckOptions {
                 sarif_max_results: Some(0),
                 ..args(&["r.json"])
             },
@@ -821,20 +865,20 @@ mod tests {
         }
     }
 
-    fn args(reports: &[&str]) -> CheckArgs {
-        CheckArgs {
+    fn args(reports: &[&str]) -> CheckOptions {
+        CheckOptions {
             reports: reports.iter().map(PathBuf::from).collect(),
             ..Default::default()
         }
     }
 
-    fn with_config(text: &str, args: CheckArgs) -> Result<Settings, Error> {
+    fn with_config(text: &str, args: CheckOptions) -> Result<Settings, Error> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("conf/tollgate.toml");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
         Settings::resolve(
-            &CheckArgs {
+            &CheckOptions {
                 config: Some(path),
                 ..args
             },
@@ -874,7 +918,7 @@ mod tests {
     #[test]
     fn flags_override_the_file_and_paths_follow_the_file() {
         let text = "reports = [\"a.json\"]\npolicies = [\"p\"]\nfail_on = \"low\"\noutputs = [\"json=out/r.json\"]\n[params]\nn = 1\nm = \"x\"\n";
-        let s = with_config(text, CheckArgs::default()).unwrap();
+        let s = with_config(text, CheckOptions::default()).unwrap();
         assert_eq!(s.fail_on, Severity::Low);
         let ReportInput::Path(p) = &s.reports[0] else {
             panic!()
@@ -887,7 +931,7 @@ mod tests {
             .unwrap()
             .ends_with("conf/out/r.json"));
 
-        let cli = CheckArgs {
+        let cli = CheckOptions {
             fail_on: Some(Severity::Critical),
             params: vec![
                 "n=5".into(),
@@ -910,30 +954,30 @@ mod tests {
 
     #[test]
     fn rejects_bad_values() {
-        let bad = |a: CheckArgs| Settings::resolve(&a, global()).unwrap_err().to_string();
-        assert!(bad(CheckArgs {
+        let bad = |a: CheckOptions| Settings::resolve(&a, global()).unwrap_err().to_string();
+        assert!(bad(CheckOptions {
             params: vec!["noequals".into()],
             ..args(&["r"])
         })
         .contains("has no `=`"));
-        assert!(bad(CheckArgs {
+        assert!(bad(CheckOptions {
             outputs: vec!["xml".into()],
             ..args(&["r"])
         })
         .contains("unknown output format"));
-        assert!(bad(CheckArgs {
+        assert!(bad(CheckOptions {
             outputs: vec!["json".into(), "human".into()],
             ..args(&["r"])
         })
         .contains("more than one"));
         assert!(bad(args(&["-", "-"])).contains("only once"));
-        assert!(bad(CheckArgs {
+        assert!(bad(CheckOptions {
             now: Some("yesterday".into()),
             ..args(&["r"])
         })
         .contains("not a time"));
         assert!(matches!(
-            with_config("fail_on = \"low\"\n", CheckArgs::default()),
+            with_config("fail_on = \"low\"\n", CheckOptions::default()),
             Err(Error::NoReports)
         ));
         let err = with_config("[limits]\noperations = 0\n", args(&["r"])).unwrap_err();
@@ -965,7 +1009,7 @@ mod tests {
         assert!(s.waivers.unwrap().ends_with("conf/waivers.toml"));
         assert!(s.baseline.unwrap().ends_with("conf/out/base.json"));
         assert!(s.strict);
-        let cli = CheckArgs {
+        let cli = CheckOptions {
             waivers: Some("w.toml".into()),
             baseline: Some("b.json".into()),
             ..args(&["r.json"])
@@ -989,7 +1033,7 @@ mod tests {
     #[test]
     fn a_missing_explicit_config_is_an_error() {
         let err = Settings::resolve(
-            &CheckArgs {
+            &CheckOptions {
                 config: Some("/nonexistent/t.toml".into()),
                 ..args(&["r"])
             },

@@ -12,9 +12,11 @@ use serde::Serialize;
 
 use crate::baseline::{Baseline, BaselineFinding};
 use crate::error::Error;
-use crate::finding::{Finding, Level, Severity};
-use crate::policy::{Enforcement, Evaluation, Rule};
-use crate::report::{Report, ReportKind};
+use crate::model::ReportKind;
+use crate::model::{Enforcement, Rule};
+use crate::model::{Finding, Level, Severity};
+use crate::policy::Evaluation;
+use crate::report::Report;
 use crate::waiver::Waiver;
 
 /// How the run ends. Nothing that goes wrong turns into `Pass`.
@@ -588,7 +590,7 @@ impl Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Subject;
+    use crate::model::Subject;
     use std::path::PathBuf;
 
     const NOW: &str = "2026-11-23T12:00:00Z";
@@ -628,7 +630,7 @@ mod tests {
     fn on(id: &str, severity: Severity, level: Level) -> Finding {
         Finding {
             subject: crate::waiver::tests::node(id, Some(&format!("web-{id}"))),
-            fingerprint: crate::fingerprint::of("R", id, None),
+            fingerprint: crate::model::fingerprint::of("R", id, None),
             key: None,
             ..finding(severity, level, Enforcement::Hard)
         }
@@ -685,7 +687,7 @@ mod tests {
             .map(|(rule, id)| {
                 serde_json::json!({
                     "rule": rule, "message": format!("{id} was bad"),
-                    "fingerprint": crate::fingerprint::of(rule, id, None),
+                    "fingerprint": crate::model::fingerprint::of(rule, id, None),
                     "resource": { "id": id },
                 })
             })

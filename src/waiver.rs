@@ -24,7 +24,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{self, line_of, Error, Source};
-use crate::finding::{Finding, Subject};
+use crate::model::{Finding, Subject};
 
 /// The file, as written. Unknown keys are errors: a misspelt `expries` must not leave a
 /// waiver without an expiry that nobody notices.
@@ -303,10 +303,10 @@ fn span<T>(value: &Spanned<T>) -> SourceSpan {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::finding::{Level, Severity};
-    use crate::policy::{Enforcement, Rule};
-    use crate::report::ReportKind;
-    use crate::resource::{Detail, Origin, PatchNode, Provider, RawJson, Resource, Status};
+    use crate::model::resource::{Detail, Origin, PatchNode, Provider, RawJson, Resource, Status};
+    use crate::model::ReportKind;
+    use crate::model::{Enforcement, Rule};
+    use crate::model::{Level, Severity};
     use chrono::TimeZone;
 
     const GOOD: &str = r#"# waivers for the prod fleet

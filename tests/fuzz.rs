@@ -24,10 +24,10 @@ use proptest::sample::{select, Index};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::{json, Value};
 
-use tollgate::cli::{CheckArgs, ColorChoice};
+use tollgate::model::ReportKind;
 use tollgate::policy::{self, Globals, Limits, Policy};
-use tollgate::report::{self, Input, LoadOptions, Report, ReportKind};
-use tollgate::settings::{Global, Settings};
+use tollgate::report::{self, Input, LoadOptions, Report};
+use tollgate::settings::{CheckOptions, ColorChoice, Global, Settings};
 use tollgate::Error;
 
 /// Cases per proptest batch: small, so that a target stops soon after its time is up.
@@ -1152,7 +1152,7 @@ fn config() {
     let path = dir.path().join("tollgate.toml");
     fuzz("config", strategy, |(text, with_report)| {
         std::fs::write(&path, &text).unwrap();
-        let args = CheckArgs {
+        let args = CheckOptions {
             config: Some(path.clone()),
             reports: if with_report {
                 vec!["x.json".into()]

@@ -14,7 +14,7 @@ use super::plan::{AlarmStep, Plan, TicketStep};
 use super::state::{self, State};
 use super::{coc_alarm, coc_incident, Action, IncidentSettings, Record};
 use crate::error::Error;
-use crate::resource::Provider;
+use crate::model::resource::Provider;
 use crate::source::http::{mask, Client, HttpOptions};
 use crate::source::live::{auth_from_env, Api, Call};
 

@@ -17,7 +17,7 @@ use super::client::{check, Coc, INCIDENT_OK};
 use super::plan::{AlarmStep, Group};
 use super::state;
 use crate::error::Error;
-use crate::finding::Severity;
+use crate::model::Severity;
 
 /// The path, before the integration key.
 pub const PATH_PREFIX: &str = "/v1/event/huawei/custom/";

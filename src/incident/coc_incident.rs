@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::client::{check, Coc, Envelope, INCIDENT_OK};
 use super::plan::{Group, TicketStep};
 use crate::error::Error;
-use crate::finding::Severity;
+use crate::model::Severity;
 
 /// Where tickets are created.
 pub const CREATE_PATH: &str = "/v1/external/incident/create";

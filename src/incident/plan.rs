@@ -4,7 +4,7 @@
 //! Findings are grouped (per rule, resource or run); each group has a fingerprint that is
 //! stable across runs, so a group's ticket can be recognised the next time:
 //! the first 16 bytes, in hex, of SHA-256(`tollgate.incident` + "\0" + `GROUP_BY:KEY`), where
-//! KEY is the rule id, the resource id, or `all` (see [`crate::fingerprint`]).
+//! KEY is the rule id, the resource id, or `all` (see [`crate::model::fingerprint`]).
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{coc_alarm, coc_incident, state, Action, GroupBy, IncidentSettings, Record, Sink};
-use crate::finding::{Severity, Subject};
+use crate::model::{Severity, Subject};
 use crate::verdict::{Judged, Verdict};
 
 /// The most findings a description lists before "… and N more".
@@ -57,7 +57,7 @@ impl Group<'_> {
 
 /// The fingerprint of a group (see the module documentation).
 pub fn group_fingerprint(group_by: GroupBy, key: &str) -> String {
-    crate::fingerprint::of(
+    crate::model::fingerprint::of(
         "tollgate.incident",
         &format!("{}:{key}", group_by.name()),
         None,
@@ -487,7 +487,7 @@ mod tests {
     fn group_fingerprints_are_stable_and_distinct() {
         assert_eq!(
             group_fingerprint(GroupBy::Rule, "PATCH-001"),
-            crate::fingerprint::of("tollgate.incident", "rule:PATCH-001", None)
+            crate::model::fingerprint::of("tollgate.incident", "rule:PATCH-001", None)
         );
         assert_ne!(
             group_fingerprint(GroupBy::Rule, "x"),

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use super::human::verdict_line;
 use super::{display_path, thousands, Context};
-use crate::finding::{Severity, Subject};
+use crate::model::{Severity, Subject};
 use crate::verdict::{Disposition, Judged, Verdict};
 
 /// GitHub's limit of annotations per level and step.

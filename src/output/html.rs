@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::human::verdict_line;
 use super::{thousands, Context};
-use crate::finding::{Severity, Subject};
+use crate::model::{Severity, Subject};
 use crate::verdict::{Disposition, ErrorSummary, ExitStatus, Judged, Verdict, WaiverState};
 
 /// The page's stylesheet, inlined.

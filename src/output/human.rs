@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use owo_colors::{OwoColorize, Style};
 
 use super::{thousands, Context};
-use crate::finding::{Severity, Subject};
+use crate::model::{Severity, Subject};
 use crate::verdict::{Disposition, ExitStatus, Judged, SeverityCounts, Verdict};
 use crate::waiver::Waiver;
 
@@ -218,8 +218,8 @@ fn waived(w: &Waiver) -> String {
 
 fn level_tag(j: &Judged) -> String {
     match j.finding.level {
-        crate::finding::Level::Warn => "warn".into(),
-        crate::finding::Level::Deny => j.finding.severity.to_string(),
+        crate::model::Level::Warn => "warn".into(),
+        crate::model::Level::Deny => j.finding.severity.to_string(),
     }
 }
 

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::Context;
 use crate::baseline::BaselineFinding;
-use crate::finding::{Level, Severity, Subject};
 use crate::incident::{Record, TicketRef};
+use crate::model::{Level, Severity, Subject};
 use crate::verdict::{
     BaselineMark, Disposition, ErrorSummary, ExitStatus, Judged, ReportSummary, SeverityCounts,
     Verdict, WaiverState,

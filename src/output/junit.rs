@@ -24,7 +24,7 @@ use junit_report::{Duration, OffsetDateTime, ReportBuilder, TestCaseBuilder, Tes
 
 use super::human::verdict_line;
 use super::{display_path, thousands, Context};
-use crate::finding::Subject;
+use crate::model::Subject;
 use crate::verdict::{Disposition, Verdict};
 
 pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
@@ -194,7 +194,7 @@ fn details(j: &crate::verdict::Judged, file: &str) -> String {
 /// How many resources a rule looked at: the resources of the reports holding a kind it
 /// applies to. A compliance-pack report with its sheet's rows counts the pack too, one
 /// resource more than a `pack_result` rule saw.
-fn applicable(verdict: &Verdict, rule: &crate::policy::Rule) -> usize {
+fn applicable(verdict: &Verdict, rule: &crate::model::Rule) -> usize {
     verdict
         .reports
         .iter()

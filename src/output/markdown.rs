@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use super::human::verdict_line;
 use super::{thousands, Context};
-use crate::finding::{Severity, Subject};
+use crate::model::{Severity, Subject};
 use crate::verdict::{Disposition, ExitStatus, Judged, Verdict, WaiverState};
 
 /// Rows per table before the rest are counted.

@@ -465,7 +465,7 @@ expires = "2027-01-31"
 
     fn options() -> Options {
         Options {
-            fail_on: crate::finding::Severity::High,
+            fail_on: crate::model::Severity::High,
             strict: false,
             now: chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into(),
             no_fail: false,
@@ -482,7 +482,7 @@ expires = "2027-01-31"
     /// finding) and T-ADV (advisory), judged at `--fail-on critical`.
     pub(crate) fn passing_verdict() -> Verdict {
         let options = Options {
-            fail_on: crate::finding::Severity::Critical,
+            fail_on: crate::model::Severity::Critical,
             ..options()
         };
         verdict_judged(NODES, &POLICIES[1..3], WAIVERS, None, options)
@@ -507,8 +507,8 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
             r#"{{"schema":"tollgate.result/v1","findings":[
                 {{"rule":"T-CRIT","message":"old","fingerprint":"{}","resource":{{"id":"i-a"}}}},
                 {{"rule":"T-HIGH","message":"i-z: 7 high","fingerprint":"{}","resource":{{"id":"i-z"}}}}]}}"#,
-            crate::fingerprint::of("T-CRIT", "i-a", None),
-            crate::fingerprint::of("T-HIGH", "i-z", None),
+            crate::model::fingerprint::of("T-CRIT", "i-a", None),
+            crate::model::fingerprint::of("T-HIGH", "i-z", None),
         );
         let base = crate::baseline::parse("base.json", &base).unwrap();
         verdict_with(NODES, &POLICIES, "", Some(&base))

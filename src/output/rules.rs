@@ -3,7 +3,17 @@
 
 use std::io::{self, Write};
 
-use crate::policy::Rule;
+use crate::model::Rule;
+
+/// How `tollgate rules` prints the rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RulesFormat {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// A JSON array, one object per rule.
+    Json,
+}
 
 /// Columns: id, severity, enforcement, applies_to, title, file.
 pub fn table(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
@@ -71,9 +81,9 @@ pub fn json(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Severity;
-    use crate::policy::Enforcement;
-    use crate::resource::ResourceKind;
+    use crate::model::resource::ResourceKind;
+    use crate::model::Enforcement;
+    use crate::model::Severity;
 
     fn rule(id: &str, title: &str) -> Rule {
         Rule {

@@ -20,8 +20,8 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Serialize, Serializer};
 
 use super::{thousands, Context};
-use crate::finding::{Severity, Subject};
-use crate::policy::{Enforcement, Rule};
+use crate::model::{Enforcement, Rule};
+use crate::model::{Severity, Subject};
 use crate::report::names_a_file;
 use crate::verdict::{BaselineMark, Disposition, ExitStatus, Judged, Verdict};
 
@@ -32,7 +32,7 @@ const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
 
 /// The `partialFingerprints` key: tollgate's own fingerprint, versioned with its scheme
-/// (see `crate::fingerprint`). GitHub computes `primaryLocationLineHash` itself.
+/// (see `crate::model::fingerprint`). GitHub computes `primaryLocationLineHash` itself.
 const FINGERPRINT_KEY: &str = "tollgate/v1";
 
 /// GitHub limits (sarif-support-for-code-scanning and its upload limits): longer names and

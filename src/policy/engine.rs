@@ -17,8 +17,8 @@ use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Module, Positio
 type SharedModule = Arc<Module>;
 
 use super::{Globals, Limits};
+use crate::model::resource::{Resource, ResourceKind, Severities};
 use crate::report::Report;
-use crate::resource::{Resource, ResourceKind, Severities};
 
 /// A resource as policies see it: read-only fields through an indexer, so `node.name` and
 /// `node["name"]` both work and an unknown field is an error rather than a silent `()`.
@@ -321,7 +321,7 @@ fn finding(action: &str, message: ImmutableString, extra: Map) -> Result<Map, Bo
                         value.type_name()
                     ))
                 })?;
-                text.parse::<crate::finding::Severity>()
+                text.parse::<crate::model::Severity>()
                     .map_err(|reason| runtime(format!("{action}: {reason}")))?;
             }
             "properties" if !value.is_map() => {

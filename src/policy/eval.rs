@@ -12,12 +12,13 @@ use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};
 
 use super::engine::{ReportRef, ResourceRef, FINDING_KEYS};
 use super::load::function_span;
-use super::{Policy, Rule};
+use super::Policy;
 use crate::error::{self, Error};
-use crate::finding::{Finding, Level, Severity, Subject};
-use crate::fingerprint;
+use crate::model::fingerprint;
+use crate::model::resource::Resource;
+use crate::model::Rule;
+use crate::model::{Finding, Level, Severity, Subject};
 use crate::report::Report;
-use crate::resource::Resource;
 
 /// At most this many errors are shown per rule; the rest are counted.
 const ERRORS_SHOWN_PER_RULE: usize = 3;
@@ -278,7 +279,7 @@ fn resource(value: Dynamic, lookup: Lookup<'_>) -> Result<Subject, String> {
         Lookup::Report(report) => report,
         Lookup::AsGiven => {
             return Ok(Subject::Report {
-                kind: crate::report::ReportKind::CocPatch,
+                kind: crate::model::ReportKind::CocPatch,
                 name: id.into(),
             })
         }

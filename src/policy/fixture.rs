@@ -17,15 +17,14 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 
 use super::engine::{unknown_field, ReportRef, ResourceRef};
 use super::eval::{collect, Lookup};
-use super::Rule;
-use crate::finding::{Level, Subject};
-use crate::report::{
-    coc_items, coc_patch, config_states, oos_patch, pack_sheet, Report, ReportKind,
-};
-use crate::resource::{
+use crate::model::resource::{
     Cell, CompliancePack, ConfigRule, Detail, Origin, PatchItem, PatchNode, Provider, RawJson,
     Resource, ResourceKind, Severities, Status,
 };
+use crate::model::ReportKind;
+use crate::model::Rule;
+use crate::model::{Level, Subject};
+use crate::report::{coc_items, coc_patch, config_states, oos_patch, pack_sheet, Report};
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
@@ -764,9 +763,10 @@ fn report(map: Map, fx: &Fixtures) -> Result<ReportRef, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Severity;
+    use crate::model::Enforcement;
+    use crate::model::Severity;
     use crate::policy::engine::{globals_module, sandboxed};
-    use crate::policy::{Enforcement, Globals, Limits};
+    use crate::policy::{Globals, Limits};
 
     const NOW: i64 = 1_700_000_000_000;
 

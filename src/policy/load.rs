@@ -8,10 +8,11 @@ use std::sync::Arc;
 use rhai::{Dynamic, Engine, AST};
 
 use super::engine::{self, globals_module};
-use super::{Enforcement, Globals, Limits, Rule};
+use super::{Globals, Limits};
 use crate::error::{self, line_of, Error};
-use crate::finding::Severity;
-use crate::resource::ResourceKind;
+use crate::model::resource::ResourceKind;
+use crate::model::Severity;
+use crate::model::{Enforcement, Rule};
 
 /// The keys `RULE` may have.
 const RULE_KEYS: &[&str] = &[

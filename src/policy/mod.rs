@@ -10,64 +10,10 @@ mod load;
 pub mod params;
 pub mod test;
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 
 pub use eval::{evaluate, Evaluation};
 pub use load::{compile, discover, load, Policy};
-
-use crate::finding::Severity;
-use crate::resource::ResourceKind;
-
-/// How a rule's findings may block the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Enforcement {
-    /// Blocks at or above `--fail-on` (the default).
-    #[default]
-    Hard,
-    /// Like hard; documents that the rule is expected to be waived case by case.
-    Soft,
-    /// Never blocks; always reported.
-    Advisory,
-}
-
-impl Enforcement {
-    /// The name used in `RULE.enforcement`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Enforcement::Hard => "hard",
-            Enforcement::Soft => "soft",
-            Enforcement::Advisory => "advisory",
-        }
-    }
-}
-
-/// A rule's metadata, read from its `RULE` constant.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Rule {
-    pub id: String,
-    pub title: String,
-    pub severity: Severity,
-    pub enforcement: Enforcement,
-    /// The resource kinds `check` is called for; empty means every kind.
-    pub applies_to: Vec<ResourceKind>,
-    pub help: Option<String>,
-    pub description: Option<String>,
-    pub tags: Vec<String>,
-    /// The policy file, as found under the policy path.
-    pub file: PathBuf,
-    /// 1-based line of `const RULE`.
-    pub line: u32,
-}
-
-impl Rule {
-    /// Does the rule look at resources of this kind?
-    pub fn applies_to(&self, kind: ResourceKind) -> bool {
-        self.applies_to.is_empty() || self.applies_to.contains(&kind)
-    }
-}
 
 /// Sandbox limits for every policy call. A policy that exceeds one fails with
 /// `tollgate::policy::budget` naming the knob.

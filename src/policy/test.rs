@@ -19,9 +19,10 @@ use super::engine::{self, globals_module, BUILTINS};
 use super::eval::strip_position;
 use super::fixture::{self, Fixtures};
 use super::load::{self, function_span, Policy};
-use super::{Globals, Limits, Rule};
+use super::{Globals, Limits};
 use crate::error::line_of;
 use crate::error::{self, Error};
+use crate::model::Rule;
 
 /// The suffix that makes a file a policy's tests.
 pub const TEST_SUFFIX: &str = "_test.rhai";

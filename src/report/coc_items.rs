@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::RecordCx;
 use crate::error::Error;
-use crate::resource::{Detail, PatchItem, Resource, Status};
+use crate::model::resource::{Detail, PatchItem, Resource, Status};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "compliance_items";
@@ -115,9 +115,10 @@ pub(crate) fn status_of(patch_status: Option<&str>) -> Status {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::resource::{Detail, Status};
+    use crate::model::ReportKind;
     use crate::report::tests::input;
-    use crate::report::{load, LoadOptions, ReportKind};
-    use crate::resource::{Detail, Status};
+    use crate::report::{load, LoadOptions};
 
     const DOC_EXAMPLE: &str =
         include_str!("../../tests/fixtures/reports/huawei-coc-items/doc-example.json");

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::RecordCx;
 use crate::error::Error;
-use crate::resource::{Detail, PatchNode, Resource, Severities, Status};
+use crate::model::resource::{Detail, PatchNode, Resource, Severities, Status};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "instance_compliant";
@@ -234,9 +234,10 @@ pub(crate) fn status_of(vendor: Option<&str>, missing_total: Option<i64>) -> Sta
 
 #[cfg(test)]
 mod tests {
+    use crate::model::resource::Detail;
+    use crate::model::ReportKind;
     use crate::report::tests::input;
-    use crate::report::{load, LoadOptions, ReportKind};
-    use crate::resource::Detail;
+    use crate::report::{load, LoadOptions};
 
     /// The example response of the API document, verbatim.
     const DOC_EXAMPLE: &str =
@@ -279,7 +280,7 @@ mod tests {
             "non_compliant_summary":{"non_compliant_count":3,"severity_summary":{"informational_count":3}}}]}"#;
         let report = load(&input(text), LoadOptions::default()).unwrap();
         let r = &report.resources[0];
-        assert_eq!(r.status, crate::resource::Status::NonCompliant);
+        assert_eq!(r.status, crate::model::resource::Status::NonCompliant);
         let Detail::PatchNode(n) = &r.detail else {
             panic!()
         };

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::RecordCx;
 use crate::error::Error;
-use crate::resource::{CompliancePack, Detail, Resource};
+use crate::model::resource::{CompliancePack, Detail, Resource};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "CompliancePackReport";
@@ -63,9 +63,10 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::resource::{Detail, Status};
+    use crate::model::ReportKind;
     use crate::report::tests::input;
-    use crate::report::{load, LoadOptions, ReportKind};
-    use crate::resource::{Detail, Status};
+    use crate::report::{load, LoadOptions};
 
     const DOC_EXAMPLE: &str =
         include_str!("../../tests/fixtures/reports/alibaba-config/doc-example.json");

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::RecordCx;
 use crate::error::Error;
-use crate::resource::{ConfigRule, Detail, Resource, Status};
+use crate::model::resource::{ConfigRule, Detail, Resource, Status};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "policy_assignments";
@@ -164,9 +164,10 @@ pub(crate) fn status_of(compliance_state: Option<&str>) -> Status {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::resource::{Detail, Status};
+    use crate::model::ReportKind;
     use crate::report::tests::input;
-    use crate::report::{load, LoadOptions, ReportKind};
-    use crate::resource::{Detail, Status};
+    use crate::report::{load, LoadOptions};
 
     const DOC_EXAMPLE: &str =
         include_str!("../../tests/fixtures/reports/huawei-config/doc-example.json");

@@ -24,145 +24,37 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{self, Error};
-use crate::resource::{Origin, Provider, RawJson, Resource, ResourceKind, Text};
+use crate::model::resource::{Origin, RawJson, Resource, Text};
+use crate::model::ReportKind;
 
-/// The report kinds tollgate reads; the names are what `--report-kind` takes.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
-pub enum ReportKind {
-    /// Huawei Cloud COC `GET /v1/patch/instance/compliant`.
-    #[value(name = "huawei.coc.patch_compliance")]
-    #[serde(rename = "huawei.coc.patch_compliance")]
-    CocPatch,
-    /// Huawei Cloud COC `GET /v1/patch/instance/compliant/{id}`.
-    #[value(name = "huawei.coc.patch_items")]
-    #[serde(rename = "huawei.coc.patch_items")]
-    CocItems,
-    /// Huawei Cloud Config `GET /v1/resource-manager/domains/{domain_id}/policy-states/summary`.
-    #[value(name = "huawei.config.policy_states_summary")]
-    #[serde(rename = "huawei.config.policy_states_summary")]
-    ConfigStates,
-    /// Alibaba Cloud OOS `ListInstancePatchStates`.
-    #[value(name = "alibaba.oos.instance_patch_states")]
-    #[serde(rename = "alibaba.oos.instance_patch_states")]
-    OosPatch,
-    /// Alibaba Cloud Config `GetCompliancePackReport`.
-    #[value(name = "alibaba.config.compliance_pack_report")]
-    #[serde(rename = "alibaba.config.compliance_pack_report")]
-    ConfigPack,
-}
-
-impl ReportKind {
-    /// Every kind, in documentation order.
-    pub const ALL: [ReportKind; 5] = [
-        ReportKind::CocPatch,
-        ReportKind::CocItems,
-        ReportKind::ConfigStates,
-        ReportKind::OosPatch,
-        ReportKind::ConfigPack,
-    ];
-
-    /// The report kind id (`huawei.coc.patch_compliance`, ...).
-    pub fn id(self) -> &'static str {
-        match self {
-            ReportKind::CocPatch => "huawei.coc.patch_compliance",
-            ReportKind::CocItems => "huawei.coc.patch_items",
-            ReportKind::ConfigStates => "huawei.config.policy_states_summary",
-            ReportKind::OosPatch => "alibaba.oos.instance_patch_states",
-            ReportKind::ConfigPack => "alibaba.config.compliance_pack_report",
-        }
-    }
-
-    /// Every kind of resource a report of this kind may hold: the record's kind first, then
-    /// the rows of the compliance-pack spreadsheet a live source downloads
-    /// ([`pack_sheet::read`]).
-    pub fn resource_kinds(self) -> &'static [ResourceKind] {
-        match self {
-            ReportKind::CocPatch | ReportKind::OosPatch => &[ResourceKind::PatchNode],
-            ReportKind::CocItems => &[ResourceKind::PatchItem],
-            ReportKind::ConfigStates => &[ResourceKind::ConfigRule],
-            ReportKind::ConfigPack => &[ResourceKind::CompliancePack, ResourceKind::PackResult],
-        }
-    }
-
-    /// The kind of resource each record becomes.
-    pub fn resource_kind(self) -> ResourceKind {
-        match self {
-            ReportKind::CocPatch | ReportKind::OosPatch => ResourceKind::PatchNode,
-            ReportKind::CocItems => ResourceKind::PatchItem,
-            ReportKind::ConfigStates => ResourceKind::ConfigRule,
-            ReportKind::ConfigPack => ResourceKind::CompliancePack,
-        }
-    }
-
-    /// The cloud the report comes from.
-    pub fn provider(self) -> Provider {
-        match self {
-            ReportKind::CocPatch | ReportKind::CocItems | ReportKind::ConfigStates => {
-                Provider::Huawei
-            }
-            ReportKind::OosPatch | ReportKind::ConfigPack => Provider::Alibaba,
-        }
-    }
-
-    /// The top-level key whose presence identifies the shape.
-    fn marker(self) -> &'static str {
-        match self {
-            ReportKind::CocPatch => coc_patch::MARKER,
-            ReportKind::CocItems => coc_items::MARKER,
-            ReportKind::ConfigStates => config_states::MARKER,
-            ReportKind::OosPatch => oos_patch::MARKER,
-            ReportKind::ConfigPack => config_pack::MARKER,
-        }
-    }
-
-    /// The vendor API whose response this is, for messages.
-    pub fn api(self) -> &'static str {
-        match self {
-            ReportKind::CocPatch => "Huawei COC GET /v1/patch/instance/compliant",
-            ReportKind::CocItems => "Huawei COC GET /v1/patch/instance/compliant/{id}",
-            ReportKind::ConfigStates => {
-                "Huawei Config GET /v1/resource-manager/domains/{domain_id}/policy-states/summary"
-            }
-            ReportKind::OosPatch => "Alibaba OOS ListInstancePatchStates",
-            ReportKind::ConfigPack => "Alibaba Config GetCompliancePackReport",
-        }
-    }
-
-    /// Is the marker's value an array of records (rather than one record object)?
-    fn records_are_array(self) -> bool {
-        !matches!(self, ReportKind::ConfigPack)
-    }
-
-    fn parse_record(self, raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
-        match self {
-            ReportKind::CocPatch => coc_patch::record(raw, cx),
-            ReportKind::CocItems => coc_items::record(raw, cx),
-            ReportKind::ConfigStates => config_states::record(raw, cx),
-            ReportKind::OosPatch => oos_patch::record(raw, cx),
-            ReportKind::ConfigPack => config_pack::record(raw, cx),
-        }
+/// The top-level key whose presence identifies a kind's shape.
+fn marker(kind: ReportKind) -> &'static str {
+    match kind {
+        ReportKind::CocPatch => coc_patch::MARKER,
+        ReportKind::CocItems => coc_items::MARKER,
+        ReportKind::ConfigStates => config_states::MARKER,
+        ReportKind::OosPatch => oos_patch::MARKER,
+        ReportKind::ConfigPack => config_pack::MARKER,
     }
 }
 
-impl std::fmt::Display for ReportKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id())
+/// Is the marker's value an array of records (rather than one record object)?
+fn records_are_array(kind: ReportKind) -> bool {
+    !matches!(kind, ReportKind::ConfigPack)
+}
+
+/// One record of a report of this kind to a resource, by the kind's own module.
+fn parse_record(kind: ReportKind, raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
+    match kind {
+        ReportKind::CocPatch => coc_patch::record(raw, cx),
+        ReportKind::CocItems => coc_items::record(raw, cx),
+        ReportKind::ConfigStates => config_states::record(raw, cx),
+        ReportKind::OosPatch => oos_patch::record(raw, cx),
+        ReportKind::ConfigPack => config_pack::record(raw, cx),
     }
 }
 
@@ -525,7 +417,7 @@ fn detect(input: &Input, page: &Page<'_>) -> Result<ReportKind, Error> {
     let has = |key: &str| page.fields.contains_key(key);
     let matches: Vec<ReportKind> = ReportKind::ALL
         .into_iter()
-        .filter(|k| has(k.marker()))
+        .filter(|k| has(marker(*k)))
         .collect();
     if let [kind] = matches.as_slice() {
         return Ok(*kind);
@@ -539,7 +431,7 @@ fn detect(input: &Input, page: &Page<'_>) -> Result<ReportKind, Error> {
             "keys of several kinds at once: {}",
             matches
                 .iter()
-                .map(|k| k.marker())
+                .map(|k| marker(*k))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -574,7 +466,7 @@ fn vendor_error(input: &Input, page: &Page<'_>) -> Option<Error> {
 }
 
 fn require_marker(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<(), Error> {
-    if page.fields.contains_key(kind.marker()) {
+    if page.fields.contains_key(marker(kind)) {
         return Ok(());
     }
     if let Some(err) = vendor_error(input, page) {
@@ -583,11 +475,11 @@ fn require_marker(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<()
     Err(unknown(
         input,
         page.offset,
-        format!("no top-level `{}`", kind.marker()),
+        format!("no top-level `{}`", marker(kind)),
         Some(format!(
             "--report-kind {kind} expects the response of {}, which has a top-level `{}`",
             kind.api(),
-            kind.marker()
+            marker(kind)
         )),
     ))
 }
@@ -595,7 +487,7 @@ fn require_marker(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<()
 fn unknown(input: &Input, offset: usize, found: String, hint: Option<String>) -> Error {
     let known: Vec<String> = ReportKind::ALL
         .iter()
-        .map(|k| format!("  {} — {} (top-level `{}`)", k.id(), k.api(), k.marker()))
+        .map(|k| format!("  {} — {} (top-level `{}`)", k.id(), k.api(), marker(*k)))
         .collect();
     let hint = hint.unwrap_or_else(|| {
         format!(
@@ -663,7 +555,7 @@ fn page_records<'a>(
     page: &Page<'a>,
     kind: ReportKind,
 ) -> Result<Vec<(String, &'a str)>, Error> {
-    let key = kind.marker();
+    let key = marker(kind);
     let Some(raw) = page.fields.get(key) else {
         return Ok(Vec::new());
     };
@@ -671,7 +563,7 @@ fn page_records<'a>(
     if raw.get() == "null" {
         return Ok(Vec::new());
     }
-    if !kind.records_are_array() {
+    if !records_are_array(kind) {
         return Ok(vec![(base, raw.get())]);
     }
     let elements = array_elements(raw.get()).ok_or_else(|| {
@@ -767,7 +659,7 @@ fn parse_records(
                 pointer,
                 offset: offset_in(&input.text, raw),
             };
-            let mut resource = kind.parse_record(raw, &cx).map_err(Box::new)?;
+            let mut resource = parse_record(kind, raw, &cx).map_err(Box::new)?;
             resource.origin.line = line;
             resource.origin.column = column;
             Ok(Arc::new(resource))
@@ -975,7 +867,7 @@ impl RecordCx<'_> {
     }
 
     /// The resource shell: provider, source, raw span and origin (located later).
-    fn resource(&self, raw: &str, id: String, detail: crate::resource::Detail) -> Resource {
+    fn resource(&self, raw: &str, id: String, detail: crate::model::resource::Detail) -> Resource {
         Resource {
             provider: self.kind.provider(),
             source: self.kind,
@@ -983,7 +875,7 @@ impl RecordCx<'_> {
             name: None,
             region: None,
             group: None,
-            status: crate::resource::Status::Unknown,
+            status: crate::model::resource::Status::Unknown,
             reported_at: None,
             detail,
             raw: RawJson::new(

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::RecordCx;
 use crate::error::Error;
-use crate::resource::{Detail, PatchNode, Resource, Severities, Status};
+use crate::model::resource::{Detail, PatchNode, Resource, Severities, Status};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "InstancePatchStates";
@@ -148,9 +148,10 @@ pub(crate) fn status_of(blocking: [Option<i64>; 4]) -> Status {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::resource::{Detail, Status};
+    use crate::model::ReportKind;
     use crate::report::tests::input;
-    use crate::report::{load, LoadOptions, ReportKind};
-    use crate::resource::{Detail, Status};
+    use crate::report::{load, LoadOptions};
 
     const DOC_EXAMPLE: &str =
         include_str!("../../tests/fixtures/reports/alibaba-oos/doc-example.json");

@@ -49,11 +49,11 @@ use calamine::{open_workbook_from_rs, Data, Range, Reader, Sheets, Xls, Xlsx};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::ReportKind;
 use crate::error::Error;
-use crate::resource::{
+use crate::model::resource::{
     Cell, Detail, Origin, PackResult, Provider, RawJson, Resource, SheetColumns, Status,
 };
+use crate::model::ReportKind;
 
 /// Read a downloaded compliance-pack report (.xlsx or .xls `bytes`) into one `pack_result`
 /// per row, in sheet order.
@@ -724,7 +724,7 @@ fn raw_json(columns: &SheetColumns, values: &[Cell]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::CompliancePack;
+    use crate::model::resource::CompliancePack;
     use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
 
     /// A value written into a test sheet.
@@ -884,7 +884,10 @@ mod tests {
             [Status::NonCompliant, Status::Compliant, Status::Unknown]
         );
         let first = &rows[0];
-        assert_eq!(first.kind(), crate::resource::ResourceKind::PackResult);
+        assert_eq!(
+            first.kind(),
+            crate::model::resource::ResourceKind::PackResult
+        );
         assert_eq!(first.provider, Provider::Alibaba);
         assert_eq!(first.source, ReportKind::ConfigPack);
         assert_eq!(first.name.as_deref(), Some("web-1"));

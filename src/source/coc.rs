@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use super::live::{concurrency_of, parallel, Call, Details, Recorded, Session};
 use crate::error::Error;
-use crate::report::ReportKind;
+use crate::model::ReportKind;
 
 /// The API's maximum page size.
 const MAX_PAGE: u32 = 100;

@@ -21,7 +21,8 @@ use serde_json::value::RawValue;
 use super::http::{Client, HttpOptions, Outgoing};
 use super::sign::{self, alibaba, huawei};
 use crate::error::Error;
-use crate::report::{ReportKind, EVIDENCE_MARKER};
+use crate::model::ReportKind;
+use crate::report::EVIDENCE_MARKER;
 
 /// Default number of requests in flight per source.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -191,7 +192,7 @@ fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
 /// Credentials for `provider` from the variables `vars` names, else the SDKs' defaults.
 /// `owner` says who needs them in the error ("source coc", "[incident]").
 pub(crate) fn auth_from_env(
-    provider: crate::resource::Provider,
+    provider: crate::model::resource::Provider,
     vars: &CredentialVars,
     owner: &str,
 ) -> Result<Auth, Error> {
@@ -207,7 +208,7 @@ pub(crate) fn auth_from_env(
         what: what.to_string(),
         vars: names.join(" or "),
     };
-    if provider == crate::resource::Provider::Huawei {
+    if provider == crate::model::resource::Provider::Huawei {
         if let Some(var) = &vars.auth_token {
             let names = vec![var.clone()];
             return get(&names)

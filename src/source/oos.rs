@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::live::{Call, Recorded, Session};
 use crate::error::Error;
-use crate::report::ReportKind;
+use crate::model::ReportKind;
 
 const ACTION: &str = "ListInstancePatchStates";
 const VERSION: &str = "2019-06-01";

@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 use super::http::Outgoing;
 use super::live::{Call, Recorded, Session, Sheet};
 use crate::error::Error;
-use crate::report::ReportKind;
+use crate::model::ReportKind;
 
 const ACTION: &str = "GetCompliancePackReport";
 const VERSION: &str = "2020-09-07";

@@ -4,7 +4,7 @@
 
 use super::live::{Call, Recorded, Session};
 use crate::error::Error;
-use crate::report::ReportKind;
+use crate::model::ReportKind;
 
 pub(super) fn fetch(session: &Session) -> Result<Vec<Recorded>, Error> {
     let source = session.source;

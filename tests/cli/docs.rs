@@ -2,8 +2,8 @@
 //! fields are a sheet's columns, how columns are named), report kind, output format, exit
 //! code and shipped policy appears in it.
 
-use tollgate::report::ReportKind;
-use tollgate::resource::ResourceKind;
+use tollgate::model::resource::ResourceKind;
+use tollgate::model::ReportKind;
 
 fn readme() -> String {
     std::fs::read_to_string("README.md").unwrap()

@@ -12,7 +12,7 @@ use rhai::Dynamic;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::report::ReportKind;
+use crate::model::ReportKind;
 
 /// What a resource is; the names are the ones `applies_to` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,0 +1,110 @@
+//! The report kinds tollgate reads, named as `--report-kind` takes them, and the cloud
+//! each comes from. How each kind is parsed is the report stage's business.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Provider, ResourceKind};
+
+/// The report kinds tollgate reads; the names are what `--report-kind` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ReportKind {
+    /// Huawei Cloud COC `GET /v1/patch/instance/compliant`.
+    #[serde(rename = "huawei.coc.patch_compliance")]
+    CocPatch,
+    /// Huawei Cloud COC `GET /v1/patch/instance/compliant/{id}`.
+    #[serde(rename = "huawei.coc.patch_items")]
+    CocItems,
+    /// Huawei Cloud Config `GET /v1/resource-manager/domains/{domain_id}/policy-states/summary`.
+    #[serde(rename = "huawei.config.policy_states_summary")]
+    ConfigStates,
+    /// Alibaba Cloud OOS `ListInstancePatchStates`.
+    #[serde(rename = "alibaba.oos.instance_patch_states")]
+    OosPatch,
+    /// Alibaba Cloud Config `GetCompliancePackReport`.
+    #[serde(rename = "alibaba.config.compliance_pack_report")]
+    ConfigPack,
+}
+
+impl ReportKind {
+    /// Every kind, in documentation order.
+    pub const ALL: [ReportKind; 5] = [
+        ReportKind::CocPatch,
+        ReportKind::CocItems,
+        ReportKind::ConfigStates,
+        ReportKind::OosPatch,
+        ReportKind::ConfigPack,
+    ];
+
+    /// The report kind id (`huawei.coc.patch_compliance`, ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            ReportKind::CocPatch => "huawei.coc.patch_compliance",
+            ReportKind::CocItems => "huawei.coc.patch_items",
+            ReportKind::ConfigStates => "huawei.config.policy_states_summary",
+            ReportKind::OosPatch => "alibaba.oos.instance_patch_states",
+            ReportKind::ConfigPack => "alibaba.config.compliance_pack_report",
+        }
+    }
+
+    /// Every kind of resource a report of this kind may hold: the record's kind first, then
+    /// the rows of the compliance-pack spreadsheet a live source downloads.
+    pub fn resource_kinds(self) -> &'static [ResourceKind] {
+        match self {
+            ReportKind::CocPatch | ReportKind::OosPatch => &[ResourceKind::PatchNode],
+            ReportKind::CocItems => &[ResourceKind::PatchItem],
+            ReportKind::ConfigStates => &[ResourceKind::ConfigRule],
+            ReportKind::ConfigPack => &[ResourceKind::CompliancePack, ResourceKind::PackResult],
+        }
+    }
+
+    /// The kind of resource each record becomes.
+    pub fn resource_kind(self) -> ResourceKind {
+        match self {
+            ReportKind::CocPatch | ReportKind::OosPatch => ResourceKind::PatchNode,
+            ReportKind::CocItems => ResourceKind::PatchItem,
+            ReportKind::ConfigStates => ResourceKind::ConfigRule,
+            ReportKind::ConfigPack => ResourceKind::CompliancePack,
+        }
+    }
+
+    /// The cloud the report comes from.
+    pub fn provider(self) -> Provider {
+        match self {
+            ReportKind::CocPatch | ReportKind::CocItems | ReportKind::ConfigStates => {
+                Provider::Huawei
+            }
+            ReportKind::OosPatch | ReportKind::ConfigPack => Provider::Alibaba,
+        }
+    }
+
+    /// The vendor API whose response this is, for messages.
+    pub fn api(self) -> &'static str {
+        match self {
+            ReportKind::CocPatch => "Huawei COC GET /v1/patch/instance/compliant",
+            ReportKind::CocItems => "Huawei COC GET /v1/patch/instance/compliant/{id}",
+            ReportKind::ConfigStates => {
+                "Huawei Config GET /v1/resource-manager/domains/{domain_id}/policy-states/summary"
+            }
+            ReportKind::OosPatch => "Alibaba OOS ListInstancePatchStates",
+            ReportKind::ConfigPack => "Alibaba Config GetCompliancePackReport",
+        }
+    }
+}
+
+impl std::str::FromStr for ReportKind {
+    type Err = String;
+
+    /// A kind by its id (`huawei.coc.patch_compliance`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|k| k.id() == s).ok_or_else(|| {
+            let ids: Vec<&str> = Self::ALL.iter().map(|k| k.id()).collect();
+            format!("{s:?} is not a report kind ({})", ids.join(", "))
+        })
+    }
+}
+
+impl std::fmt::Display for ReportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
