@@ -12,8 +12,8 @@
 // remains is allowed where it stands, with the reason it cannot fail.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod baseline;
 pub mod error;
+pub mod fsx;
 pub mod incident;
 pub mod init;
 pub mod interrupt;
@@ -25,7 +25,6 @@ pub mod run;
 pub mod settings;
 pub mod source;
 pub mod verdict;
-pub mod waiver;
 
 pub use error::Error;
 pub use verdict::ExitStatus;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::baseline;
+use crate::verdict::baseline;
 use crate::error::Error;
 use crate::incident;
 use crate::output::rules::RulesFormat;
@@ -15,7 +15,7 @@ use crate::report::{self, LoadOptions};
 use crate::settings::{self, CheckOptions, Global, PolicySettings, Settings};
 use crate::source::{self, http::HttpOptions};
 use crate::verdict::{self, ExitStatus, Verdict};
-use crate::waiver;
+use crate::verdict::waiver;
 
 /// Stack for worker threads: deep but bounded policy recursion must not overflow it.
 const WORKER_STACK: usize = 16 << 20;

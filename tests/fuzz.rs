@@ -1383,7 +1383,7 @@ fn waivers() {
         ]
     };
     fuzz("waivers", strategy, |text| {
-        match tollgate::waiver::parse("fuzz.toml", &text) {
+        match tollgate::verdict::waiver::parse("fuzz.toml", &text) {
             Ok(waivers) => {
                 for w in &waivers {
                     prop_assert!(!w.rule.is_empty() && !w.reason.is_empty());
@@ -1424,7 +1424,7 @@ fn baselines() {
     fuzz(
         "baselines",
         strategy,
-        |text| match tollgate::baseline::parse("fuzz.json", &text) {
+        |text| match tollgate::verdict::baseline::parse("fuzz.json", &text) {
             Ok(_) => Ok(Verdict::Accepted),
             Err(err) => rejected(&err),
         },

@@ -142,7 +142,7 @@ pub fn writable(path: &Path) -> Result<(), Error> {
 
 /// Replace the state file atomically.
 pub fn save(path: &Path, state: &State) -> Result<(), Error> {
-    crate::output::write_atomically(path, |out| {
+    crate::fsx::write_atomically(path, |out| {
         serde_json::to_writer_pretty(&mut *out, state).map_err(std::io::Error::other)?;
         out.write_all(b"\n")
     })

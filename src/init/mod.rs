@@ -44,7 +44,7 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>, Error> {
                 source,
             })?;
         }
-        crate::output::write_atomically(path, |out| out.write_all(text.as_bytes())).map_err(
+        crate::fsx::write_atomically(path, |out| out.write_all(text.as_bytes())).map_err(
             |source| Error::Write {
                 what: "starter file".into(),
                 path: path.clone(),

@@ -481,7 +481,20 @@ pub struct SheetColumns {
     /// The header text of each column as the sheet has it (trimmed; `""` when none).
     pub headers: Vec<String>,
     /// The columns that identify a row, give its status, name and region.
-    pub roles: crate::report::pack_sheet::Roles,
+    pub roles: Roles,
+}
+
+/// Which columns identify a row and give its status, name and region: indexes into
+/// [`SheetColumns`], recognised by field name (English headers) or header text (Chinese)
+/// when the sheet is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles {
+    pub rule_id: Option<usize>,
+    pub rule_name: Option<usize>,
+    pub resource_id: Option<usize>,
+    pub resource_name: Option<usize>,
+    pub region: Option<usize>,
+    pub compliance: Option<usize>,
 }
 
 impl SheetColumns {

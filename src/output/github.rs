@@ -9,7 +9,8 @@
 use std::io::{self, Write};
 
 use super::human::verdict_line;
-use super::{display_path, thousands, Context};
+use super::{thousands, Context};
+use crate::fsx::display_path;
 use crate::model::{Severity, Subject};
 use crate::verdict::{Disposition, Judged, Verdict};
 

@@ -537,7 +537,7 @@ fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow])
                 enforcement: r.enforcement.as_str(),
                 file: format!(
                     "{}:{}",
-                    super::display_path(cx.base_dir.as_deref(), &r.file.to_string_lossy()),
+                    crate::fsx::display_path(cx.base_dir.as_deref(), &r.file.to_string_lossy()),
                     r.line
                 ),
                 findings: thousands(findings),

@@ -9,7 +9,7 @@ use owo_colors::{OwoColorize, Style};
 use super::{thousands, Context};
 use crate::model::{Severity, Subject};
 use crate::verdict::{Disposition, ExitStatus, Judged, SeverityCounts, Verdict};
-use crate::waiver::Waiver;
+use crate::verdict::waiver::Waiver;
 
 /// Findings listed per rule before the rest are summarised (the JSON output has them all).
 const SHOWN_PER_RULE: usize = 50;

@@ -8,14 +8,14 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Context;
-use crate::baseline::BaselineFinding;
+use crate::verdict::baseline::BaselineFinding;
 use crate::incident::{Record, TicketRef};
 use crate::model::{Level, Severity, Subject};
 use crate::verdict::{
     BaselineMark, Disposition, ErrorSummary, ExitStatus, Judged, ReportSummary, SeverityCounts,
     Verdict, WaiverState,
 };
-use crate::waiver::Waiver;
+use crate::verdict::waiver::Waiver;
 
 /// The schema id every document carries.
 pub const SCHEMA: &str = "tollgate.result/v1";

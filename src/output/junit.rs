@@ -23,7 +23,8 @@ use std::io::{self, Write};
 use junit_report::{Duration, OffsetDateTime, ReportBuilder, TestCaseBuilder, TestSuiteBuilder};
 
 use super::human::verdict_line;
-use super::{display_path, thousands, Context};
+use super::{thousands, Context};
+use crate::fsx::display_path;
 use crate::model::Subject;
 use crate::verdict::{Disposition, Verdict};
 

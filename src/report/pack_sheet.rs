@@ -51,7 +51,7 @@ use serde::{Serialize, Serializer};
 
 use crate::error::Error;
 use crate::model::resource::{
-    Cell, Detail, Origin, PackResult, Provider, RawJson, Resource, SheetColumns, Status,
+    Cell, Detail, Origin, PackResult, Provider, RawJson, Resource, Roles, SheetColumns, Status,
 };
 use crate::model::ReportKind;
 
@@ -119,18 +119,6 @@ pub fn field_name(header: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join("_"))
 }
 
-/// Which columns identify a row and give its status, name and region: indexes into
-/// [`SheetColumns`], recognised by field name (English headers) or header text (Chinese).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Roles {
-    pub rule_id: Option<usize>,
-    pub rule_name: Option<usize>,
-    pub resource_id: Option<usize>,
-    pub resource_name: Option<usize>,
-    pub region: Option<usize>,
-    pub compliance: Option<usize>,
-}
-
 /// (field names, header texts without white space and lower-cased) of each role.
 const RULE_ID: (&[&str], &[&str]) = (&["rule_id", "config_rule_id"], &["规则id"]);
 const RULE_NAME: (&[&str], &[&str]) = (
@@ -151,6 +139,8 @@ const COMPLIANCE: (&[&str], &[&str]) = (
     &["合规结果", "合规类型", "合规状态", "合规性", "评估结果"],
 );
 
+// The roles' data lives in the model (a sheet's columns carry them); how they are
+// recognised is the sheet reader's business.
 impl Roles {
     /// The first column that plays each role, from the header texts.
     pub fn of(headers: &[String]) -> Roles {

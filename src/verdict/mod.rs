@@ -3,6 +3,10 @@
 //! written; emitters only read it. Deciding is pure: waivers, baseline and the time come in
 //! as values, so the same inputs always give the same verdict.
 
+
+pub mod baseline;
+pub mod waiver;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,14 +14,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::baseline::{Baseline, BaselineFinding};
+use crate::verdict::baseline::{Baseline, BaselineFinding};
 use crate::error::Error;
 use crate::model::ReportKind;
 use crate::model::{Enforcement, Rule};
 use crate::model::{Finding, Level, Severity};
 use crate::policy::Evaluation;
 use crate::report::Report;
-use crate::waiver::Waiver;
+use crate::verdict::waiver::Waiver;
 
 /// How the run ends. Nothing that goes wrong turns into `Pass`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -629,7 +633,7 @@ mod tests {
     /// A deny finding of rule `R` on node `id` (named `web-ID`), fingerprinted by id.
     fn on(id: &str, severity: Severity, level: Level) -> Finding {
         Finding {
-            subject: crate::waiver::tests::node(id, Some(&format!("web-{id}"))),
+            subject: crate::verdict::waiver::tests::node(id, Some(&format!("web-{id}"))),
             fingerprint: crate::model::fingerprint::of("R", id, None),
             key: None,
             ..finding(severity, level, Enforcement::Hard)
@@ -653,7 +657,7 @@ mod tests {
     }
 
     fn waivers(text: &str) -> Vec<Arc<Waiver>> {
-        crate::waiver::parse("w.toml", text).unwrap()
+        crate::verdict::waiver::parse("w.toml", text).unwrap()
     }
 
     fn waiver(rule: &str, resource: &str, expires: &str) -> String {
@@ -693,7 +697,7 @@ mod tests {
             })
             .collect();
         let doc = serde_json::json!({ "schema": "tollgate.result/v1", "findings": findings });
-        crate::baseline::parse("base.json", &doc.to_string()).unwrap()
+        crate::verdict::baseline::parse("base.json", &doc.to_string()).unwrap()
     }
 
     fn status(findings: Vec<Finding>, errors: usize, fail_on: Severity) -> ExitStatus {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{self, Error};
-use crate::output::SCHEMA;
+use crate::model::RESULT_SCHEMA as SCHEMA;
 
 /// The earlier run's findings.
 #[derive(Debug, Clone)]
