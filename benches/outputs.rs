@@ -12,9 +12,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use tollgate::model::Input;
 use tollgate::output::{self, Context, Format};
 use tollgate::policy::{compile, evaluate, Globals, Limits};
-use tollgate::report::{load, Input, LoadOptions};
+use tollgate::report::{load, LoadOptions};
 use tollgate::verdict::{decide, Options};
 
 const POLICY: &str = r#"const RULE = #{ id: "BENCH-001", title: "Every node is a finding", severity: "high", applies_to: ["patch_node"], help: "none" };
@@ -77,7 +78,7 @@ fn main() {
     println!("|--:|---|--:|--:|--:|--:|");
     for n in sizes {
         let input = Input {
-            name: "bench.json".into(),
+            origin: tollgate::model::ReportOrigin::File("bench.json".into()),
             text: report(n).into(),
         };
         let reports = vec![Arc::new(load(&input, LoadOptions::default()).unwrap())];

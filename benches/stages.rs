@@ -12,9 +12,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use tollgate::model::Input;
 use tollgate::output::{self, Context, Format};
 use tollgate::policy::{self, Globals, Limits};
-use tollgate::report::{load, Input, LoadOptions};
+use tollgate::report::{load, LoadOptions};
 use tollgate::verdict::{decide, Options};
 
 /// The evaluation time of every measurement (the generator's reports are from before it).
@@ -45,7 +46,7 @@ fn stages(c: &mut Criterion) {
     let n = nodes();
     let text = generated_report(n);
     let input = Input {
-        name: "coc.json".into(),
+        origin: tollgate::model::ReportOrigin::File("coc.json".into()),
         text: text.into(),
     };
     let now = chrono::DateTime::parse_from_rfc3339(NOW)

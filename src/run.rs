@@ -5,17 +5,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::verdict::baseline;
 use crate::error::Error;
 use crate::incident;
+use crate::model::Input;
 use crate::output::rules::RulesFormat;
 use crate::output::{self, Context};
 use crate::policy::{self, Globals};
 use crate::report::{self, LoadOptions};
 use crate::settings::{self, CheckOptions, Global, PolicySettings, Settings};
 use crate::source::{self, http::HttpOptions};
-use crate::verdict::{self, ExitStatus, Verdict};
+use crate::verdict::baseline;
 use crate::verdict::waiver;
+use crate::verdict::{self, ExitStatus, Verdict};
 
 /// Stack for worker threads: deep but bounded policy recursion must not overflow it.
 const WORKER_STACK: usize = 16 << 20;
@@ -161,8 +162,8 @@ pub fn fetch(args: &FetchOptions, global: Global) -> Result<ExitStatus, Error> {
     let started = Instant::now();
     let text = source::live::fetch(&live, http_options(global.verbose), now)?;
     // Save only evidence that `check` will accept: whole, counted, without duplicates.
-    let input = report::Input {
-        name: live.label().into(),
+    let input = Input {
+        origin: live.origin(),
         text: text.as_str().into(),
     };
     let reports = report::load_all(
@@ -369,7 +370,7 @@ fn gate(
         allow_empty: settings.allow_empty,
     };
     // Each input with how it may be read: a source may accept empty evidence itself.
-    let mut inputs: Vec<(report::Input, LoadOptions)> = source::read_all(&settings.reports)?
+    let mut inputs: Vec<(Input, LoadOptions)> = source::read_all(&settings.reports)?
         .into_iter()
         .map(|input| (input, load))
         .collect();
@@ -382,8 +383,8 @@ fn gate(
             text.len(),
             started.elapsed()
         ));
-        let input = report::Input {
-            name: live.label().into(),
+        let input = Input {
+            origin: live.origin(),
             text: text.into(),
         };
         let live_options = LoadOptions {
@@ -397,7 +398,7 @@ fn gate(
         for report in report::load_all(input, *options)? {
             log.detail(format_args!(
                 "  {}: {}, {} resources",
-                report.name,
+                report.origin,
                 report.kind,
                 report.resources.len()
             ));

@@ -17,6 +17,7 @@ use crate::model::Severity;
 use crate::output::{Format, OutputSpec};
 use crate::policy::Limits;
 use crate::source::live::SourceConfig;
+pub use crate::source::ReportInput;
 
 /// The configuration file read when `-c` is not given and it exists.
 pub const DEFAULT_CONFIG: &str = "tollgate.toml";
@@ -70,15 +71,6 @@ impl TryFrom<IncidentConfig> for CheckedIncident {
         config.validate()?;
         Ok(CheckedIncident(config))
     }
-}
-
-/// Where a report comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReportInput {
-    /// A file, or a directory whose `*.json` files are each a report.
-    Path(PathBuf),
-    /// Standard input (`-r -`).
-    Stdin,
 }
 
 /// When to colour what goes to people (`--color`).

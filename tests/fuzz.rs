@@ -24,9 +24,10 @@ use proptest::sample::{select, Index};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::{json, Value};
 
+use tollgate::model::Input;
 use tollgate::model::ReportKind;
 use tollgate::policy::{self, Globals, Limits, Policy};
-use tollgate::report::{self, Input, LoadOptions, Report};
+use tollgate::report::{self, LoadOptions, Report};
 use tollgate::settings::{CheckOptions, ColorChoice, Global, Settings};
 use tollgate::Error;
 
@@ -1118,7 +1119,7 @@ fn reports() {
     };
     fuzz("reports", strategy, |(text, options)| {
         let input = Input {
-            name: "fuzz.json".into(),
+            origin: tollgate::model::ReportOrigin::File("fuzz.json".into()),
             text: text.as_str().into(),
         };
         match report::load_all(&input, options) {
@@ -1382,8 +1383,10 @@ fn waivers() {
             4 => generated,
         ]
     };
-    fuzz("waivers", strategy, |text| {
-        match tollgate::verdict::waiver::parse("fuzz.toml", &text) {
+    fuzz(
+        "waivers",
+        strategy,
+        |text| match tollgate::verdict::waiver::parse("fuzz.toml", &text) {
             Ok(waivers) => {
                 for w in &waivers {
                     prop_assert!(!w.rule.is_empty() && !w.reason.is_empty());
@@ -1392,8 +1395,8 @@ fn waivers() {
                 Ok(Verdict::Accepted)
             }
             Err(err) => rejected(&err),
-        }
-    });
+        },
+    );
 }
 
 /// Baselines (a previous `-o json` result).
@@ -1450,7 +1453,7 @@ fn sample_reports() -> &'static Vec<Arc<Report>> {
                 .join("doc-example.json");
             let text = std::fs::read_to_string(&path).unwrap();
             let input = Input {
-                name: (*dir).into(),
+                origin: tollgate::model::ReportOrigin::File((*dir).into()),
                 text: text.into(),
             };
             Arc::new(report::load(&input, LoadOptions::default()).unwrap())
@@ -1675,7 +1678,7 @@ fn evaluation() {
         let mut reports = Vec::new();
         for (i, (doc, style)) in docs.iter().enumerate() {
             let input = Input {
-                name: format!("r{i}.json").into(),
+                origin: tollgate::model::ReportOrigin::File(format!("r{i}.json").into()),
                 text: render(doc, *style).into(),
             };
             let options = LoadOptions {

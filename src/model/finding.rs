@@ -3,15 +3,16 @@
 
 use std::sync::Arc;
 
-use super::{Level, Resource, Severity};
-use crate::model::ReportKind;
-use crate::model::Rule;
+use super::{Level, ReportKind, ReportOrigin, Resource, Rule, Severity};
 
 /// What a finding is about: one resource, or a report as a whole (`check_report`).
 #[derive(Debug, Clone)]
 pub enum Subject {
     Resource(Arc<Resource>),
-    Report { kind: ReportKind, name: Arc<str> },
+    Report {
+        kind: ReportKind,
+        origin: ReportOrigin,
+    },
 }
 
 impl Subject {
@@ -27,7 +28,7 @@ impl Subject {
     pub fn label(&self) -> String {
         match self {
             Subject::Resource(r) => r.label().to_string(),
-            Subject::Report { kind, name } => format!("{kind} report {name}"),
+            Subject::Report { kind, origin: name } => format!("{kind} report {name}"),
         }
     }
 
@@ -49,7 +50,7 @@ impl Subject {
                     o.column
                 )
             }
-            Subject::Report { kind, name } => format!("the {kind} report {name}"),
+            Subject::Report { kind, origin: name } => format!("the {kind} report {name}"),
         }
     }
 }

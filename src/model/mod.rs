@@ -7,12 +7,14 @@ pub mod finding;
 pub mod fingerprint;
 pub mod incident;
 pub mod kind;
+pub mod origin;
 pub mod resource;
 pub mod rule;
 pub mod severity;
 
 pub use finding::{Finding, Subject};
 pub use kind::ReportKind;
+pub use origin::{Input, ReportOrigin, EVIDENCE_MARKER};
 pub use resource::{Provider, Resource, ResourceKind};
 pub use rule::{Enforcement, Rule};
 pub use severity::{Level, Severity};

@@ -194,8 +194,8 @@ impl Status {
 /// For a spreadsheet row (`pack_result`), the position is the row's in its sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Origin {
-    /// The report file as the user named it, or `<stdin>`.
-    pub file: Arc<str>,
+    /// The report it is in (serialized as the report's name).
+    pub file: super::ReportOrigin,
     /// JSON pointer to the object, e.g. `/instance_compliant/3` or `/1/InstancePatchStates/0`;
     /// for a spreadsheet row its Excel reference, e.g. `Sheet1!5:5`.
     pub pointer: String,
@@ -839,7 +839,7 @@ mod tests {
             }),
             raw: RawJson::owned(r#"{"a":null}"#.into()),
             origin: Origin {
-                file: "r.json".into(),
+                file: crate::model::ReportOrigin::File("r.json".into()),
                 pointer: "/instance_compliant/0".into(),
                 line: 3,
                 column: 5,

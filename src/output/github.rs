@@ -81,10 +81,10 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         let f = &j.finding;
         let mut props = Vec::new();
         if let Subject::Resource(r) = &f.subject {
-            if r.origin.line > 0 && crate::report::names_a_file(&r.origin.file) {
+            if r.origin.line > 0 && r.origin.file.is_file() {
                 props.push(format!(
                     "file={}",
-                    property(&display_path(cx.base_dir.as_deref(), &r.origin.file))
+                    property(&display_path(cx.base_dir.as_deref(), r.origin.file.name()))
                 ));
                 props.push(format!("line={}", r.origin.line));
                 props.push(format!("col={}", r.origin.column));
@@ -112,7 +112,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
     if let Some(report) = &cx.incidents {
         for record in &report.records {
             let level = match record.action {
-                crate::incident::Action::Failed => "error",
+                crate::model::incident::Action::Failed => "error",
                 _ => "notice",
             };
             writeln!(
@@ -136,7 +136,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
 fn subject(s: &Subject) -> String {
     match s {
         Subject::Resource(r) => format!("{} {}", r.kind(), r.label()),
-        Subject::Report { kind, name } => format!("{kind} report {name}"),
+        Subject::Report { kind, origin: name } => format!("{kind} report {name}"),
     }
 }
 

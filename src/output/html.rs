@@ -57,7 +57,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
     let dry_run = cx
         .incidents
         .as_ref()
-        .is_some_and(|r| r.mode == crate::incident::Mode::DryRun);
+        .is_some_and(|r| r.mode == crate::model::incident::Mode::DryRun);
     let incidents: Vec<IncidentRow> = cx
         .incidents
         .iter()
@@ -426,8 +426,8 @@ fn place(subject: &Subject) -> Place<'_> {
             group: r.group.as_deref(),
             region: r.region.as_deref(),
         },
-        Subject::Report { kind, name } => Place {
-            name,
+        Subject::Report { kind, origin: name } => Place {
+            name: name.name(),
             id: kind.id(),
             group: None,
             region: None,
@@ -634,7 +634,7 @@ fn charts(verdict: &Verdict) -> Vec<Chart> {
         match &j.finding.subject {
             Subject::Resource(r) => {
                 let e = worst
-                    .entry((r.origin.file.as_ref(), r.id.as_str()))
+                    .entry((r.origin.file.name(), r.id.as_str()))
                     .or_insert(Worst {
                         severity: j.finding.severity,
                         group: r.group.as_deref(),

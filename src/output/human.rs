@@ -8,8 +8,8 @@ use owo_colors::{OwoColorize, Style};
 
 use super::{thousands, Context};
 use crate::model::{Severity, Subject};
-use crate::verdict::{Disposition, ExitStatus, Judged, SeverityCounts, Verdict};
 use crate::verdict::waiver::Waiver;
+use crate::verdict::{Disposition, ExitStatus, Judged, SeverityCounts, Verdict};
 
 /// Findings listed per rule before the rest are summarised (the JSON output has them all).
 const SHOWN_PER_RULE: usize = 50;
@@ -183,11 +183,11 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
 
 /// The tickets and alarms of the run, one line each.
 fn incidents(
-    report: &crate::incident::Report,
+    report: &crate::model::incident::Report,
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    use crate::incident::{Action, Mode};
+    use crate::model::incident::{Action, Mode};
     let heading = match report.mode {
         Mode::DryRun => "incidents (dry run, nothing sent)",
         _ => "incidents",
@@ -239,7 +239,7 @@ fn where_(subject: &Subject) -> String {
             ));
             parts.join(" · ")
         }
-        Subject::Report { kind, name } => format!("{kind} report {name}"),
+        Subject::Report { kind, origin: name } => format!("{kind} report {name}"),
     }
 }
 

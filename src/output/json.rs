@@ -8,14 +8,14 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Context;
-use crate::verdict::baseline::BaselineFinding;
-use crate::incident::{Record, TicketRef};
+use crate::model::incident::{Record, TicketRef};
 use crate::model::{Level, Severity, Subject};
+use crate::verdict::baseline::BaselineFinding;
+use crate::verdict::waiver::Waiver;
 use crate::verdict::{
     BaselineMark, Disposition, ErrorSummary, ExitStatus, Judged, ReportSummary, SeverityCounts,
     Verdict, WaiverState,
 };
-use crate::verdict::waiver::Waiver;
 
 /// The schema id every document carries.
 pub const SCHEMA: &str = "tollgate.result/v1";
@@ -43,7 +43,7 @@ struct Document<'a> {
     baseline: Option<BaselineView<'a>>,
     /// Present when `--incidents` was dry-run or on.
     #[serde(skip_serializing_if = "Option::is_none")]
-    incidents: Option<&'a crate::incident::Report>,
+    incidents: Option<&'a crate::model::incident::Report>,
 }
 
 #[derive(Serialize)]
@@ -309,19 +309,19 @@ fn finding(j: &Judged) -> FindingView<'_> {
                 status: Some(r.status.as_str()),
             },
             Some(Location {
-                file: &r.origin.file,
+                file: r.origin.file.name(),
                 line: r.origin.line,
                 column: r.origin.column,
                 pointer: &r.origin.pointer,
             }),
         ),
-        Subject::Report { kind, name } => (
+        Subject::Report { kind, origin: name } => (
             ResourceView {
                 kind: "report",
                 provider: kind.provider().as_str(),
                 source: kind.id(),
                 id: kind.id(),
-                name: Some(name),
+                name: Some(name.name()),
                 region: None,
                 group: None,
                 status: None,

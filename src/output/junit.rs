@@ -52,11 +52,14 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
                     if r.label() != r.id {
                         name.push_str(&format!(" ({})", r.id));
                     }
-                    (name, display_path(cx.base_dir.as_deref(), &r.origin.file))
+                    (
+                        name,
+                        display_path(cx.base_dir.as_deref(), r.origin.file.name()),
+                    )
                 }
-                Subject::Report { kind, name } => (
+                Subject::Report { kind, origin: name } => (
                     format!("{kind} report {name}"),
-                    display_path(cx.base_dir.as_deref(), name),
+                    display_path(cx.base_dir.as_deref(), name.name()),
                 ),
             };
             let name = match &f.key {

@@ -127,9 +127,9 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
 }
 
 /// The tickets and alarms of the run.
-fn incidents(report: &crate::incident::Report, out: &mut dyn Write) -> io::Result<()> {
+fn incidents(report: &crate::model::incident::Report, out: &mut dyn Write) -> io::Result<()> {
     let heading = match report.mode {
-        crate::incident::Mode::DryRun => "#### Incidents (dry run: nothing was sent)",
+        crate::model::incident::Mode::DryRun => "#### Incidents (dry run: nothing was sent)",
         _ => "#### Incidents",
     };
     writeln!(out, "{heading}")?;
@@ -217,7 +217,7 @@ fn resource(subject: &Subject) -> String {
             }
             s
         }
-        Subject::Report { kind, name } => format!("{kind} report {name}"),
+        Subject::Report { kind, origin: name } => format!("{kind} report {name}"),
     }
 }
 

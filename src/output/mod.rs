@@ -155,7 +155,7 @@ pub struct Context {
     pub step_summary: Option<PathBuf>,
     /// The tickets and alarms this run opened, found or would send; `None` when
     /// `--incidents` is off.
-    pub incidents: Option<crate::incident::Report>,
+    pub incidents: Option<crate::model::incident::Report>,
     /// `--sarif-max-results`: the most results `-o sarif` writes.
     pub sarif_max_results: usize,
 }
@@ -293,8 +293,9 @@ pub(crate) mod tests {
     use std::sync::Arc;
 
     use crate::error::Error;
+    use crate::model::Input;
     use crate::policy::{compile, evaluate, Globals, Limits};
-    use crate::report::{load, Input, LoadOptions};
+    use crate::report::{load, LoadOptions};
     use crate::verdict::{decide, Options};
 
     /// Three nodes, with text that needs escaping in their names.
@@ -373,7 +374,7 @@ expires = "2027-01-31"
         options: Options,
     ) -> Verdict {
         let input = Input {
-            name: "fleet.json".into(),
+            origin: crate::model::ReportOrigin::File("fleet.json".into()),
             text: nodes.into(),
         };
         let reports = vec![Arc::new(load(&input, LoadOptions::default()).unwrap())];
@@ -455,7 +456,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
     /// One rule that finds nothing on a one-node report.
     pub(crate) fn empty_verdict() -> Verdict {
         let input = Input {
-            name: "one.json".into(),
+            origin: crate::model::ReportOrigin::File("one.json".into()),
             text: r#"{"count":1,"instance_compliant":[{"instance_id":"i-a"}]}"#.into(),
         };
         let reports = vec![Arc::new(load(&input, LoadOptions::default()).unwrap())];
@@ -678,7 +679,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
 
     #[test]
     fn every_format_records_the_tickets() {
-        use crate::incident::{Action, GroupBy, Mode, Record, Report, Sink};
+        use crate::model::incident::{Action, GroupBy, Mode, Record, Report, Sink};
         let verdict = sample_verdict();
         let blocking: Vec<String> = verdict
             .blocking()

@@ -22,7 +22,6 @@ use serde::{Serialize, Serializer};
 use super::{thousands, Context};
 use crate::model::{Enforcement, Rule};
 use crate::model::{Severity, Subject};
-use crate::report::names_a_file;
 use crate::verdict::{BaselineMark, Disposition, ExitStatus, Judged, Verdict};
 
 /// The `$schema` GitHub's documentation uses for SARIF 2.1.0.
@@ -322,7 +321,7 @@ struct RunProperties<'a> {
     results_left_out: LeftOut<'a>,
     /// Every ticket and alarm of the run, when `--incidents` was dry-run or on.
     #[serde(skip_serializing_if = "Option::is_none")]
-    incidents: Option<&'a crate::incident::Report>,
+    incidents: Option<&'a crate::model::incident::Report>,
 }
 
 /// Where an artifact is: relative to `%SRCROOT%`, or an absolute `file://` URI.
@@ -439,7 +438,7 @@ struct ResultProperties<'a> {
     details: &'a serde_json::Map<String, serde_json::Value>,
     /// The tickets and alarms that cover the finding.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    incidents: Vec<crate::incident::TicketRef<'a>>,
+    incidents: Vec<crate::model::incident::TicketRef<'a>>,
 }
 
 #[derive(Serialize)]
@@ -536,7 +535,7 @@ struct Emitter<'a> {
     /// Bytes to keep free for what follows the results.
     tail: u64,
     /// Tickets by finding fingerprint.
-    tickets: HashMap<&'a str, Vec<&'a crate::incident::Record>>,
+    tickets: HashMap<&'a str, Vec<&'a crate::model::incident::Record>>,
     /// Artifact locations of the report files and policy files, worked out once.
     artifacts: HashMap<&'a Path, Artifact>,
 }
@@ -851,12 +850,12 @@ impl<'a> Emitter<'a> {
         let f = &j.finding;
         let rule = &f.rule;
         let (artifact, region) = match &f.subject {
-            Subject::Resource(r) if names_a_file(&r.origin.file) && r.origin.line > 0 => (
-                self.artifact(Path::new(&*r.origin.file)),
+            Subject::Resource(r) if r.origin.file.is_file() && r.origin.line > 0 => (
+                self.artifact(Path::new(r.origin.file.name())),
                 Region::point(r.origin.line, r.origin.column),
             ),
-            Subject::Report { name, .. } if names_a_file(name) => {
-                (self.artifact(Path::new(&**name)), Region::line(1))
+            Subject::Report { origin: name, .. } if name.is_file() => {
+                (self.artifact(Path::new(name.name())), Region::line(1))
             }
             _ => (self.artifact(&rule.file), Region::line(rule.line)),
         };
@@ -893,13 +892,13 @@ impl<'a> Emitter<'a> {
                     format!("{} — {} {}{named}", f.message, r.kind(), r.id),
                 )
             }
-            Subject::Report { kind, name } => (
+            Subject::Report { kind, origin: name } => (
                 ResourceProperties {
                     kind: "report",
                     provider: kind.provider().as_str(),
                     source: kind.id(),
                     id: kind.id(),
-                    name: Some(name),
+                    name: Some(name.name()),
                     region: None,
                     group: None,
                     status: None,
@@ -969,7 +968,7 @@ impl<'a> Emitter<'a> {
                     .map(|records| {
                         records
                             .iter()
-                            .map(|r| crate::incident::TicketRef::of(r))
+                            .map(|r| crate::model::incident::TicketRef::of(r))
                             .collect()
                     })
                     .unwrap_or_default(),

@@ -174,10 +174,10 @@ fn register_api(engine: &mut Engine) {
     engine.register_type_with_name::<ReportRef>("Report");
     engine.register_indexer_get(report_field);
     engine.register_fn("to_string", |r: &mut ReportRef| {
-        format!("{} report {}", r.0.kind, r.0.name)
+        format!("{} report {}", r.0.kind, r.0.origin)
     });
     engine.register_fn("to_debug", |r: &mut ReportRef| {
-        format!("{} report {}", r.0.kind, r.0.name)
+        format!("{} report {}", r.0.kind, r.0.origin)
     });
 
     register_unit_ordering(engine);
@@ -396,7 +396,7 @@ fn report_field(r: &mut ReportRef, name: &str) -> Fallible {
         "kind" => report.kind.id().into(),
         "resource_kind" => report.kind.resource_kind().as_str().into(),
         "provider" => report.kind.provider().as_str().into(),
-        "name" => report.name.to_string().into(),
+        "name" => report.origin.to_string().into(),
         "count" => match report.declared {
             Some(n) => Dynamic::from_int(i64::try_from(n).unwrap_or(i64::MAX)),
             None => int(report.resources.len()),

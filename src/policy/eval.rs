@@ -90,7 +90,7 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
                 if let Some(engine) = p.check_report.as_ref() {
                     let subject = Subject::Report {
                         kind: report.kind,
-                        name: Arc::clone(&report.name),
+                        origin: report.origin.clone(),
                     };
                     batch.add(run(
                         p,
@@ -278,10 +278,11 @@ fn resource(value: Dynamic, lookup: Lookup<'_>) -> Result<Subject, String> {
     let report = match lookup {
         Lookup::Report(report) => report,
         Lookup::AsGiven => {
+            // `tollgate test` keeps the id as it was given, as the subject's name.
             return Ok(Subject::Report {
                 kind: crate::model::ReportKind::CocPatch,
-                name: id.into(),
-            })
+                origin: crate::model::ReportOrigin::File(id.into()),
+            });
         }
         Lookup::None => {
             return Err(
@@ -391,8 +392,9 @@ pub(crate) fn strip_position(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Input;
     use crate::policy::{compile, Globals, Limits};
-    use crate::report::{load, Input, LoadOptions};
+    use crate::report::{load, LoadOptions};
     use std::path::Path;
 
     const NODES: &str = r#"{"count":3,"instance_compliant":[
@@ -402,7 +404,7 @@ mod tests {
 
     fn reports() -> Vec<Arc<Report>> {
         let input = Input {
-            name: "nodes.json".into(),
+            origin: crate::model::ReportOrigin::File("nodes.json".into()),
             text: NODES.into(),
         };
         vec![Arc::new(load(&input, LoadOptions::default()).unwrap())]

@@ -21,9 +21,9 @@ use crate::model::resource::{
     Cell, CompliancePack, ConfigRule, Detail, Origin, PatchItem, PatchNode, Provider, RawJson,
     Resource, ResourceKind, Severities, Status,
 };
-use crate::model::ReportKind;
 use crate::model::Rule;
 use crate::model::{Level, Subject};
+use crate::model::{ReportKind, ReportOrigin};
 use crate::report::{coc_items, coc_patch, config_states, oos_patch, pack_sheet, Report};
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
@@ -170,7 +170,7 @@ fn equal(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> Fallible<bool> {
 fn findings(rule: &Arc<Rule>, result: Dynamic) -> Result<Vec<Map>, String> {
     let subject = Subject::Report {
         kind: ReportKind::CocPatch,
-        name: "".into(),
+        origin: ReportOrigin::File("".into()),
     };
     let found = collect(rule, result, &subject, Lookup::AsGiven)
         .map_err(|reason| format!("the result is not a finding the gate accepts: {reason}"))?;
@@ -193,7 +193,7 @@ fn findings(rule: &Arc<Rule>, result: Dynamic) -> Result<Vec<Map>, String> {
                     map.insert("resource".into(), r.id.clone().into());
                 }
                 // `Lookup::AsGiven` keeps an id it cannot resolve as the subject's name.
-                Subject::Report { name, .. } if !name.is_empty() => {
+                Subject::Report { origin: name, .. } if !name.name().is_empty() => {
                     map.insert("resource".into(), name.to_string().into());
                 }
                 Subject::Report { .. } => {}
@@ -591,7 +591,7 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
             let (headers, values): (Vec<String>, Vec<Cell>) = sheet_row.into_iter().unzip();
             let columns = Arc::new(pack_sheet::columns((1u32..).zip(headers)));
             let origin = Origin {
-                file: Arc::clone(&fx.file),
+                file: ReportOrigin::File(Arc::clone(&fx.file)),
                 pointer: String::new(),
                 line,
                 column: 1,
@@ -654,7 +654,7 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
         detail,
         raw: RawJson::owned(raw),
         origin: Origin {
-            file: Arc::clone(&fx.file),
+            file: ReportOrigin::File(Arc::clone(&fx.file)),
             pointer: String::new(),
             line,
             column: 1,
@@ -748,10 +748,11 @@ fn report(map: Map, fx: &Fixtures) -> Result<ReportRef, String> {
     }
     Ok(ReportRef(Arc::new(Report {
         kind,
-        name: spec
-            .text("name", Some(&fx.file))?
-            .unwrap_or_default()
-            .into(),
+        origin: ReportOrigin::File(
+            spec.text("name", Some(&fx.file))?
+                .unwrap_or_default()
+                .into(),
+        ),
         declared,
         fetched_at: spec.int("fetched_at", None)?,
         results: json("results")?,

@@ -28,8 +28,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{self, Error};
-use crate::model::resource::{Origin, RawJson, Resource, Text};
-use crate::model::ReportKind;
+use crate::model::resource::{Origin, RawJson, Resource};
+use crate::model::{Input, ReportKind, ReportOrigin, EVIDENCE_MARKER};
 
 /// The top-level key whose presence identifies a kind's shape.
 fn marker(kind: ReportKind) -> &'static str {
@@ -58,20 +58,12 @@ fn parse_record(kind: ReportKind, raw: &str, cx: &RecordCx) -> Result<Resource, 
     }
 }
 
-/// The text of one report and the name it is shown under.
-#[derive(Debug, Clone)]
-pub struct Input {
-    /// The path as the user gave it, or `<stdin>`.
-    pub name: Arc<str>,
-    pub text: Text,
-}
-
 /// A loaded report: its kind, where it came from, and its resources in document order.
 #[derive(Debug)]
 pub struct Report {
     pub kind: ReportKind,
-    /// The path as the user gave it, or `<stdin>`.
-    pub name: Arc<str>,
+    /// Where the report came from (its name is what people see).
+    pub origin: ReportOrigin,
     /// The total the API declared (`count`), where it declares one.
     pub declared: Option<u64>,
     /// When the evidence was fetched (Unix ms), when known.
@@ -91,20 +83,6 @@ pub struct LoadOptions {
     /// Accept a report with zero resources.
     pub allow_empty: bool,
 }
-
-/// How reports and resources from a live source are named: `source:NAME`.
-pub const LIVE_PREFIX: &str = "source:";
-
-/// Does this report name stand for a file a CI system can open? Not `<stdin>`, and not a
-/// live source (`source:NAME`), whose evidence was never a file in the workspace.
-pub fn names_a_file(name: &str) -> bool {
-    let stand_in = name.starts_with('<') && name.ends_with('>');
-    !name.is_empty() && !stand_in && !name.starts_with(LIVE_PREFIX)
-}
-
-/// The key that marks the evidence file `tollgate fetch` writes; it comes first in the
-/// file, so it is found without parsing the whole document.
-pub const EVIDENCE_MARKER: &str = "tollgate_evidence";
 
 /// The evidence file `tollgate fetch` writes, and a live check evaluates: the vendor's
 /// responses, untouched, with the source they came from and when.
@@ -155,8 +133,8 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
         serde_json::from_str(&input.text).map_err(|e| syntax_error(input, 0, &input.text, &e))?;
     if evidence.version != 1 {
         return Err(Error::ReportUnknown {
-            name: input.name.to_string(),
-            src: error::source(&input.name, &input.text),
+            name: input.origin.to_string(),
+            src: error::source(input.origin.name(), &input.text),
             at: (0, 1).into(),
             found: format!(
                 "evidence format version {} is newer than this tollgate reads (1)",
@@ -168,8 +146,8 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
     let fetched_at = chrono::DateTime::parse_from_rfc3339(&evidence.fetched_at)
         .map(|t| t.timestamp_millis())
         .map_err(|e| Error::ReportField {
-            name: input.name.to_string(),
-            src: error::source(&input.name, &input.text),
+            name: input.origin.to_string(),
+            src: error::source(input.origin.name(), &input.text),
             at: (0, 1).into(),
             reason: format!("fetched_at {:?} is not a time: {e}", evidence.fetched_at),
             hint: None,
@@ -179,7 +157,7 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
         // Reports are named after the source, not the file, so a saved evidence file and
         // the live check it recorded give the same result.
         let named = Input {
-            name: entry.name.as_str().into(),
+            origin: ReportOrigin::recorded(&entry.name),
             text: input.text.clone(),
         };
         let pages = entry
@@ -207,16 +185,16 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
                     reason: format!("its report file {} is not valid base64: {e}", sheet.file),
                     hint: "fetch the evidence again".into(),
                 })?;
-            let rows_name = format!("{}/{}", entry.name, sheet.file);
+            let rows_origin = named.origin.part(&sheet.file);
             let pack = report.resources.first().map(|r| &**r);
-            let rows = pack_sheet::read(&bytes, &rows_name, pack)?;
+            let rows = pack_sheet::read(&bytes, &rows_origin, pack)?;
             report.resources.extend(rows.into_iter().map(Arc::new));
         }
         reports.push(report);
     }
     if reports.is_empty() && !options.allow_empty {
         return Err(Error::ReportEmpty {
-            name: input.name.to_string(),
+            name: input.origin.to_string(),
         });
     }
     Ok(reports)
@@ -255,7 +233,7 @@ fn load_pages(
             match declared {
                 Some(first) if first != count => {
                     return Err(Error::ReportIncomplete {
-                        name: input.name.to_string(),
+                        name: input.origin.to_string(),
                         reason: format!(
                             "page 1 declares a total of {first} but page {} declares {count}",
                             i + 1
@@ -269,7 +247,7 @@ fn load_pages(
         if i + 1 == pages.len() {
             if let Some(token) = meta.next_token {
                 return Err(Error::ReportIncomplete {
-                    name: input.name.to_string(),
+                    name: input.origin.to_string(),
                     reason: format!("its last page has NextToken {token:?}, so more pages exist"),
                     hint: "save every page (an array of the responses) or use `tollgate fetch`"
                         .into(),
@@ -285,7 +263,7 @@ fn load_pages(
     if let Some(total) = declared {
         if total != resources.len() as u64 {
             return Err(Error::ReportIncomplete {
-                name: input.name.to_string(),
+                name: input.origin.to_string(),
                 reason: format!(
                     "it declares a total of {total} but holds {} records",
                     resources.len()
@@ -296,13 +274,13 @@ fn load_pages(
     }
     if resources.is_empty() && !options.allow_empty {
         return Err(Error::ReportEmpty {
-            name: input.name.to_string(),
+            name: input.origin.to_string(),
         });
     }
 
     Ok(Report {
         kind,
-        name: Arc::clone(&input.name),
+        origin: input.origin.clone(),
         declared,
         fetched_at: None,
         resources,
@@ -345,7 +323,7 @@ fn split_pages(input: &Input) -> Result<Vec<Page<'_>>, Error> {
             }])
         }
         None => Err(Error::ReportEmptyFile {
-            name: input.name.to_string(),
+            name: input.origin.to_string(),
         }),
         Some(_) => {
             // Let the JSON parser say what is wrong, with its position.
@@ -459,7 +437,7 @@ fn vendor_error(input: &Input, page: &Page<'_>) -> Option<Error> {
         _ => return None,
     };
     Some(Error::ReportVendorError {
-        name: input.name.to_string(),
+        name: input.origin.to_string(),
         code,
         message,
     })
@@ -496,8 +474,8 @@ fn unknown(input: &Input, offset: usize, found: String, hint: Option<String>) ->
         )
     });
     Error::ReportUnknown {
-        name: input.name.to_string(),
-        src: error::source(&input.name, &input.text),
+        name: input.origin.to_string(),
+        src: error::source(input.origin.name(), &input.text),
         at: (offset, 1).into(),
         found,
         hint,
@@ -698,9 +676,9 @@ fn check_duplicates(input: &Input, resources: &[Arc<Resource>]) -> Result<(), Er
     for r in resources {
         if let Some(first) = seen.insert(&r.id, r) {
             return Err(Error::ReportDuplicate {
-                name: input.name.to_string(),
+                name: input.origin.to_string(),
                 id: r.id.clone(),
-                src: error::source(&input.name, &input.text),
+                src: error::source(input.origin.name(), &input.text),
                 first: (first.raw.offset(), 1).into(),
                 again: (r.raw.offset(), 1).into(),
             });
@@ -717,8 +695,8 @@ fn offset_in(whole: &str, part: &str) -> usize {
 fn syntax_error(input: &Input, base: usize, part: &str, err: &serde_json::Error) -> Error {
     let at = base + offset_of_error(part, err);
     Error::ReportSyntax {
-        name: input.name.to_string(),
-        src: error::source(&input.name, &input.text),
+        name: input.origin.to_string(),
+        src: error::source(input.origin.name(), &input.text),
         at: (at, 1).into(),
         reason: message_of(err),
     }
@@ -726,8 +704,8 @@ fn syntax_error(input: &Input, base: usize, part: &str, err: &serde_json::Error)
 
 fn field_error(input: &Input, offset: usize, reason: String, hint: Option<String>) -> Error {
     Error::ReportField {
-        name: input.name.to_string(),
-        src: error::source(&input.name, &input.text),
+        name: input.origin.to_string(),
+        src: error::source(input.origin.name(), &input.text),
         at: (offset, 1).into(),
         reason,
         hint,
@@ -819,8 +797,8 @@ impl RecordCx<'_> {
             }
         }
         Error::ReportValue {
-            name: self.input.name.to_string(),
-            src: error::source(&self.input.name, &self.input.text),
+            name: self.input.origin.to_string(),
+            src: error::source(self.input.origin.name(), &self.input.text),
             at: (self.offset + at, 1).into(),
             reason: format!("record {}: {reason}", self.pointer),
             api: self.kind.api(),
@@ -884,7 +862,7 @@ impl RecordCx<'_> {
                 self.offset + raw.len(),
             ),
             origin: Origin {
-                file: Arc::clone(&self.input.name),
+                file: self.input.origin.clone(),
                 pointer: self.pointer.to_string(),
                 line: 0,
                 column: 0,
@@ -914,7 +892,7 @@ mod tests {
 
     pub(crate) fn input(text: &str) -> Input {
         Input {
-            name: "test.json".into(),
+            origin: ReportOrigin::File("test.json".into()),
             text: text.into(),
         }
     }
@@ -937,19 +915,19 @@ mod tests {
         assert_eq!(reports.len(), 2);
         let (nodes, items) = (&reports[0], &reports[1]);
         assert_eq!(nodes.kind, ReportKind::CocPatch);
-        assert_eq!(&*nodes.name, "source:coc-prod");
+        assert_eq!(nodes.origin.name(), "source:coc-prod");
         assert_eq!(nodes.resources.len(), 3);
         assert_eq!(nodes.declared, Some(3));
         assert_eq!(nodes.fetched_at, Some(1_795_428_000_000));
         let third = &nodes.resources[2];
-        assert_eq!(&*third.origin.file, "source:coc-prod");
+        assert_eq!(third.origin.file.name(), "source:coc-prod");
         assert_eq!(
             third.origin.pointer,
             "/reports/0/pages/1/instance_compliant/0"
         );
         assert_eq!((third.origin.line, third.origin.column), (5, 35));
         assert_eq!(items.kind, ReportKind::CocItems);
-        assert_eq!(&*items.name, "source:coc-prod/items/i-3");
+        assert_eq!(items.origin.name(), "source:coc-prod/items/i-3");
         // An ordinary report is one report, as before.
         let plain = load_all(
             &input(r#"{"count":1,"instance_compliant":[{"instance_id":"a"}]}"#),

@@ -53,7 +53,7 @@ use crate::error::Error;
 use crate::model::resource::{
     Cell, Detail, Origin, PackResult, Provider, RawJson, Resource, Roles, SheetColumns, Status,
 };
-use crate::model::ReportKind;
+use crate::model::{ReportKind, ReportOrigin};
 
 /// Read a downloaded compliance-pack report (.xlsx or .xls `bytes`) into one `pack_result`
 /// per row, in sheet order.
@@ -61,7 +61,12 @@ use crate::model::ReportKind;
 /// `name` is how the file appears in errors and in each row's origin (a path, or a stand-in
 /// such as `<cp-….xls>`). `pack` is the `compliance_pack` resource the file belongs to, if
 /// known: its id becomes each row's `group` and its `reported_at` theirs.
-pub fn read(bytes: &[u8], name: &str, pack: Option<&Resource>) -> Result<Vec<Resource>, Error> {
+pub fn read(
+    bytes: &[u8],
+    origin: &ReportOrigin,
+    pack: Option<&Resource>,
+) -> Result<Vec<Resource>, Error> {
+    let name = origin.name();
     let format = format_of(bytes, name)?;
     if format == Format::Xls {
         if let Some(reason) = fat_cycle(bytes) {
@@ -81,7 +86,7 @@ pub fn read(bytes: &[u8], name: &str, pack: Option<&Resource>) -> Result<Vec<Res
             ))
         }
     };
-    rows(table, name, pack)
+    rows(table, origin, pack)
 }
 
 /// The name a policy reads a column by: the header in snake_case ASCII, or `None` when the
@@ -554,8 +559,12 @@ fn sheet_table(sheet: &str, range: &Range<Data>) -> Option<Table> {
     })
 }
 
-fn rows(table: Table, name: &str, pack: Option<&Resource>) -> Result<Vec<Resource>, Error> {
-    let file: Arc<str> = name.into();
+fn rows(
+    table: Table,
+    origin: &ReportOrigin,
+    pack: Option<&Resource>,
+) -> Result<Vec<Resource>, Error> {
+    let name = origin.name();
     let sheet: Arc<str> = table.sheet.as_str().into();
     let first_column = table.headers.first().map_or(1, |(c, _)| c + 1);
     let columns = Arc::new(columns(
@@ -569,8 +578,8 @@ fn rows(table: Table, name: &str, pack: Option<&Resource>) -> Result<Vec<Resourc
     let mut out = Vec::with_capacity(table.rows.len());
     for (at, values) in table.rows {
         let row = at + 1;
-        let origin = Origin {
-            file: Arc::clone(&file),
+        let place = Origin {
+            file: origin.clone(),
             pointer: format!("{reference}!{row}:{row}"),
             line: row,
             column: first_column,
@@ -581,7 +590,7 @@ fn rows(table: Table, name: &str, pack: Option<&Resource>) -> Result<Vec<Resourc
                 values.get(i).and_then(Cell::display),
             )
         });
-        let mut r = resource(&columns, values, &sheet, row, origin);
+        let mut r = resource(&columns, values, &sheet, row, place);
         // A row with a compliance column says compliant, non-compliant, or one of the
         // values that say neither; an empty or unknown one is doubtful evidence.
         if let Some((header, value)) = compliance {
@@ -714,6 +723,11 @@ fn raw_json(columns: &SheetColumns, values: &[Cell]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sheet reader on a file of this name.
+    fn read(bytes: &[u8], name: &str, pack: Option<&Resource>) -> Result<Vec<Resource>, Error> {
+        super::read(bytes, &ReportOrigin::File(name.into()), pack)
+    }
     use crate::model::resource::CompliancePack;
     use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
 
@@ -931,7 +945,7 @@ mod tests {
         );
         assert_eq!(&*row(first).sheet, "Sheet1");
         assert_eq!(
-            (&*first.origin.file, first.origin.pointer.as_str()),
+            (first.origin.file.name(), first.origin.pointer.as_str()),
             (file, "Sheet1!2:2")
         );
         assert_eq!((first.origin.line, first.origin.column), (2, 1));
@@ -985,7 +999,7 @@ mod tests {
             detail: Detail::CompliancePack(CompliancePack::default()),
             raw: RawJson::owned("{}".into()),
             origin: Origin {
-                file: "pack.json".into(),
+                file: crate::model::ReportOrigin::File("pack.json".into()),
                 pointer: String::new(),
                 line: 1,
                 column: 1,
@@ -1336,7 +1350,7 @@ mod tests {
         let rows = read(&bytes, "r.xlsx", None).unwrap();
         let report = crate::report::Report {
             kind: ReportKind::ConfigPack,
-            name: "r.xlsx".into(),
+            origin: ReportOrigin::File("r.xlsx".into()),
             declared: None,
             fetched_at: None,
             resources: rows.into_iter().map(Arc::new).collect(),

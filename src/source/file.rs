@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::report::Input;
+use crate::model::{Input, ReportOrigin};
 
 /// Read a report file, or every `*.json` file of a directory.
 pub(super) fn read(path: &Path) -> Result<Vec<Input>, Error> {
@@ -40,7 +40,7 @@ fn read_one(path: &Path) -> Result<Input, Error> {
         source,
     })?;
     Ok(Input {
-        name: path.display().to_string().into(),
+        origin: ReportOrigin::File(path.display().to_string().into()),
         text: text.into(),
     })
 }
@@ -56,7 +56,7 @@ mod tests {
             std::fs::write(dir.path().join(name), "{}").unwrap();
         }
         let inputs = read(dir.path()).unwrap();
-        let names: Vec<&str> = inputs.iter().map(|i| &*i.name).collect();
+        let names: Vec<&str> = inputs.iter().map(|i| i.origin.name()).collect();
         assert_eq!(names.len(), 2);
         assert!(
             names[0].ends_with("a.json") && names[1].ends_with("b.json"),

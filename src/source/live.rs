@@ -22,7 +22,7 @@ use super::http::{Client, HttpOptions, Outgoing};
 use super::sign::{self, alibaba, huawei};
 use crate::error::Error;
 use crate::model::ReportKind;
-use crate::report::EVIDENCE_MARKER;
+use crate::model::{ReportOrigin, EVIDENCE_MARKER};
 
 /// Default number of requests in flight per source.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -96,9 +96,14 @@ pub struct SourceConfig {
 }
 
 impl SourceConfig {
+    /// Where its reports and resources come from: `source:NAME`.
+    pub fn origin(&self) -> ReportOrigin {
+        ReportOrigin::live(&self.name)
+    }
+
     /// `source:NAME`, the name its reports and resources carry.
     pub fn label(&self) -> String {
-        format!("{}{}", crate::report::LIVE_PREFIX, self.name)
+        self.origin().to_string()
     }
 
     fn concurrency(&self) -> usize {

@@ -16,9 +16,19 @@ mod rms;
 pub mod sign;
 mod stdin;
 
+use std::path::PathBuf;
+
 use crate::error::Error;
-use crate::report::Input;
-use crate::settings::ReportInput;
+use crate::model::Input;
+
+/// Where a report comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportInput {
+    /// A file, or a directory whose `*.json` files are each a report.
+    Path(PathBuf),
+    /// Standard input (`-r -`).
+    Stdin,
+}
 
 /// Read every report input, in the order given (a directory's files sorted by name).
 pub fn read_all(inputs: &[ReportInput]) -> Result<Vec<Input>, Error> {

@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use crate::error::Error;
-use crate::report::Input;
+use crate::model::{Input, ReportOrigin};
 
 /// Read all of standard input as one report.
 pub(super) fn read() -> Result<Input, Error> {
@@ -13,7 +13,7 @@ pub(super) fn read() -> Result<Input, Error> {
         .read_to_string(&mut text)
         .map_err(|source| Error::ReadStdin { source })?;
     Ok(Input {
-        name: "<stdin>".into(),
+        origin: ReportOrigin::Stdin,
         text: text.into(),
     })
 }

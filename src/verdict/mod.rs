@@ -3,7 +3,6 @@
 //! written; emitters only read it. Deciding is pure: waivers, baseline and the time come in
 //! as values, so the same inputs always give the same verdict.
 
-
 pub mod baseline;
 pub mod waiver;
 
@@ -14,13 +13,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::verdict::baseline::{Baseline, BaselineFinding};
 use crate::error::Error;
 use crate::model::ReportKind;
 use crate::model::{Enforcement, Rule};
 use crate::model::{Finding, Level, Severity};
 use crate::policy::Evaluation;
 use crate::report::Report;
+use crate::verdict::baseline::{Baseline, BaselineFinding};
 use crate::verdict::waiver::Waiver;
 
 /// How the run ends. Nothing that goes wrong turns into `Pass`.
@@ -426,7 +425,7 @@ pub fn decide(
             .iter()
             .map(|r| ReportSummary {
                 kind: r.kind,
-                origin: r.name.to_string(),
+                origin: r.origin.to_string(),
                 resources: r.resources.len(),
                 declared: r.declared,
                 fetched_at: r.fetched_at,
@@ -622,7 +621,7 @@ mod tests {
             message: "m".into(),
             subject: Subject::Report {
                 kind: ReportKind::CocPatch,
-                name: "r.json".into(),
+                origin: crate::model::ReportOrigin::File("r.json".into()),
             },
             properties: Default::default(),
             fingerprint: "f".into(),

@@ -90,7 +90,7 @@ impl Waiver {
     pub fn matches_subject(&self, subject: &Subject) -> bool {
         let (id, name) = match subject {
             Subject::Resource(r) => (r.id.as_str(), r.name.as_deref()),
-            Subject::Report { kind, name } => (kind.id(), Some(&**name)),
+            Subject::Report { kind, origin: name } => (kind.id(), Some(name.name())),
         };
         self.names(id) || name.is_some_and(|n| !n.is_empty() && self.names(n))
     }
@@ -350,7 +350,7 @@ expires = "2026-10-01"
             detail: Detail::PatchNode(PatchNode::default()),
             raw: RawJson::owned("{}".into()),
             origin: Origin {
-                file: "r.json".into(),
+                file: crate::model::ReportOrigin::File("r.json".into()),
                 pointer: "/instance_compliant/0".into(),
                 line: 1,
                 column: 1,
@@ -444,7 +444,7 @@ expires = "2026-10-01"
     fn matches_report_level_findings_by_kind_or_name() {
         let report = || Subject::Report {
             kind: ReportKind::CocPatch,
-            name: "evidence/coc.json".into(),
+            origin: crate::model::ReportOrigin::File("evidence/coc.json".into()),
         };
         assert!(waiver("huawei.coc.patch_compliance").matches_subject(&report()));
         assert!(waiver("*coc.json").matches_subject(&report()));
