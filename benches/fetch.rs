@@ -9,8 +9,11 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tollgate::source::fake::{FakeReply, FakeRequest, FakeServer};
-use tollgate::source::http::HttpOptions;
+#[path = "../tests/support/fake.rs"]
+mod fake;
+
+use fake::{FakeReply, FakeRequest, FakeServer};
+use tollgate::cloud::http::HttpOptions;
 use tollgate::source::live::{fetch, SourceConfig};
 
 const NODES: usize = 100_000;

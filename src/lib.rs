@@ -12,6 +12,7 @@
 // remains is allowed where it stands, with the reason it cannot fail.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod cloud;
 pub mod error;
 pub mod fsx;
 pub mod incident;
@@ -25,6 +26,12 @@ pub mod run;
 pub mod settings;
 pub mod source;
 pub mod verdict;
+
+/// Test support shared with the integration tests (tests/support/), compiled only into
+/// the library's own unit tests: nothing of it is in the product.
+#[cfg(test)]
+#[path = "../tests/support/fake.rs"]
+pub(crate) mod fake;
 
 pub use error::Error;
 pub use verdict::ExitStatus;

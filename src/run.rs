@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::cloud::http::HttpOptions;
 use crate::error::Error;
 use crate::incident;
 use crate::model::Input;
@@ -13,7 +14,7 @@ use crate::output::{self, Context};
 use crate::policy::{self, Globals};
 use crate::report::{self, LoadOptions};
 use crate::settings::{self, CheckOptions, Global, PolicySettings, Settings};
-use crate::source::{self, http::HttpOptions};
+use crate::source;
 use crate::verdict::baseline;
 use crate::verdict::waiver;
 use crate::verdict::{self, ExitStatus, Verdict};

@@ -13,10 +13,10 @@ use serde::Deserialize;
 use super::plan::{AlarmStep, Plan, TicketStep};
 use super::state::{self, State};
 use super::{coc_alarm, coc_incident, Action, IncidentSettings, Record};
+use crate::cloud::http::{mask, HttpOptions};
+use crate::cloud::{auth_from_env, Api, Call};
 use crate::error::Error;
 use crate::model::resource::Provider;
-use crate::source::http::{mask, Client, HttpOptions};
-use crate::source::live::{auth_from_env, Api, Call};
 
 /// The default COC endpoint.
 const DEFAULT_ENDPOINT: &str = "https://coc.myhuaweicloud.com";
@@ -160,30 +160,15 @@ impl Plan {
 pub(super) fn api(settings: &IncidentSettings) -> Result<Api, Error> {
     let config = &settings.config;
     let auth = auth_from_env(Provider::Huawei, &config.credentials, "[incident]")?;
-    let defaults = HttpOptions::default();
-    let client = Client::new(HttpOptions {
-        timeout: config
-            .timeout_secs
-            .map_or(defaults.timeout, std::time::Duration::from_secs),
-        max_attempts: config.max_attempts.unwrap_or(defaults.max_attempts),
-        ca_file: config.ca_file.clone(),
+    let defaults = HttpOptions {
         verbose: settings.verbose,
-        ..defaults
-    })?;
-    Ok(Api {
-        client,
-        auth,
-        base: config
-            .endpoint
-            .as_deref()
-            .unwrap_or(DEFAULT_ENDPOINT)
-            .trim_end_matches('/')
-            .to_string(),
-    })
+        ..HttpOptions::default()
+    };
+    config.connection().api(auth, DEFAULT_ENDPOINT, defaults)
 }
 
 fn headers(settings: &IncidentSettings) -> Vec<(String, String)> {
-    crate::source::live::project_header(settings.config.project_id.as_deref())
+    crate::cloud::project_header(settings.config.project_id.as_deref())
 }
 
 /// Look up a known ticket, then open a new one unless it is still open.

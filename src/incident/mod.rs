@@ -21,9 +21,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use crate::cloud::CredentialVars;
 use crate::error::Error;
 use crate::model::Severity;
-use crate::source::live::CredentialVars;
 use crate::verdict::Verdict;
 
 /// Where the state file goes when `[incident]` does not say.
@@ -69,6 +69,16 @@ pub struct IncidentConfig {
 }
 
 impl IncidentConfig {
+    /// How to reach COC.
+    pub fn connection(&self) -> crate::cloud::Connection {
+        crate::cloud::Connection {
+            endpoint: self.endpoint.clone(),
+            timeout_secs: self.timeout_secs,
+            max_attempts: self.max_attempts,
+            ca_file: self.ca_file.clone(),
+        }
+    }
+
     /// What serde cannot check: a sink is named, and the result URL fits a description.
     pub fn validate(&self) -> Result<(), String> {
         if self.coc_incident.is_none() && self.coc_alarm.is_none() {

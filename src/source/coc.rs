@@ -11,7 +11,8 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::live::{concurrency_of, parallel, Call, Details, Recorded, Session};
+use super::live::{concurrency_of, parallel, Details, Recorded, Session};
+use crate::cloud::Call;
 use crate::error::Error;
 use crate::model::ReportKind;
 
@@ -49,7 +50,7 @@ fn pages_for(total: u64, size: u32) -> usize {
 }
 
 fn headers(session: &Session) -> Vec<(String, String)> {
-    super::live::project_header(session.source.project_id.as_deref())
+    crate::cloud::project_header(session.source.project_id.as_deref())
 }
 
 /// Every page of a paged COC list: the first page gives the total, the rest are fetched

@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::http::{Client, HttpOptions, Outgoing};
-use super::sign::{self, alibaba, huawei};
+use crate::cloud::http::HttpOptions;
+use crate::cloud::{auth_from_env, Api, Auth, Call, Connection, CredentialVars};
 use crate::error::Error;
 use crate::model::ReportKind;
 use crate::model::{ReportOrigin, EVIDENCE_MARKER};
@@ -38,20 +38,6 @@ pub enum Details {
     NonCompliant,
     /// The patch list of every node.
     All,
-}
-
-/// Environment variable names to read credentials from, overriding the SDK defaults.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialVars {
-    /// Huawei AK or Alibaba AccessKey ID.
-    pub access_key: Option<String>,
-    /// Huawei SK or Alibaba AccessKey secret.
-    pub secret_key: Option<String>,
-    /// Huawei temporary-credential token or Alibaba STS token.
-    pub security_token: Option<String>,
-    /// Huawei IAM token for `X-Auth-Token` (instead of AK/SK).
-    pub auth_token: Option<String>,
 }
 
 /// One `[[source]]`.
@@ -129,59 +115,14 @@ impl SourceConfig {
         pairs
     }
 
-    /// The base URL, without a trailing slash.
-    pub(super) fn base_url(&self, default: &str) -> String {
-        self.endpoint
-            .clone()
-            .unwrap_or_else(|| default.to_string())
-            .trim_end_matches('/')
-            .to_string()
-    }
-}
-
-/// The `X-Project-Id` header Huawei APIs take, when a project id is set.
-pub(crate) fn project_header(project_id: Option<&str>) -> Vec<(String, String)> {
-    project_id
-        .map(|p| ("X-Project-Id".to_string(), p.to_string()))
-        .into_iter()
-        .collect()
-}
-
-/// How a request is authenticated.
-pub(crate) enum Auth {
-    Huawei(huawei::Credentials),
-    HuaweiToken(String),
-    Alibaba(alibaba::Credentials),
-}
-
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Auth::Huawei(_) => "Auth::Huawei(<redacted>)",
-            Auth::HuaweiToken(_) => "Auth::HuaweiToken(<redacted>)",
-            Auth::Alibaba(_) => "Auth::Alibaba(<redacted>)",
-        })
-    }
-}
-
-/// The first variable of `names` that is set and not empty.
-fn env_first(names: &[&str]) -> Option<String> {
-    names
-        .iter()
-        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
-}
-
-/// An optional credential: a variable the source names must be set; the SDK defaults may
-/// be absent.
-fn named_or_default(
-    configured: &Option<String>,
-    names: &[String],
-    missing: &dyn Fn(&str, &[String]) -> Error,
-) -> Result<Option<String>, Error> {
-    let value = env_first(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    match (configured, value) {
-        (Some(_), None) => Err(missing("a security token", names)),
-        (_, value) => Ok(value),
+    /// How to reach its API.
+    pub fn connection(&self) -> Connection {
+        Connection {
+            endpoint: self.endpoint.clone(),
+            timeout_secs: self.timeout_secs,
+            max_attempts: self.max_attempts,
+            ca_file: self.ca_file.clone(),
+        }
     }
 }
 
@@ -192,68 +133,6 @@ fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
         &source.credentials,
         &format!("source {}", source.name),
     )
-}
-
-/// Credentials for `provider` from the variables `vars` names, else the SDKs' defaults.
-/// `owner` says who needs them in the error ("source coc", "[incident]").
-pub(crate) fn auth_from_env(
-    provider: crate::model::resource::Provider,
-    vars: &CredentialVars,
-    owner: &str,
-) -> Result<Auth, Error> {
-    let pick = |configured: &Option<String>, defaults: &[&'static str]| -> Vec<String> {
-        match configured {
-            Some(name) => vec![name.clone()],
-            None => defaults.iter().map(|s| s.to_string()).collect(),
-        }
-    };
-    let get = |names: &[String]| env_first(&names.iter().map(String::as_str).collect::<Vec<_>>());
-    let missing = |what: &str, names: &[String]| Error::Credentials {
-        owner: owner.to_string(),
-        what: what.to_string(),
-        vars: names.join(" or "),
-    };
-    if provider == crate::model::resource::Provider::Huawei {
-        if let Some(var) = &vars.auth_token {
-            let names = vec![var.clone()];
-            return get(&names)
-                .map(Auth::HuaweiToken)
-                .ok_or_else(|| missing("an IAM token", &names));
-        }
-        let ak = pick(&vars.access_key, &["HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK"]);
-        let sk = pick(&vars.secret_key, &["HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK"]);
-        let token = pick(
-            &vars.security_token,
-            &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "CLOUD_SDK_SECURITY_TOKEN"],
-        );
-        Ok(Auth::Huawei(huawei::Credentials {
-            ak: get(&ak).ok_or_else(|| missing("an access key (AK)", &ak))?,
-            sk: get(&sk).ok_or_else(|| missing("a secret key (SK)", &sk))?,
-            security_token: named_or_default(&vars.security_token, &token, &missing)?,
-        }))
-    } else {
-        let id = pick(&vars.access_key, &["ALIBABA_CLOUD_ACCESS_KEY_ID"]);
-        let secret = pick(&vars.secret_key, &["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]);
-        let token = pick(&vars.security_token, &["ALIBABA_CLOUD_SECURITY_TOKEN"]);
-        Ok(Auth::Alibaba(alibaba::Credentials {
-            access_key_id: get(&id).ok_or_else(|| missing("an AccessKey ID", &id))?,
-            access_key_secret: get(&secret)
-                .ok_or_else(|| missing("an AccessKey secret", &secret))?,
-            security_token: named_or_default(&vars.security_token, &token, &missing)?,
-        }))
-    }
-}
-
-/// A request to sign and send.
-pub(crate) struct Call<'a> {
-    pub method: &'a str,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    /// Headers beyond the signer's (`x-acs-action`, `X-Project-Id`, ...).
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// Secrets in the path (see [`Outgoing::hidden`]).
-    pub hidden: Vec<String>,
 }
 
 /// What a vendor module needs to make calls for one source.
@@ -268,95 +147,6 @@ impl Session<'_> {
     pub fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
         self.api.json(what, call)
     }
-}
-
-/// A vendor API: where it is, how requests are sent, and how they are signed.
-pub(crate) struct Api {
-    pub client: Client,
-    pub auth: Auth,
-    /// The base URL, without a trailing slash.
-    pub base: String,
-}
-
-impl Api {
-    /// Send a signed call (freshly signed on every attempt) and return the body, which
-    /// must be JSON.
-    pub fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
-        let response = self.send(what, call)?;
-        serde_json::from_slice::<Box<RawValue>>(&response.body).map_err(|e| Error::FetchBody {
-            what: what.to_string(),
-            reason: e.to_string(),
-        })
-    }
-
-    /// Send a signed call (freshly signed on every attempt); any 2xx response.
-    pub fn send(&self, what: &str, call: &Call) -> Result<super::http::Response, Error> {
-        let host = host_of(&self.base);
-        let build = || -> Outgoing {
-            let mut headers = call.headers.clone();
-            if let Auth::Huawei(_) | Auth::HuaweiToken(_) = self.auth {
-                headers.push(("Content-Type".into(), "application/json".into()));
-            }
-            let req = sign::Request {
-                method: call.method,
-                host: &host,
-                path: &call.path,
-                query: &call.query,
-                headers: &headers,
-                body: &call.body,
-            };
-            let now = Utc::now();
-            let (headers, query) = match &self.auth {
-                Auth::Huawei(creds) => {
-                    let signed = huawei::sign(&req, creds, &huawei::sdk_date(now));
-                    (signed.headers, signed.query_string)
-                }
-                Auth::Alibaba(creds) => {
-                    let signed = alibaba::sign(&req, creds, &alibaba::acs_date(now), &nonce());
-                    (signed.headers, signed.query_string)
-                }
-                Auth::HuaweiToken(token) => {
-                    let mut all = headers.clone();
-                    all.extend(huawei::token_headers(token));
-                    (all, huawei::canonical_query(&call.query))
-                }
-            };
-            let url = if query.is_empty() {
-                format!("{}{}", self.base, call.path)
-            } else {
-                format!("{}{}?{query}", self.base, call.path)
-            };
-            Outgoing {
-                method: call.method.parse().unwrap_or(reqwest::Method::GET),
-                url,
-                headers,
-                body: call.body.clone(),
-                hidden: call.hidden.clone(),
-            }
-        };
-        self.client.send(what, &build)
-    }
-}
-
-fn host_of(base: &str) -> String {
-    let rest = base.split_once("://").map_or(base, |(_, r)| r);
-    rest.split('/').next().unwrap_or(rest).to_string()
-}
-
-/// A unique nonce per request (Alibaba refuses a nonce it has seen recently).
-fn nonce() -> String {
-    use sha2::{Digest, Sha256};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let seed = format!(
-        "{}-{}-{:?}",
-        Utc::now().timestamp_nanos_opt().unwrap_or_default(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        std::thread::current().id()
-    );
-    Sha256::digest(seed.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A progress bar on a terminal's standard error; nothing otherwise.
@@ -480,15 +270,6 @@ pub fn fetch(
     now: DateTime<Utc>,
 ) -> Result<String, Error> {
     let auth = credentials(source)?;
-    let http = HttpOptions {
-        timeout: source
-            .timeout_secs
-            .map_or(http.timeout, std::time::Duration::from_secs),
-        max_attempts: source.max_attempts.unwrap_or(http.max_attempts),
-        ca_file: source.ca_file.clone().or(http.ca_file),
-        ..http
-    };
-    let client = Client::new(http)?;
     let default_base = match source.kind {
         ReportKind::CocPatch | ReportKind::CocItems => "https://coc.myhuaweicloud.com".to_string(),
         ReportKind::ConfigStates => "https://rms.myhuaweicloud.com".to_string(),
@@ -502,11 +283,7 @@ pub fn fetch(
         ),
     };
     let session = Session {
-        api: Api {
-            base: source.base_url(&default_base),
-            client,
-            auth,
-        },
+        api: source.connection().api(auth, &default_base, http)?,
         source,
         progress: Progress::new(&source.label()),
     };

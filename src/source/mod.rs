@@ -1,19 +1,14 @@
 //! Where report text comes from: files, directories of files, standard input. Each input
 //! becomes a [`report::Input`](crate::report::Input): a name to show and the whole text.
 //! Live sources ([`live`]) fetch evidence from vendor APIs, one file per API (`coc`, `rms`,
-//! `oos`, `pack`), signed by [`sign`] and sent by [`http`]; [`fake`] is a fake vendor
-//! server for tests.
+//! `oos`, `pack`), signed and sent by [`crate::cloud`].
 
 mod coc;
-#[doc(hidden)]
-pub mod fake;
 mod file;
-pub mod http;
 pub mod live;
 mod oos;
 mod pack;
 mod rms;
-pub mod sign;
 mod stdin;
 
 use std::path::PathBuf;

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::live::{Call, Recorded, Session};
+use super::live::{Recorded, Session};
+use crate::cloud::Call;
 use crate::error::Error;
 use crate::model::ReportKind;
 

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::value::RawValue;
 
-use super::http::Outgoing;
-use super::live::{Call, Recorded, Session, Sheet};
+use super::live::{Recorded, Session, Sheet};
+use crate::cloud::http::Outgoing;
+use crate::cloud::Call;
 use crate::error::Error;
 use crate::model::ReportKind;
 

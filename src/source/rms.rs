@@ -2,7 +2,8 @@
 //! `GET /v1/resource-manager/domains/{domain_id}/policy-states/summary`, one response, with
 //! the source's filters (such as `tags`) as query parameters.
 
-use super::live::{Call, Recorded, Session};
+use super::live::{Recorded, Session};
+use crate::cloud::Call;
 use crate::error::Error;
 use crate::model::ReportKind;
 

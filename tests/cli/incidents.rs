@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::support::fake::{FakeReply, FakeRequest, FakeServer};
 use predicates::str::contains;
 use serde_json::{json, Value};
-use tollgate::source::fake::{FakeReply, FakeRequest, FakeServer};
 
 use crate::live::{huawei_signature_error, live, AK, SK};
 use crate::{texts, tollgate};

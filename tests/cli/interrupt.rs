@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::fake::{FakeReply, FakeServer};
 use serde_json::json;
-use tollgate::source::fake::{FakeReply, FakeServer};
 
 use crate::live::{config, AK, SK};
 

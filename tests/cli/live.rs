@@ -5,10 +5,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::support::fake::{FakeReply, FakeRequest, FakeServer};
 use predicates::str::contains;
 use serde_json::{json, Value};
-use tollgate::source::fake::{FakeReply, FakeRequest, FakeServer};
-use tollgate::source::sign::{self, alibaba, huawei};
+use tollgate::cloud::sign::{self, alibaba, huawei};
 
 use crate::{texts, tollgate};
 

@@ -21,6 +21,10 @@ mod waivers;
 
 use assert_cmd::Command;
 
+/// Test support (a fake vendor server), shared with the library's unit tests.
+#[path = "../support/mod.rs"]
+mod support;
+
 /// Fixture directory, relative to the package root (the tests' working directory).
 pub const FIX: &str = "tests/fixtures";
 

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::fake::{FakeReply, FakeServer};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::{json, Value};
-use tollgate::source::fake::{FakeReply, FakeServer};
 
 use crate::live::{config, live};
 use crate::tollgate;

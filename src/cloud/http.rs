@@ -580,7 +580,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::source::fake::{FakeReply, FakeServer};
+    use crate::fake::{FakeReply, FakeServer};
 
     fn client(attempts: u32) -> Client {
         Client::new(HttpOptions {

@@ -172,7 +172,7 @@ pub fn canonical_query(query: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::sign::tests::{percent_decode, scalar, Ordered};
+    use crate::cloud::sign::tests::{percent_decode, scalar, Ordered};
     use chrono::TimeZone;
 
     type Pairs = Vec<(String, String)>;

@@ -150,7 +150,7 @@ fn wire_query(query: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::sign::tests::{percent_decode, Ordered};
+    use crate::cloud::sign::tests::{percent_decode, Ordered};
     use chrono::TimeZone;
 
     type Pairs = Vec<(String, String)>;

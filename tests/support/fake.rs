@@ -1,7 +1,7 @@
 //! A fake vendor API for tests: a tiny HTTP/1.1 server on `127.0.0.1` that hands every
 //! request to a closure and sends back what it returns, including faults (delays, dropped
-//! connections, 429 and 5xx). Unit tests and the CLI tests both use it, so it is compiled
-//! always but hidden from the docs; nothing in the tool itself calls it.
+//! connections, 429 and 5xx). The library's unit tests, the CLI tests and the fetch
+//! benchmark include this file (`#[path]`); it is never part of the library itself.
 //!
 //! It is deliberately small: one thread per connection, `Content-Length` bodies only (no
 //! chunked requests: `reqwest` sends a length for byte bodies), and `Connection: close` on

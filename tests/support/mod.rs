@@ -1,0 +1,3 @@
+//! Support for the integration tests: a fake vendor server.
+
+pub mod fake;
