@@ -9,6 +9,8 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+// The benchmark uses a part of the test server; the rest is for the tests.
+#[allow(dead_code)]
 #[path = "../tests/support/fake.rs"]
 mod fake;
 
