@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
-use tollgate::incident::Mode;
+use tollgate::model::incident::Mode;
 use tollgate::model::{ReportKind, Severity};
 use tollgate::output::rules::RulesFormat as Rules;
 use tollgate::run::{FetchOptions, RulesOptions, TestOptions};

@@ -10,7 +10,7 @@ use miette::{
 };
 
 /// Source text shared between a report or policy and the diagnostics that point into it.
-pub type Source = NamedSource<Text>;
+pub(crate) type Source = NamedSource<Text>;
 
 /// The text behind a [`Source`]. It reads like the text itself, except far into a very long
 /// line (a minified report is one line): miette's graphical renderer pads up to a label's

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// A report or policy path as CI systems want it: relative to the working directory when
 /// it lies under it, with forward slashes.
-pub fn display_path(base: Option<&Path>, file: &str) -> String {
+pub(crate) fn display_path(base: Option<&Path>, file: &str) -> String {
     let path = Path::new(file);
     let relative = match base {
         Some(base) if path.is_absolute() => path.strip_prefix(base).unwrap_or(path),
@@ -19,7 +19,7 @@ pub fn display_path(base: Option<&Path>, file: &str) -> String {
 }
 
 /// Write through a temporary file beside `path`, then rename it into place.
-pub fn write_atomically(
+pub(crate) fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {

@@ -2,7 +2,31 @@
 //! COC and Config, Alibaba Cloud OOS and Config), evaluates Rhai policies against them,
 //! and decides pass (exit 0), fail (exit 1) or could-not-decide (exit 2).
 //!
-//! The library exists for tests and for `main.rs`; the pipeline is in [`run`].
+//! # Layers
+//!
+//! Each module imports only from the layers below its own (tests/cli/layers.rs checks it):
+//!
+//! | layer | modules | what they hold |
+//! |---|---|---|
+//! | 8 | [`run`] | the pipeline, in order |
+//! | 7 | [`settings`] | the command line's options and tollgate.toml, merged and checked |
+//! | 6 | [`output`], `incident`, `init` | render or send a decided result; starter files |
+//! | 5 | [`verdict`] | waivers, baseline, blocking, the run's one outcome |
+//! | 4 | [`policy`] | load, compile and evaluate policies |
+//! | 3 | [`report`], [`source`] | parse each vendor's report; fetch or read report text |
+//! | 2 | [`cloud`] | HTTP, retries, signing, credentials |
+//! | 1 | `error`, `fsx` | diagnostics; atomic files |
+//! | 0 | [`model`], [`interrupt`] | the values every stage passes along; signals |
+//!
+//! # What is stable
+//!
+//! The binary (src/main.rs, with the command line in src/cli.rs) uses [`run`] with the
+//! option types of [`run`] and [`settings`], [`install_report_hook`],
+//! [`interrupt::install`], [`Error`] and [`ExitStatus`], and the [`model`]'s enums. Those,
+//! and the `tollgate.result/v1` document `-o json` writes, are what is meant to stay
+//! stable. The other public modules ([`report`], [`policy`], [`verdict`], [`output`],
+//! [`source`], [`cloud`]) are public for the integration tests, the fuzz targets and the
+//! benchmarks, which drive the stages one by one; they may change with any release.
 
 #![forbid(unsafe_code)]
 // `Error` carries a diagnostic's source text and spans, so it is large; it is built at most
@@ -11,12 +35,15 @@
 // Outside tests a panic is never how an input is rejected: each `unwrap`/`expect` that
 // remains is allowed where it stands, with the reason it cannot fail.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+// Items of the modules the crate keeps to itself are `pub(crate)`, so that what is public
+// is what the list above says.
+#![warn(unreachable_pub)]
 
 pub mod cloud;
-pub mod error;
-pub mod fsx;
-pub mod incident;
-pub mod init;
+mod error;
+mod fsx;
+mod incident;
+mod init;
 pub mod interrupt;
 pub mod model;
 pub mod output;
@@ -30,6 +57,7 @@ pub mod verdict;
 /// Test support shared with the integration tests (tests/support/), compiled only into
 /// the library's own unit tests: nothing of it is in the product.
 #[cfg(test)]
+#[allow(unreachable_pub)] // written for the integration tests, where `pub` is needed
 #[path = "../tests/support/fake.rs"]
 pub(crate) mod fake;
 

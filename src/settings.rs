@@ -17,23 +17,23 @@ use crate::model::Severity;
 use crate::output::{Format, OutputSpec};
 use crate::policy::Limits;
 use crate::source::live::SourceConfig;
-pub use crate::source::ReportInput;
+use crate::source::ReportInput;
 
 /// The configuration file read when `-c` is not given and it exists.
-pub const DEFAULT_CONFIG: &str = "tollgate.toml";
+pub(crate) const DEFAULT_CONFIG: &str = "tollgate.toml";
 
 /// The default policy directory, used when neither flags nor the file name one.
-pub const DEFAULT_POLICIES: &str = "policies";
+pub(crate) const DEFAULT_POLICIES: &str = "policies";
 
 /// Default `--sarif-category`.
-pub const DEFAULT_SARIF_CATEGORY: &str = "tollgate";
+pub(crate) const DEFAULT_SARIF_CATEGORY: &str = "tollgate";
 
 /// Default `--sarif-max-results`: GitHub code scanning stores only the first 5,000 results
 /// of a run, so tollgate makes that choice itself (the most important) and says so.
 pub const DEFAULT_SARIF_MAX_RESULTS: usize = 5_000;
 
 /// Default `--fail-on`.
-pub const DEFAULT_FAIL_ON: Severity = Severity::High;
+pub(crate) const DEFAULT_FAIL_ON: Severity = Severity::High;
 
 /// tollgate.toml, as written. Unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
@@ -425,7 +425,7 @@ fn select_sources(
 }
 
 /// What `tollgate fetch` needs: the one source and the time to record.
-pub fn fetch_settings(
+pub(crate) fn fetch_settings(
     config: Option<&Path>,
     name: &str,
     now: Option<&str>,
@@ -439,8 +439,7 @@ pub fn fetch_settings(
 /// What `tollgate test` and `tollgate rules` need: the policy paths, and the params,
 /// limits and time policies see.
 #[derive(Debug, Clone)]
-pub struct PolicySettings {
-    pub config: Option<PathBuf>,
+pub(crate) struct PolicySettings {
     pub policies: Vec<PathBuf>,
     pub params: rhai::Map,
     pub limits: Limits,
@@ -449,13 +448,13 @@ pub struct PolicySettings {
 
 impl PolicySettings {
     /// Policy paths from the arguments, else `policies` in the file, else `policies/`.
-    pub fn resolve(
+    pub(crate) fn resolve(
         config: Option<&Path>,
         paths: &[PathBuf],
         params: &[String],
         now: Option<&str>,
     ) -> Result<Self, Error> {
-        let (config, base, file) = read_config(config)?;
+        let (_, base, file) = read_config(config)?;
         let policies = if !paths.is_empty() {
             paths.to_vec()
         } else if let Some(p) = file.policies {
@@ -466,7 +465,6 @@ impl PolicySettings {
         let limits = file.limits.unwrap_or_default();
         validate_limits(&limits)?;
         Ok(PolicySettings {
-            config,
             policies,
             params: merge_params(file.params, params)?,
             limits,
@@ -476,13 +474,13 @@ impl PolicySettings {
 }
 
 /// Whether to colour what goes to standard output.
-pub fn stdout_color(choice: ColorChoice) -> bool {
+pub(crate) fn stdout_color(choice: ColorChoice) -> bool {
     choice.applies(std::io::stdout().is_terminal())
 }
 
 /// The keys of tollgate.toml's top level: a param of one of these names is most likely
 /// the setting, written below `[params]` by mistake.
-pub const TOP_LEVEL_KEYS: &[&str] = &[
+pub(crate) const TOP_LEVEL_KEYS: &[&str] = &[
     "reports",
     "report_kind",
     "policies",
@@ -505,7 +503,10 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
 /// A warning for each param that no loaded policy reads. A param is set to be read; one
 /// that is not is a typo, a leftover, or a top-level key written below `[params]`, where
 /// TOML makes it a param and the setting silently keeps its default.
-pub fn unread_params(params: &rhai::Map, read: &crate::policy::params::ParamsRead) -> Vec<String> {
+pub(crate) fn unread_params(
+    params: &rhai::Map,
+    read: &crate::policy::params::ParamsRead,
+) -> Vec<String> {
     params
         .keys()
         .filter(|name| !read.reads(name))
@@ -616,7 +617,7 @@ fn parse_param(param: &str) -> Result<(String, toml::Value), Error> {
 /// and the process aborts instead of failing with `tollgate::policy::budget`. On a release
 /// build 8,192 held and 16,384 aborted, for recursion and for parsing alike; this keeps a
 /// margin of two. The defaults (32 × 64) use half of it. Found while fuzzing (issue 9).
-pub const MAX_DEPTH_PRODUCT: u64 = 4096;
+pub(crate) const MAX_DEPTH_PRODUCT: u64 = 4096;
 
 fn validate_limits(limits: &Limits) -> Result<(), Error> {
     if let Some((name, _)) = limits.entries().into_iter().find(|(_, value)| *value == 0) {

@@ -12,7 +12,7 @@ use super::sign::{self, alibaba, huawei};
 use crate::error::Error;
 
 /// The `X-Project-Id` header Huawei APIs take, when a project id is set.
-pub fn project_header(project_id: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn project_header(project_id: Option<&str>) -> Vec<(String, String)> {
     project_id
         .map(|p| ("X-Project-Id".to_string(), p.to_string()))
         .into_iter()

@@ -62,7 +62,7 @@ fn named_or_default(
 
 /// Credentials for `provider` from the variables `vars` names, else the SDKs' defaults.
 /// `owner` says who needs them in the error ("source coc", "[incident]").
-pub fn auth_from_env(
+pub(crate) fn auth_from_env(
     provider: Provider,
     vars: &CredentialVars,
     owner: &str,

@@ -91,7 +91,7 @@ pub struct Outgoing {
 
 impl Outgoing {
     /// The URL as it may be shown in messages: see [`redact_url`], with `hidden` masked.
-    pub fn shown_url(&self) -> String {
+    pub(crate) fn shown_url(&self) -> String {
         mask(&redact_url(&self.url), &self.hidden)
     }
 }

@@ -12,8 +12,9 @@ mod credentials;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use api::{project_header, Api, Call};
-pub use credentials::{auth_from_env, Auth, CredentialVars};
+pub(crate) use api::{project_header, Api, Call};
+pub use credentials::CredentialVars;
+pub(crate) use credentials::{auth_from_env, Auth};
 
 use crate::error::Error;
 use http::{Client, HttpOptions};

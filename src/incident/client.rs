@@ -43,7 +43,7 @@ pub(super) struct Coc {
 impl Coc {
     /// Send a call with `body` as JSON (none for a GET) and read COC's envelope.
     /// `hidden` are secrets in the path, masked wherever the call is shown.
-    pub fn call(
+    pub(super) fn call(
         &self,
         what: &str,
         method: &'static str,

@@ -20,13 +20,13 @@ use crate::error::Error;
 use crate::model::Severity;
 
 /// The path, before the integration key.
-pub const PATH_PREFIX: &str = "/v1/event/huawei/custom/";
+pub(crate) const PATH_PREFIX: &str = "/v1/event/huawei/custom/";
 
 /// The limit of `alarmName`, `alarmDesc` and every other string field.
-pub const MAX_TEXT: usize = 255;
+pub(crate) const MAX_TEXT: usize = 255;
 
 /// The variable the integration key is read from when the config names none.
-pub const DEFAULT_KEY_VAR: &str = "TOLLGATE_COC_INTEGRATION_KEY";
+pub(crate) const DEFAULT_KEY_VAR: &str = "TOLLGATE_COC_INTEGRATION_KEY";
 
 /// The documented alarm levels.
 const LEVELS: [&str; 4] = ["Critical", "Major", "Minor", "Info"];
@@ -59,11 +59,6 @@ struct Raw {
 
 fn default_namespace() -> String {
     "tollgate".into()
-}
-
-/// The default `levels`: critical → Critical, high → Major, medium → Minor, low and info → Info.
-pub fn default_levels() -> BTreeMap<Severity, String> {
-    super::levels("coc_alarm", DEFAULT_LEVELS, &[], BTreeMap::new()).unwrap_or_default()
 }
 
 /// The default level of each severity, critical first.
@@ -108,7 +103,7 @@ impl TryFrom<Raw> for Config {
 /// The integration key, from the environment. It goes into the URL path as it is, so it
 /// must be made of characters a path carries unchanged (letters, digits, `-`, `_`, `.`,
 /// `~`): then every message that shows the URL can mask it.
-pub fn integration_key(config: &Config) -> Result<String, Error> {
+pub(crate) fn integration_key(config: &Config) -> Result<String, Error> {
     let missing = |what: &str| Error::Credentials {
         owner: "[incident.coc_alarm]".into(),
         what: what.into(),
@@ -155,7 +150,7 @@ struct Payload<'a> {
 
 /// The body that raises the alarm for `group`; `name` and `desc` are already cut to
 /// [`MAX_TEXT`].
-pub fn raise(
+pub(crate) fn raise(
     config: &Config,
     group: &Group,
     name: &str,
@@ -187,7 +182,7 @@ pub fn raise(
 }
 
 /// The body that clears an alarm an earlier run raised.
-pub fn clear(
+pub(crate) fn clear(
     config: &Config,
     fingerprint: &str,
     raised: &state::Alarm,
@@ -244,7 +239,12 @@ pub(super) fn send(coc: &Coc, key: &str, step: &AlarmStep) -> Result<(), Error> 
 }
 
 /// What the state keeps of a raised alarm, from its payload.
-pub fn remembered(payload: &Value, key: &str, label: &str, now: DateTime<Utc>) -> state::Alarm {
+pub(crate) fn remembered(
+    payload: &Value,
+    key: &str,
+    label: &str,
+    now: DateTime<Utc>,
+) -> state::Alarm {
     let text = |key: &str| payload.get(key).and_then(Value::as_str).map(str::to_string);
     state::Alarm {
         group: key.to_string(),

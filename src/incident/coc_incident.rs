@@ -15,16 +15,16 @@ use crate::error::Error;
 use crate::model::Severity;
 
 /// Where tickets are created.
-pub const CREATE_PATH: &str = "/v1/external/incident/create";
+pub(crate) const CREATE_PATH: &str = "/v1/external/incident/create";
 
 /// Where a ticket is looked up (followed by the ticket number).
-pub const DETAILS_PATH: &str = "/v1/external/incident/";
+pub(crate) const DETAILS_PATH: &str = "/v1/external/incident/";
 
 /// `incident_title` limit, in characters.
-pub const MAX_TITLE: usize = 200;
+pub(crate) const MAX_TITLE: usize = 200;
 
 /// `incident_description` limit, in characters.
-pub const MAX_DESCRIPTION: usize = 600;
+pub(crate) const MAX_DESCRIPTION: usize = 600;
 
 /// The limit of every other string field.
 const MAX_FIELD: usize = 255;
@@ -87,7 +87,8 @@ fn default_source() -> String {
 }
 
 /// The default `levels`: critical is P1, info is P5.
-pub fn default_levels() -> BTreeMap<Severity, String> {
+#[cfg(test)]
+pub(crate) fn default_levels() -> BTreeMap<Severity, String> {
     super::levels("coc_incident", DEFAULT_LEVELS, &[], BTreeMap::new()).unwrap_or_default()
 }
 
@@ -192,7 +193,7 @@ struct Payload<'a> {
 
 /// The body that opens a ticket for `group`; `title` and `description` are already cut
 /// to their limits.
-pub fn payload(config: &Config, group: &Group, title: &str, description: &str) -> Value {
+pub(crate) fn payload(config: &Config, group: &Group, title: &str, description: &str) -> Value {
     let level = config
         .levels
         .get(&group.severity)

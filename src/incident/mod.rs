@@ -8,12 +8,12 @@
 //! tickets and alarms between runs; `client` talks to COC; each sink has its own file.
 
 mod client;
-pub mod coc_alarm;
-pub mod coc_incident;
-pub mod plan;
-pub mod state;
+pub(crate) mod coc_alarm;
+pub(crate) mod coc_incident;
+pub(crate) mod plan;
+pub(crate) mod state;
 
-pub use crate::model::incident::{Action, GroupBy, Mode, Record, Report, Sink, TicketRef};
+pub(crate) use crate::model::incident::{Action, GroupBy, Mode, Record, Report, Sink};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -27,10 +27,10 @@ use crate::model::Severity;
 use crate::verdict::Verdict;
 
 /// Where the state file goes when `[incident]` does not say.
-pub const DEFAULT_STATE_FILE: &str = ".tollgate/incidents.json";
+pub(crate) const DEFAULT_STATE_FILE: &str = ".tollgate/incidents.json";
 
 /// The most characters a `result_url` may have: the ticket description keeps it whole.
-pub const MAX_RESULT_URL: usize = 300;
+pub(crate) const MAX_RESULT_URL: usize = 300;
 
 /// `[incident]` in tollgate.toml, as written. Paths are resolved by `settings`.
 #[derive(Debug, Clone, Deserialize)]
@@ -80,7 +80,7 @@ impl IncidentConfig {
     }
 
     /// What serde cannot check: a sink is named, and the result URL fits a description.
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if self.coc_incident.is_none() && self.coc_alarm.is_none() {
             return Err(
                 "[incident] names no sink: add [incident.coc_incident], [incident.coc_alarm] or both"
@@ -139,7 +139,7 @@ pub struct IncidentSettings {
 
 /// What the incident stage did, and what went wrong while doing it.
 #[derive(Debug)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub report: Report,
     /// One error per failed send (and one for a state file that could not be saved).
     pub failures: Vec<Error>,
@@ -150,7 +150,7 @@ pub struct Outcome {
 /// alarms are configured, and a state file that can be read and written. Checking only on
 /// the day of a breach would leave a scheduled job green with a missing secret until the
 /// day it matters. Every problem is named at once. A dry run needs none of it.
-pub fn preflight(settings: &IncidentSettings) -> Result<(), Error> {
+pub(crate) fn preflight(settings: &IncidentSettings) -> Result<(), Error> {
     if settings.mode != Mode::On {
         return Ok(());
     }
@@ -179,7 +179,7 @@ pub fn preflight(settings: &IncidentSettings) -> Result<(), Error> {
 /// at, so that only their alarms can be cleared (see [`plan::Checked`]). Every failure, an
 /// unusable state file included, is in the outcome's `failures`: the gate's result is
 /// written either way.
-pub fn run(
+pub(crate) fn run(
     verdict: &Verdict,
     settings: &IncidentSettings,
     now: DateTime<Utc>,

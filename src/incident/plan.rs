@@ -22,7 +22,7 @@ const LISTED: usize = 20;
 
 /// Blocking findings that share one ticket.
 #[derive(Debug)]
-pub struct Group<'a> {
+pub(crate) struct Group<'a> {
     pub fingerprint: String,
     /// `rule:ID`, `resource:ID` or `run:all`: what the fingerprint is made of.
     pub key: String,
@@ -35,7 +35,7 @@ pub struct Group<'a> {
 
 impl Group<'_> {
     /// The one resource every finding is about, if there is one: (id, name).
-    pub fn resource(&self) -> Option<(&str, &str)> {
+    pub(crate) fn resource(&self) -> Option<(&str, &str)> {
         let first = self.findings.first()?;
         let Subject::Resource(r) = &first.finding.subject else {
             return None;
@@ -47,7 +47,7 @@ impl Group<'_> {
     }
 
     /// The fingerprints of the findings.
-    pub fn finding_fingerprints(&self) -> Vec<String> {
+    pub(crate) fn finding_fingerprints(&self) -> Vec<String> {
         self.findings
             .iter()
             .map(|j| j.finding.fingerprint.clone())
@@ -56,7 +56,7 @@ impl Group<'_> {
 }
 
 /// The fingerprint of a group (see the module documentation).
-pub fn group_fingerprint(group_by: GroupBy, key: &str) -> String {
+pub(crate) fn group_fingerprint(group_by: GroupBy, key: &str) -> String {
     crate::model::fingerprint::of(
         "tollgate.incident",
         &format!("{}:{key}", group_by.name()),
@@ -66,7 +66,11 @@ pub fn group_fingerprint(group_by: GroupBy, key: &str) -> String {
 
 /// The blocking findings at or above `min_severity`, grouped, in the verdict's order
 /// (rules by id, then report and resource order).
-pub fn groups(verdict: &Verdict, group_by: GroupBy, min_severity: Severity) -> Vec<Group<'_>> {
+pub(crate) fn groups(
+    verdict: &Verdict,
+    group_by: GroupBy,
+    min_severity: Severity,
+) -> Vec<Group<'_>> {
     let mut order: Vec<String> = Vec::new();
     let mut by_key: BTreeMap<String, Group<'_>> = BTreeMap::new();
     for judged in verdict
@@ -105,13 +109,13 @@ pub fn groups(verdict: &Verdict, group_by: GroupBy, min_severity: Severity) -> V
 /// Length as the vendor's limits count it. COC documents limits in characters; counting
 /// UTF-16 units keeps within them whether the service counts code points or (as Java
 /// strings do) UTF-16 units, since an emoji is one of the first and two of the second.
-pub fn units(text: &str) -> usize {
+pub(crate) fn units(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
 /// `text` cut to at most `max` units (see [`units`]) on a character boundary, ending in
 /// "…" when cut.
-pub fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     if units(text) <= max {
         return text.to_string();
     }
@@ -131,7 +135,7 @@ pub fn cut(text: &str, max: usize) -> String {
 }
 
 /// The title of a group's ticket, at most `max` units.
-pub fn title(group: &Group, max: usize) -> String {
+pub(crate) fn title(group: &Group, max: usize) -> String {
     let n = group.findings.len();
     let findings = if n == 1 {
         "1 blocking finding".to_string()
@@ -152,7 +156,7 @@ pub fn title(group: &Group, max: usize) -> String {
 }
 
 /// Where a ticket's reader finds the whole result.
-pub fn pointer(result_url: Option<&str>) -> String {
+pub(crate) fn pointer(result_url: Option<&str>) -> String {
     match result_url {
         Some(url) => format!("Full result: {url}"),
         None => "Full result: the tollgate outputs of this run".to_string(),
@@ -162,7 +166,7 @@ pub fn pointer(result_url: Option<&str>) -> String {
 /// The description of a group's ticket or alarm, at most `max` units. The pointer line and
 /// the fingerprint are never cut: the findings are listed while they fit, then
 /// "… and N more".
-pub fn description(group: &Group, pointer: Option<&str>, max: usize) -> String {
+pub(crate) fn description(group: &Group, pointer: Option<&str>, max: usize) -> String {
     let tail = match pointer {
         Some(p) => format!("\n{p}\nFingerprint: {}", group.fingerprint),
         None => format!("\nFingerprint: {}", group.fingerprint),
@@ -217,7 +221,7 @@ pub fn description(group: &Group, pointer: Option<&str>, max: usize) -> String {
 
 /// A ticket to open, unless an earlier one is still open.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TicketStep {
+pub(crate) struct TicketStep {
     pub group: String,
     pub label: String,
     pub title: String,
@@ -230,7 +234,7 @@ pub struct TicketStep {
 
 /// An alarm to send: raised for a group that breaches, cleared for one that no longer does.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AlarmStep {
+pub(crate) struct AlarmStep {
     pub group: String,
     /// See [`Group::key`].
     pub key: String,
@@ -245,19 +249,19 @@ pub struct AlarmStep {
 
 /// Everything a run would send.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub tickets: Vec<TicketStep>,
     pub alarms: Vec<AlarmStep>,
 }
 
 impl Plan {
     /// Nothing to send.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.tickets.is_empty() && self.alarms.is_empty()
     }
 
     /// What a dry run reports.
-    pub fn dry_run_records(&self) -> Vec<Record> {
+    pub(crate) fn dry_run_records(&self) -> Vec<Record> {
         let tickets = self.tickets.iter().map(|t| {
             let action = match t.known {
                 Some(_) => Action::WouldCheck,
@@ -280,7 +284,7 @@ impl Plan {
 
 impl TicketStep {
     /// A record of this ticket with `action`, no number and no status yet.
-    pub fn record(&self, action: Action) -> Record {
+    pub(crate) fn record(&self, action: Action) -> Record {
         Record::new(
             Sink::CocIncident,
             action,
@@ -293,7 +297,7 @@ impl TicketStep {
 
 impl AlarmStep {
     /// A record of this alarm with `action`.
-    pub fn record(&self, action: Action) -> Record {
+    pub(crate) fn record(&self, action: Action) -> Record {
         Record::new(
             Sink::CocAlarm,
             action,
@@ -308,7 +312,7 @@ impl AlarmStep {
 /// rule ran, or its resource was in the reports, and no policy failed. A run with fewer
 /// policies or other reports must not report a breach it never looked at as fixed.
 #[derive(Debug, Clone, Default)]
-pub struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     /// No policy failed on any resource.
     pub complete: bool,
     /// Ids of the rules that ran.
@@ -319,7 +323,7 @@ pub struct Checked<'a> {
 
 impl Checked<'_> {
     /// Did this run check the group with this key (`rule:ID`, `resource:ID`, `run:all`)?
-    pub fn covers(&self, key: &str) -> bool {
+    pub(crate) fn covers(&self, key: &str) -> bool {
         self.complete
             && match key.split_once(':') {
                 Some(("rule", id)) => self.rules.contains(id),
@@ -332,7 +336,7 @@ impl Checked<'_> {
 
 /// The plan for a verdict: a ticket and an alarm per group, and a clearing alarm for every
 /// group alarmed before that `checked` covers and that no longer breaches.
-pub fn plan(
+pub(crate) fn plan(
     verdict: &Verdict,
     settings: &IncidentSettings,
     previous: &state::State,
@@ -409,7 +413,7 @@ pub fn plan(
 }
 
 /// The dry run's report: every payload, exactly as it would be sent.
-pub fn print(
+pub(crate) fn print(
     plan: &Plan,
     state_file: &Path,
     state_existed: bool,

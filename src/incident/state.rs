@@ -22,15 +22,15 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 
 /// The version this build reads and writes.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// Ticket statuses after which a breach gets a new ticket.
-pub const CLOSED: [&str; 2] = ["INCIDENT_STATUS_COMPLETED", "INCIDENT_STATUS_REJECTED"];
+pub(crate) const CLOSED: [&str; 2] = ["INCIDENT_STATUS_COMPLETED", "INCIDENT_STATUS_REJECTED"];
 
 /// Everything remembered between runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct State {
+pub(crate) struct State {
     #[serde(rename = "tollgate_incidents")]
     pub version: u32,
     #[serde(default)]
@@ -51,7 +51,7 @@ impl Default for State {
 
 /// A ticket tollgate opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ticket {
+pub(crate) struct Ticket {
     pub incident_num: String,
     /// The group, for people reading the file.
     #[serde(default)]
@@ -68,14 +68,14 @@ pub struct Ticket {
 
 impl Ticket {
     /// Completed or rejected: a breach after that gets a new ticket.
-    pub fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         self.status.as_deref().is_some_and(|s| CLOSED.contains(&s))
     }
 }
 
 /// An alarm tollgate raised and has not cleared; enough of it to send the "ok".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Alarm {
+pub(crate) struct Alarm {
     /// What the group is made of (`rule:ID`, `resource:ID`, `run:all`): the alarm is
     /// cleared only by a run that checked it.
     pub group: String,
@@ -91,7 +91,7 @@ pub struct Alarm {
 }
 
 /// Read the state, and whether the file existed.
-pub fn load(path: &Path) -> Result<(State, bool), Error> {
+pub(crate) fn load(path: &Path) -> Result<(State, bool), Error> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), false)),
@@ -121,7 +121,7 @@ pub fn load(path: &Path) -> Result<(State, bool), Error> {
 
 /// Can the state file be written? Its directory is created if need be and a temporary
 /// file is made (and removed) beside it, as [`save`] will do.
-pub fn writable(path: &Path) -> Result<(), Error> {
+pub(crate) fn writable(path: &Path) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -141,7 +141,7 @@ pub fn writable(path: &Path) -> Result<(), Error> {
 }
 
 /// Replace the state file atomically.
-pub fn save(path: &Path, state: &State) -> Result<(), Error> {
+pub(crate) fn save(path: &Path, state: &State) -> Result<(), Error> {
     crate::fsx::write_atomically(path, |out| {
         serde_json::to_writer_pretty(&mut *out, state).map_err(std::io::Error::other)?;
         out.write_all(b"\n")

@@ -7,19 +7,19 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 
 /// The commented configuration `init` writes.
-pub const TEMPLATE: &str = include_str!("../../tollgate.template.toml");
+pub(crate) const TEMPLATE: &str = include_str!("../../tollgate.template.toml");
 const POLICY: &str = include_str!("starter.rhai");
 const POLICY_TEST: &str = include_str!("starter_test.rhai");
 
 /// The files `init` writes, relative to the target directory.
-pub const FILES: [(&str, &str); 3] = [
+pub(crate) const FILES: [(&str, &str); 3] = [
     ("tollgate.toml", TEMPLATE),
     ("policies/starter.rhai", POLICY),
     ("policies/starter_test.rhai", POLICY_TEST),
 ];
 
 /// Write the starter files into `dir`; returns the paths written.
-pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>, Error> {
+pub(crate) fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>, Error> {
     let targets: Vec<(PathBuf, &str)> = FILES
         .iter()
         .map(|(name, text)| (dir.join(name), *text))

@@ -18,7 +18,7 @@ use crate::verdict::{
 };
 
 /// The schema id every document carries.
-pub const SCHEMA: &str = "tollgate.result/v1";
+pub(crate) const SCHEMA: &str = "tollgate.result/v1";
 
 #[derive(Serialize)]
 struct Document<'a> {

@@ -12,7 +12,7 @@ mod junit;
 mod markdown;
 pub mod rules;
 pub mod sarif;
-pub mod test_run;
+pub(crate) mod test_run;
 
 use rayon::prelude::*;
 use std::io::Write;
@@ -21,8 +21,6 @@ use std::str::FromStr;
 
 use crate::error::Error;
 use crate::verdict::Verdict;
-
-pub use json::SCHEMA;
 
 /// The output formats; the names are what `-o` takes.
 #[derive(
@@ -69,11 +67,6 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
         }
-    }
-
-    /// Is the format meant for people (colour, banners)?
-    pub fn is_human(self) -> bool {
-        matches!(self, Format::Human)
     }
 }
 

@@ -42,7 +42,7 @@ const MAX_DESCRIPTION: usize = 1024;
 const MAX_TAGS: usize = 10;
 
 /// GitHub code scanning rejects a run with more results than this.
-pub const GITHUB_MAX_RESULTS: usize = 25_000;
+pub(crate) const GITHUB_MAX_RESULTS: usize = 25_000;
 
 /// GitHub code scanning rejects a run with more rules than this.
 const MAX_RULES: usize = 25_000;

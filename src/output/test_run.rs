@@ -14,14 +14,14 @@ use crate::policy::test::{Outcome, TestRun};
 
 /// The formats `tollgate test -o` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TestFormat {
+pub(crate) enum TestFormat {
     Human,
     Junit,
 }
 
 /// One `-o FORMAT[=PATH]` of `tollgate test`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TestOutput {
+pub(crate) struct TestOutput {
     pub format: TestFormat,
     /// `None` is standard output.
     pub path: Option<PathBuf>,
@@ -46,7 +46,7 @@ impl FromStr for TestOutput {
 }
 
 /// Write each requested output; a file is written atomically.
-pub fn write_all(
+pub(crate) fn write_all(
     outputs: &[TestOutput],
     run: &TestRun,
     color: bool,
@@ -71,7 +71,12 @@ pub fn write_all(
 }
 
 /// Failing tests, one line each; with `-v` passing ones too; then the tally.
-pub fn human(run: &TestRun, color: bool, verbose: u8, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn human(
+    run: &TestRun,
+    color: bool,
+    verbose: u8,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let paint = |text: &str, bad: bool| -> String {
         match (color, bad) {
             (false, _) => text.to_string(),
@@ -128,7 +133,7 @@ pub fn human(run: &TestRun, color: bool, verbose: u8, out: &mut dyn Write) -> io
 
 /// One testsuite per policy (named `ID: title`), one testcase per test, stamped with the
 /// time the tests ran (`--now` when given, so that a replay gives the same document).
-pub fn junit(
+pub(crate) fn junit(
     run: &TestRun,
     now: chrono::DateTime<chrono::Utc>,
     out: &mut dyn Write,

@@ -92,7 +92,7 @@ pub fn load(paths: &[PathBuf], limits: &Limits, globals: &Globals) -> Result<Vec
 }
 
 /// The policy files under `paths` (not their tests), sorted and without repeats.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = files_under(paths, &is_policy_file)?;
     files.sort();
     files.dedup();

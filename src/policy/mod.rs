@@ -13,7 +13,7 @@ pub mod test;
 use serde::{Deserialize, Serialize};
 
 pub use eval::{evaluate, Evaluation};
-pub use load::{compile, discover, load, Policy};
+pub use load::{compile, load, Policy};
 
 /// Sandbox limits for every policy call. A policy that exceeds one fails with
 /// `tollgate::policy::budget` naming the knob.

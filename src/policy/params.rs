@@ -14,7 +14,7 @@ use super::Policy;
 
 /// The params a set of policies reads.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ParamsRead {
+pub(crate) struct ParamsRead {
     /// The names read by name.
     pub names: BTreeSet<String>,
     /// Some policy reads params by a name only known when it runs.
@@ -23,13 +23,13 @@ pub struct ParamsRead {
 
 impl ParamsRead {
     /// Is a param of this name read (or possibly read)?
-    pub fn reads(&self, name: &str) -> bool {
+    pub(crate) fn reads(&self, name: &str) -> bool {
         self.any || self.names.contains(name)
     }
 }
 
 /// The params `policies` read.
-pub fn read_by(policies: &[Policy]) -> ParamsRead {
+pub(crate) fn read_by(policies: &[Policy]) -> ParamsRead {
     let mut read = ParamsRead::default();
     for policy in policies {
         scan(&policy.ast, &mut read);

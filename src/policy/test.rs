@@ -25,7 +25,7 @@ use crate::error::{self, Error};
 use crate::model::Rule;
 
 /// The suffix that makes a file a policy's tests.
-pub const TEST_SUFFIX: &str = "_test.rhai";
+pub(crate) const TEST_SUFFIX: &str = "_test.rhai";
 
 /// How to run tests.
 #[derive(Debug, Clone, Default)]
@@ -158,7 +158,7 @@ pub fn run(paths: &[PathBuf], options: &TestOptions) -> Result<TestRun, Error> {
 }
 
 /// `NAME_test.rhai` for `NAME.rhai`.
-pub fn test_file_of(policy: &Path) -> PathBuf {
+pub(crate) fn test_file_of(policy: &Path) -> PathBuf {
     let stem = policy
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -18,7 +18,7 @@ pub(crate) mod coc_patch;
 mod config_pack;
 pub(crate) mod config_states;
 pub(crate) mod oos_patch;
-pub mod pack_sheet;
+pub(crate) mod pack_sheet;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

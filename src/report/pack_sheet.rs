@@ -61,7 +61,7 @@ use crate::model::{ReportKind, ReportOrigin};
 /// `name` is how the file appears in errors and in each row's origin (a path, or a stand-in
 /// such as `<cp-….xls>`). `pack` is the `compliance_pack` resource the file belongs to, if
 /// known: its id becomes each row's `group` and its `reported_at` theirs.
-pub fn read(
+pub(crate) fn read(
     bytes: &[u8],
     origin: &ReportOrigin,
     pack: Option<&Resource>,
@@ -91,7 +91,7 @@ pub fn read(
 
 /// The name a policy reads a column by: the header in snake_case ASCII, or `None` when the
 /// header has a non-ASCII character or no letter or digit (the column is then `column_N`).
-pub fn field_name(header: &str) -> Option<String> {
+pub(crate) fn field_name(header: &str) -> Option<String> {
     if !header.is_ascii() {
         return None;
     }

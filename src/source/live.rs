@@ -25,7 +25,7 @@ use crate::model::ReportKind;
 use crate::model::{ReportOrigin, EVIDENCE_MARKER};
 
 /// Default number of requests in flight per source.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
 
 /// Which COC nodes get their patch list fetched too.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +88,7 @@ impl SourceConfig {
     }
 
     /// `source:NAME`, the name its reports and resources carry.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         self.origin().to_string()
     }
 
@@ -144,7 +144,7 @@ pub(super) struct Session<'a> {
 
 impl Session<'_> {
     /// See [`Api::json`].
-    pub fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
+    pub(super) fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
         self.api.json(what, call)
     }
 }
@@ -167,10 +167,10 @@ impl Progress {
         };
         Progress(bar)
     }
-    pub fn add(&self, n: u64) {
+    pub(super) fn add(&self, n: u64) {
         self.0.inc_length(n);
     }
-    pub fn done(&self) {
+    pub(super) fn done(&self) {
         self.0.inc(1);
     }
 }

@@ -26,7 +26,7 @@ pub enum ReportInput {
 }
 
 /// Read every report input, in the order given (a directory's files sorted by name).
-pub fn read_all(inputs: &[ReportInput]) -> Result<Vec<Input>, Error> {
+pub(crate) fn read_all(inputs: &[ReportInput]) -> Result<Vec<Input>, Error> {
     let mut out = Vec::new();
     for input in inputs {
         match input {

@@ -459,12 +459,12 @@ fn judge(finding: &Finding, options: Options, waived: bool, existing: bool) -> D
 }
 
 /// Counts per severity, most severe first.
-pub type SeverityCounts = BTreeMap<Severity, usize>;
+pub(crate) type SeverityCounts = BTreeMap<Severity, usize>;
 
 impl Verdict {
     /// The verdict of a run that could not decide: no findings, the error that stopped it,
     /// and `Error` status. Its outputs still say what happened.
-    pub fn undecided(options: Options, error: &Error) -> Self {
+    pub(crate) fn undecided(options: Options, error: &Error) -> Self {
         Verdict {
             status: ExitStatus::Error,
             evaluated: false,
@@ -484,7 +484,7 @@ impl Verdict {
 
     /// Errors that arose after deciding (incidents that could not be sent): the gate's
     /// findings stand, but the run could not do what it was asked, so it ends in `Error`.
-    pub fn fail_with(&mut self, errors: impl IntoIterator<Item = ErrorSummary>) {
+    pub(crate) fn fail_with(&mut self, errors: impl IntoIterator<Item = ErrorSummary>) {
         let before = self.errors.len();
         self.errors.extend(errors);
         let added = self.errors.len() - before;
@@ -501,7 +501,7 @@ impl Verdict {
     }
 
     /// [`Verdict::exit_code`] as a status.
-    pub fn exit_status(&self) -> ExitStatus {
+    pub(crate) fn exit_status(&self) -> ExitStatus {
         match self.status {
             ExitStatus::Fail if self.no_fail => ExitStatus::Pass,
             status => status,
@@ -509,14 +509,14 @@ impl Verdict {
     }
 
     /// How many of the errors are policy errors (the rest are the run's own).
-    pub fn policy_error_count(&self) -> usize {
+    pub(crate) fn policy_error_count(&self) -> usize {
         let own = self.errors.iter().filter(|e| e.rule.is_none()).count();
         self.error_count - own
     }
 
     /// Why the run could not decide, in a few words: `2 policy error(s)`, or the run's
     /// own errors' messages.
-    pub fn undecided_reason(&self) -> String {
+    pub(crate) fn undecided_reason(&self) -> String {
         let mut parts = Vec::new();
         match self.policy_error_count() {
             0 => {}
@@ -533,7 +533,7 @@ impl Verdict {
 
     /// The findings in the order outputs that show only some of them keep them: most
     /// severe first, then by rule id, then in report and resource order.
-    pub fn ranked(&self) -> Vec<&Judged> {
+    pub(crate) fn ranked(&self) -> Vec<&Judged> {
         self.ranked_indices()
             .into_iter()
             .map(|i| &self.findings[i])
@@ -541,7 +541,7 @@ impl Verdict {
     }
 
     /// [`Verdict::ranked`] as indexes into `findings`.
-    pub fn ranked_indices(&self) -> Vec<usize> {
+    pub(crate) fn ranked_indices(&self) -> Vec<usize> {
         let mut ranked: Vec<usize> = (0..self.findings.len()).collect();
         // Stable: the verdict's order (rule id, then report and resource) breaks ties.
         ranked.sort_by_key(|&i| std::cmp::Reverse(self.findings[i].finding.severity));
@@ -549,7 +549,7 @@ impl Verdict {
     }
 
     /// Resources read across all reports.
-    pub fn resource_count(&self) -> usize {
+    pub(crate) fn resource_count(&self) -> usize {
         self.reports.iter().map(|r| r.resources).sum()
     }
 
@@ -559,7 +559,7 @@ impl Verdict {
     }
 
     /// Counts by severity of the findings that match `filter`.
-    pub fn by_severity(&self, filter: impl Fn(&Judged) -> bool) -> SeverityCounts {
+    pub(crate) fn by_severity(&self, filter: impl Fn(&Judged) -> bool) -> SeverityCounts {
         let mut counts = SeverityCounts::new();
         for j in self.findings.iter().filter(|j| filter(j)) {
             *counts.entry(j.finding.severity).or_default() += 1;
@@ -576,14 +576,17 @@ impl Verdict {
     }
 
     /// The waivers that expired or matched nothing, for notes.
-    pub fn stale_waivers(&self) -> impl Iterator<Item = &WaiverStatus> {
+    pub(crate) fn stale_waivers(&self) -> impl Iterator<Item = &WaiverStatus> {
         self.waivers
             .iter()
             .filter(|w| w.state != WaiverState::Active)
     }
 
     /// Findings of one rule.
-    pub fn findings_of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Judged> + 'a {
+    pub(crate) fn findings_of<'a>(
+        &'a self,
+        rule: &'a str,
+    ) -> impl Iterator<Item = &'a Judged> + 'a {
         self.findings
             .iter()
             .filter(move |j| j.finding.rule.id == rule)

@@ -76,7 +76,7 @@ impl Waiver {
 
     /// Does the waiver still apply at `now`? It does through the whole of its `expires` day,
     /// UTC, so `expires = 2026-12-31` covers a run at 2026-12-31T23:59:59Z.
-    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn is_active(&self, now: DateTime<Utc>) -> bool {
         now.date_naive() <= self.expires
     }
 
@@ -87,7 +87,7 @@ impl Waiver {
 
     /// Does the resource pattern match the subject's id or its name? A report-level finding
     /// is matched by the report kind id (its id in fingerprints) or the report's name.
-    pub fn matches_subject(&self, subject: &Subject) -> bool {
+    pub(crate) fn matches_subject(&self, subject: &Subject) -> bool {
         let (id, name) = match subject {
             Subject::Resource(r) => (r.id.as_str(), r.name.as_deref()),
             Subject::Report { kind, origin: name } => (kind.id(), Some(name.name())),

@@ -12,6 +12,7 @@ mod fuzz_regressions;
 mod incidents;
 #[cfg(unix)]
 mod interrupt;
+mod layers;
 mod live;
 mod reliability;
 mod sarif;

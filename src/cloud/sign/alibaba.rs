@@ -118,7 +118,7 @@ pub fn sign(req: &Request, creds: &Credentials, date: &str, nonce: &str) -> Sign
 }
 
 /// The `x-acs-date` form of `t`: ISO 8601 in UTC, to the second (`2025-06-01T10:15:00Z`).
-pub fn acs_date(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn acs_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format(DATE_FORMAT).to_string()
 }
 

@@ -117,13 +117,13 @@ pub fn sign(req: &Request, creds: &Credentials, x_sdk_date: &str) -> Signed {
 }
 
 /// The `X-Sdk-Date` form of `t`: `20250601T101500Z`.
-pub fn sdk_date(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn sdk_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format(DATE_FORMAT).to_string()
 }
 
 /// The headers for token auth: `X-Auth-Token: <token>` (an IAM user token). Nothing is
 /// signed; the token is the credential, so never log these headers' values.
-pub fn token_headers(token: &str) -> Vec<(String, String)> {
+pub(crate) fn token_headers(token: &str) -> Vec<(String, String)> {
     vec![("X-Auth-Token".to_owned(), token.to_owned())]
 }
 
@@ -156,7 +156,7 @@ fn canonical_uri(path: &str) -> String {
 
 /// Pairs sorted by decoded key, then decoded value (a repeated key keeps every value), each
 /// percent-encoded with `%20` for a space; also the query sent on the wire.
-pub fn canonical_query(query: &[(String, String)]) -> String {
+pub(crate) fn canonical_query(query: &[(String, String)]) -> String {
     let mut pairs: Vec<(&str, &str)> = query
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

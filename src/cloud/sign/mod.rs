@@ -148,7 +148,7 @@ impl fmt::Debug for Signed {
 
 /// The path as it goes on the wire: each `/`-separated segment percent-encoded with
 /// [`percent_encode`] (the RFC 3986 unreserved characters stay literal), `""` as `"/"`.
-pub fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     if path.is_empty() {
         return "/".to_owned();
     }
