@@ -1,8 +1,6 @@
 //! A vendor API: its base URL, the HTTP client, and how each call is signed. Sources and
 //! incidents make their calls through it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use chrono::Utc;
 use serde_json::value::RawValue;
 
@@ -104,18 +102,8 @@ fn host_of(base: &str) -> String {
     rest.split('/').next().unwrap_or(rest).to_string()
 }
 
-/// A unique nonce per request (Alibaba refuses a nonce it has seen recently).
+/// A random nonce per request, 128 bits in hex (Alibaba refuses a nonce it has seen
+/// recently; it need not be secret).
 fn nonce() -> String {
-    use sha2::{Digest, Sha256};
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let seed = format!(
-        "{}-{}-{:?}",
-        Utc::now().timestamp_nanos_opt().unwrap_or_default(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        std::thread::current().id()
-    );
-    Sha256::digest(seed.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:032x}", fastrand::u128(..))
 }

@@ -397,11 +397,9 @@ fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     )
 }
 
-/// A random u64 for jitter, without a dependency: `RandomState` is seeded randomly per
-/// process and advances per instance. Not for anything secret.
+/// A random u64 for jitter. Not for anything secret.
 fn random() -> u64 {
-    use std::hash::BuildHasher;
-    std::hash::RandomState::new().hash_one(SystemTime::now())
+    fastrand::u64(..)
 }
 
 /// The URL as it may be shown: no user-info, no fragment, and query keys without values.

@@ -20,8 +20,9 @@ pub fn of(rule: &str, resource: &str, key: Option<&str>) -> String {
         hash.update([0]);
         hash.update(key.as_bytes());
     }
-    let digest = hash.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = format!("{:x}", hash.finalize());
+    hex.truncate(32); // the first 16 bytes
+    hex
 }
 
 #[cfg(test)]

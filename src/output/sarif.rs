@@ -13,7 +13,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -1129,16 +1128,31 @@ fn directory_uri(dir: &Path) -> String {
     uri
 }
 
-/// Percent-encode one path segment (RFC 3986 `segment`, less `:` so that a relative
-/// reference can never read as a scheme).
+/// What a path segment escapes: everything but RFC 3986's `pchar`, and `:` as well, so that
+/// a relative reference can never read as a scheme.
+const NOT_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b'@');
+
+/// Percent-encode one path segment. (The `file://` URIs are made here rather than by the
+/// url crate, which leaves `:` and other characters bare and would change the URIs the
+/// results have always had.)
 fn encode_segment(bytes: &[u8], out: &mut String) {
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
+    out.extend(percent_encoding::percent_encode(bytes, NOT_SEGMENT));
 }
 
 #[cfg(test)]

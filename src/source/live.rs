@@ -11,8 +11,6 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -175,52 +173,24 @@ impl Progress {
     }
 }
 
-/// Run `f` for `0..n` with at most `concurrency` at once; results in index order. The
-/// first error stops the rest from starting and is returned.
+/// Run `f` for `0..n` with at most `concurrency` at once, on a pool of its own (the calls
+/// wait on the network, not on the cores); results in index order. An error stops the
+/// calls not yet started, and is returned.
 pub(super) fn parallel<T: Send>(
     n: usize,
     concurrency: usize,
     f: &(dyn Fn(usize) -> Result<T, Error> + Sync),
 ) -> Result<Vec<T>, Error> {
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<Result<T, Error>>>> = Mutex::new((0..n).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..concurrency.min(n) {
-            scope.spawn(|| loop {
-                if failed.load(Ordering::Relaxed) {
-                    break;
-                }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let result = f(i);
-                if result.is_err() {
-                    failed.store(true, Ordering::Relaxed);
-                }
-                if let Ok(mut all) = results.lock() {
-                    all[i] = Some(result);
-                }
-            });
-        }
-    });
-    let results = results.into_inner().unwrap_or_default();
-    let mut out = Vec::with_capacity(n);
-    let mut first_error = None;
-    for r in results {
-        match r {
-            Some(Ok(v)) => out.push(v),
-            Some(Err(e)) => {
-                first_error.get_or_insert(e);
-            }
-            None => {}
-        }
-    }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    use rayon::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(concurrency.clamp(1, n.max(1)))
+        .thread_name(|i| format!("tollgate-fetch-{i}"))
+        .build()
+        .map_err(|e| Error::Config {
+            reason: format!("cannot start {concurrency} fetch threads: {e}"),
+            hint: Some("lower the source's concurrency".into()),
+        })?;
+    pool.install(|| (0..n).into_par_iter().map(f).collect())
 }
 
 /// One report in an evidence file: its kind, the name it is loaded under, and the

@@ -15,6 +15,7 @@ pub mod alibaba;
 pub mod huawei;
 
 use hmac::{Hmac, Mac};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -171,39 +172,26 @@ pub(crate) fn form_encode(s: &str) -> String {
     encode(s, true)
 }
 
-fn encode(s: &str, space_as_plus: bool) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(b))
-            }
-            b' ' if space_as_plus => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 0x0f)]));
-            }
-        }
-    }
-    out
-}
+/// Every byte but RFC 3986's unreserved characters is escaped.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+fn encode(s: &str, space_as_plus: bool) -> String {
+    let encoded = utf8_percent_encode(s, NOT_UNRESERVED).to_string();
+    if space_as_plus {
+        // Only a space becomes `%20`: a literal `%` is `%25`.
+        encoded.replace("%20", "+")
+    } else {
+        encoded
     }
-    out
 }
 
 /// Lower-case hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
+    format!("{:x}", Sha256::digest(data))
 }
 
 /// Lower-case hex HMAC-SHA256 of `data` under `key`.
@@ -212,7 +200,7 @@ pub(crate) fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
     #[allow(clippy::expect_used)]
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
     mac.update(data);
-    hex(&mac.finalize().into_bytes())
+    format!("{:x}", mac.finalize().into_bytes())
 }
 
 /// The value of header `name` (any case), if set.
@@ -338,22 +326,10 @@ pub(crate) mod tests {
 
     /// Percent-decoding, for the vectors' paths (given encoded, as the SDKs take them).
     pub(crate) fn percent_decode(s: &str) -> String {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' && i + 2 < bytes.len() {
-                let digits = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                if let Ok(b) = u8::from_str_radix(digits, 16) {
-                    out.push(b);
-                    i += 3;
-                    continue;
-                }
-            }
-            out.push(bytes[i]);
-            i += 1;
-        }
-        String::from_utf8(out).expect("vector paths decode to UTF-8")
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .expect("vector paths decode to UTF-8")
+            .into_owned()
     }
 
     #[test]
