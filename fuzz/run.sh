@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every fuzz target (tests/fuzz.rs), or those named, for SECONDS_PER_TARGET seconds
+# Run every fuzz target (tests/fuzz/), or those named, for SECONDS_PER_TARGET seconds
 # (default 600) each, one after the other, in the `fuzz` build profile: optimised, with overflow checks and debug
 # assertions on. Prints each target's case count and time, and a line per target at the end.
 # A failure stops the run; the shrunk input is saved under target/fuzz-failures/.

@@ -1,4 +1,4 @@
-//! Inputs the fuzz targets (tests/fuzz.rs) found crashing tollgate, run through the binary:
+//! Inputs the fuzz targets (tests/fuzz/) found crashing tollgate, run through the binary:
 //! each must end in exit 2 with a message, never a panic or an abort.
 
 use predicates::prelude::*;
