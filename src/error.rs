@@ -15,7 +15,7 @@ pub(crate) type Source = NamedSource<Text>;
 /// The text behind a [`Source`]. It reads like the text itself, except far into a very long
 /// line (a minified report is one line): miette's graphical renderer pads up to a label's
 /// column with a `{:width$}` format, which panics past 65,535 columns, so there only a
-/// window of the line around the span is shown (found by the fuzz targets, issue 9).
+/// window of the line around the span is shown (found by the fuzz targets).
 #[derive(Debug, Clone)]
 pub struct Text(crate::model::resource::Text);
 

@@ -616,7 +616,7 @@ fn parse_param(param: &str) -> Result<(String, toml::Value), Error> {
 /// `expr_depth`: past some product, a deep policy overflows the 16 MiB worker stack (run.rs)
 /// and the process aborts instead of failing with `tollgate::policy::budget`. On a release
 /// build 8,192 held and 16,384 aborted, for recursion and for parsing alike; this keeps a
-/// margin of two. The defaults (32 × 64) use half of it. Found while fuzzing (issue 9).
+/// margin of two. The defaults (32 × 64) use half of it. Found while fuzzing.
 pub(crate) const MAX_DEPTH_PRODUCT: u64 = 4096;
 
 fn validate_limits(limits: &Limits) -> Result<(), Error> {
@@ -749,7 +749,7 @@ mod tests {
         assert!(as_written.params.contains_key("prod_groups"));
     }
 
-    /// Issue 16, item 8: a line appended to the file `init` writes is read as what it
+    /// a line appended to the file `init` writes is read as what it
     /// says. Below a `[params]` header, `strict = true` would have become a param.
     #[test]
     fn a_key_appended_to_the_template_is_a_top_level_setting() {

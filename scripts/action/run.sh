@@ -66,7 +66,7 @@ args+=(--output=github "--output=json=$result")
 split_words extra "${INPUT_ARGS:-}"
 args+=(${extra[@]+"${extra[@]}"})
 
-# `--incidents` arrives with the incident sinks (issue 6); the variable reaches it without
+# `--incidents` is passed as its variable: it reaches tollgate without
 # tying this script to the flag, and tollgate versions before it ignore the variable.
 if [ -n "${INPUT_INCIDENTS:-}" ]; then
   export TOLLGATE_INCIDENTS="$INPUT_INCIDENTS"

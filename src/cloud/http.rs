@@ -1,4 +1,4 @@
-//! The HTTP transport every live source shares (issue 5): one `reqwest` blocking client
+//! The HTTP transport live sources and incidents share: one `reqwest` blocking client
 //! over rustls, connect and request timeouts, and retries with exponential backoff and
 //! full jitter on connection errors, timeouts, 408, 429 and 5xx, honouring `Retry-After`.
 //!

@@ -618,7 +618,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
         }
     }
 
-    /// Issue 16: one result rendered in every format states one verdict, one exit code and
+    /// one result rendered in every format states one verdict, one exit code and
     /// one blocking count, whatever the run came to: a pass with open findings, a fail, a
     /// fail under `--no-fail`, policy errors, incidents that could not be sent, and a run
     /// that could not get as far as deciding.

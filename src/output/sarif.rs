@@ -1329,7 +1329,7 @@ mod tests {
         }
     }
 
-    /// Issue 16, item 6: past `--sarif-max-results` the most severe findings are kept,
+    /// past `--sarif-max-results` the most severe findings are kept,
     /// and a notification says how many were left out and where they all are.
     #[test]
     fn the_results_cap_keeps_the_most_severe() {
@@ -1382,7 +1382,7 @@ mod tests {
         );
     }
 
-    /// Issue 16, item 6: the document stays under the gzipped size limit, however large the
+    /// the document stays under the gzipped size limit, however large the
     /// findings' text; the results that do not fit are counted like those past the cap.
     #[test]
     fn the_document_stays_under_the_size_limit() {

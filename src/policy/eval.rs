@@ -591,7 +591,7 @@ mod tests {
             .line()
     }
 
-    /// Issue 16: a `deny` or `warn` called wrongly says what the call should look like,
+    /// a `deny` or `warn` called wrongly says what the call should look like,
     /// and points at the call, not at `fn check`.
     #[test]
     fn a_wrong_deny_call_is_reported_at_the_call() {
@@ -619,7 +619,7 @@ mod tests {
         assert_eq!(e.findings.len(), 6);
     }
 
-    /// Issue 16: `param(name)` without a default names a param that is not set; reading an
+    /// `param(name)` without a default names a param that is not set; reading an
     /// unset key of `global::PARAMS` gets a hint that says it may be a param.
     #[test]
     fn a_param_that_is_not_set_is_its_own_error() {

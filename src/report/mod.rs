@@ -1101,7 +1101,7 @@ mod tests {
 
     #[test]
     fn empty_and_scalar_documents_fail() {
-        // Issue 16: an empty file says so, not "not valid JSON" over an empty frame.
+        // an empty file says so, not "not valid JSON" over an empty frame.
         for empty in ["", "  \n", "\u{feff}"] {
             let err = load_str(empty).unwrap_err();
             assert_eq!(code(&err), "tollgate::report::empty_file");

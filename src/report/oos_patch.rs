@@ -101,7 +101,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     };
     let compliant_total = match (installed, installed_other) {
         // Each count alone may be as large as i64 allows; their sum must not wrap (a
-        // release build would wrap it silently, a debug build panicked: issue 9 fuzzing).
+        // release build would wrap it silently, a debug build panicked, found by fuzzing).
         (Some(a), Some(b)) => Some(a.checked_add(b).ok_or_else(|| {
             cx.field_error(
                 raw,

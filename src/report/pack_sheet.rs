@@ -365,7 +365,7 @@ fn format_of(bytes: &[u8], name: &str) -> Result<Format, Error> {
 /// calamine follows a chain until it ends, appending each sector, with no bound but the
 /// stream length the file declares (for the directory, none at all): a chain that loops
 /// back on itself grows until memory runs out, and the process is killed instead of exiting
-/// 2 (found by the fuzz targets, issue 9). A well-formed file has no loop in its file
+/// 2 (found by the fuzz targets). A well-formed file has no loop in its file
 /// allocation table (MS-CFB 2.3), so this builds the table the way calamine does (cfb.rs,
 /// `Cfb::new`) and looks for one. Files calamine rejects for other reasons pass through to
 /// it unchanged.
@@ -1126,7 +1126,7 @@ mod tests {
         }
     }
 
-    /// Issue 16: a compliance value that is none of the documented ones is an error naming
+    /// a compliance value that is none of the documented ones is an error naming
     /// the row and column; the neither-nor ones are `unknown`.
     #[test]
     fn an_unknown_compliance_value_is_an_error() {

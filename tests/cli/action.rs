@@ -1,4 +1,4 @@
-//! action.yml keeps its contract (issue 7): every input reaches the script of the step it
+//! action.yml keeps its contract: every input reaches the script of the step it
 //! is mapped to, every step output that something reads is written by that step, no `run:`
 //! script has an expression pasted into it (script injection), the SARIF upload runs even
 //! when the gate failed and before the job is failed, and the README documents every input
