@@ -12,7 +12,7 @@
 //! | 7 | [`settings`] | the command line's options and tollgate.toml, merged and checked |
 //! | 6 | [`output`], `incident`, `init` | render or send a decided result; starter files |
 //! | 5 | [`verdict`] | waivers, baseline, blocking, the run's one outcome |
-//! | 4 | [`policy`] | load, compile and evaluate policies |
+//! | 4 | [`policy`] | load, compile and evaluate policies; a test fixture's records are read with the report parsers' own status rules, hence above `report` |
 //! | 3 | [`report`], [`source`] | parse each vendor's report; fetch or read report text |
 //! | 2 | [`cloud`] | HTTP, retries, signing, credentials |
 //! | 1 | `error`, `fsx` | diagnostics; atomic files |
@@ -26,7 +26,8 @@
 //! and the `tollgate.result/v1` document `-o json` writes, are what is meant to stay
 //! stable. The other public modules ([`report`], [`policy`], [`verdict`], [`output`],
 //! [`source`], [`cloud`]) are public for the integration tests, the fuzz targets and the
-//! benchmarks, which drive the stages one by one; they may change with any release.
+//! benchmarks, which drive the stages one by one; they may change with any release. So
+//! are [`settings::Settings`] and its constants beyond the option types.
 
 #![forbid(unsafe_code)]
 // `Error` carries a diagnostic's source text and spans, so it is large; it is built at most

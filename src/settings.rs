@@ -136,44 +136,43 @@ pub struct Global {
 /// Everything `tollgate check` needs, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub config: Option<PathBuf>,
-    pub reports: Vec<ReportInput>,
-    pub report_kind: Option<ReportKind>,
-    pub policies: Vec<PathBuf>,
-    pub outputs: Vec<OutputSpec>,
-    pub fail_on: Severity,
-    pub allow_empty: bool,
-    pub no_fail: bool,
+    pub(crate) reports: Vec<ReportInput>,
+    pub(crate) report_kind: Option<ReportKind>,
+    pub(crate) policies: Vec<PathBuf>,
+    pub(crate) outputs: Vec<OutputSpec>,
+    pub(crate) fail_on: Severity,
+    pub(crate) allow_empty: bool,
+    pub(crate) no_fail: bool,
     /// Worker threads; 0 means one per core.
-    pub jobs: usize,
-    pub params: rhai::Map,
-    pub limits: Limits,
-    pub now: DateTime<Utc>,
+    pub(crate) jobs: usize,
+    pub(crate) params: rhai::Map,
+    pub(crate) limits: Limits,
+    pub(crate) now: DateTime<Utc>,
     /// Colour the human output on standard output.
-    pub color: bool,
-    pub verbose: u8,
+    pub(crate) color: bool,
+    pub(crate) verbose: u8,
     /// The waivers file, if any.
-    pub waivers: Option<PathBuf>,
+    pub(crate) waivers: Option<PathBuf>,
     /// The baseline (a previous `-o json` result), if any.
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// Judge warnings like denials.
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// SARIF `automationDetails.id` prefix.
-    pub sarif_category: String,
+    pub(crate) sarif_category: String,
     /// The most results `-o sarif` writes.
-    pub sarif_max_results: usize,
+    pub(crate) sarif_max_results: usize,
     /// The live sources to fetch, in the order configured.
-    pub sources: Vec<SourceConfig>,
+    pub(crate) sources: Vec<SourceConfig>,
     /// `[incident]` with `--incidents`; `None` when the file has no `[incident]`.
-    pub incidents: Option<IncidentSettings>,
+    pub(crate) incidents: Option<IncidentSettings>,
     /// What the settings themselves should warn about (said with the run's warnings).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Settings {
     /// Merge the command line over the configuration file.
     pub fn resolve(args: &CheckOptions, global: Global) -> Result<Self, Error> {
-        let (config, base, file) = read_config(args.config.as_deref())?;
+        let (_, base, file) = read_config(args.config.as_deref())?;
         let in_file = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
             paths.into_iter().map(|p| base.join(p)).collect()
         };
@@ -274,7 +273,6 @@ impl Settings {
         }
 
         Ok(Settings {
-            config,
             reports,
             report_kind: args.report_kind.or(file.report_kind),
             policies,
@@ -749,7 +747,7 @@ mod tests {
         assert!(as_written.params.contains_key("prod_groups"));
     }
 
-    /// a line appended to the file `init` writes is read as what it
+    /// A line appended to the file `init` writes is read as what it
     /// says. Below a `[params]` header, `strict = true` would have become a param.
     #[test]
     fn a_key_appended_to_the_template_is_a_top_level_setting() {

@@ -18,7 +18,7 @@ pub(crate) fn project_header(project_id: Option<&str>) -> Vec<(String, String)> 
 }
 
 /// A request to sign and send.
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub method: &'a str,
     pub path: String,
     pub query: Vec<(String, String)>,
@@ -30,7 +30,7 @@ pub struct Call<'a> {
 }
 
 /// A vendor API: where it is, how requests are sent, and how they are signed.
-pub struct Api {
+pub(crate) struct Api {
     pub client: Client,
     pub auth: Auth,
     /// The base URL, without a trailing slash.
@@ -40,7 +40,7 @@ pub struct Api {
 impl Api {
     /// Send a signed call (freshly signed on every attempt) and return the body, which
     /// must be JSON.
-    pub fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
+    pub(crate) fn json(&self, what: &str, call: &Call) -> Result<Box<RawValue>, Error> {
         let response = self.send(what, call)?;
         serde_json::from_slice::<Box<RawValue>>(&response.body).map_err(|e| Error::FetchBody {
             what: what.to_string(),
@@ -49,7 +49,7 @@ impl Api {
     }
 
     /// Send a signed call (freshly signed on every attempt); any 2xx response.
-    pub fn send(&self, what: &str, call: &Call) -> Result<Response, Error> {
+    pub(crate) fn send(&self, what: &str, call: &Call) -> Result<Response, Error> {
         let host = host_of(&self.base);
         let build = || -> Outgoing {
             let mut headers = call.headers.clone();
@@ -102,8 +102,9 @@ fn host_of(base: &str) -> String {
     rest.split('/').next().unwrap_or(rest).to_string()
 }
 
-/// A random nonce per request, 128 bits in hex (Alibaba refuses a nonce it has seen
-/// recently; it need not be secret).
+/// A random nonce per request, as 32 hex digits (Alibaba refuses a nonce it has seen
+/// recently; it need not be secret, and fastrand's generator, seeded per thread from the
+/// system, makes a repeat within Alibaba's window vanishingly unlikely).
 fn nonce() -> String {
     format!("{:032x}", fastrand::u128(..))
 }

@@ -23,7 +23,7 @@ pub struct CredentialVars {
 }
 
 /// How a request is authenticated.
-pub enum Auth {
+pub(crate) enum Auth {
     Huawei(huawei::Credentials),
     HuaweiToken(String),
     Alibaba(alibaba::Credentials),

@@ -204,6 +204,7 @@ impl Client {
         Ok(Client { inner, options })
     }
 
+    #[cfg(test)]
     /// The options the client was built with.
     pub fn options(&self) -> &HttpOptions {
         &self.options

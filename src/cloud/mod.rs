@@ -24,20 +24,20 @@ use http::{Client, HttpOptions};
 /// flatten one struct into a table that refuses unknown keys, and that refusal, pointing
 /// at the key's line, is worth more than the saved lines.)
 #[derive(Debug, Clone, Default)]
-pub struct Connection {
+pub(crate) struct Connection {
     /// The API's base URL [default: the vendor's, per API and region].
-    pub endpoint: Option<String>,
+    pub(crate) endpoint: Option<String>,
     /// Per-request timeout, in seconds.
-    pub timeout_secs: Option<u64>,
+    pub(crate) timeout_secs: Option<u64>,
     /// Attempts per request before giving up.
-    pub max_attempts: Option<u32>,
+    pub(crate) max_attempts: Option<u32>,
     /// A PEM file of extra root certificates.
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
 }
 
 impl Connection {
     /// The base URL: the configured endpoint, else `default`, without a trailing slash.
-    pub fn base(&self, default: &str) -> String {
+    pub(crate) fn base(&self, default: &str) -> String {
         self.endpoint
             .as_deref()
             .unwrap_or(default)
@@ -46,7 +46,12 @@ impl Connection {
     }
 
     /// The signed API at [`Connection::base`], its HTTP settings over `defaults`.
-    pub fn api(&self, auth: Auth, default: &str, defaults: HttpOptions) -> Result<Api, Error> {
+    pub(crate) fn api(
+        &self,
+        auth: Auth,
+        default: &str,
+        defaults: HttpOptions,
+    ) -> Result<Api, Error> {
         let client = Client::new(HttpOptions {
             timeout: self
                 .timeout_secs

@@ -34,7 +34,7 @@ const LEVELS: [&str; 4] = ["Critical", "Major", "Minor", "Info"];
 /// The sink's settings, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "Raw")]
-pub struct Config {
+pub(crate) struct Config {
     pub application_id: String,
     /// The environment variable holding the integration key.
     pub integration_key_env: String,

@@ -42,7 +42,7 @@ const SOURCES: [&str; 3] = [
 /// The sink's settings, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "Raw")]
-pub struct Config {
+pub(crate) struct Config {
     pub application_id: String,
     pub creator: String,
     pub assignee: Option<String>,

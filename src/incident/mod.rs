@@ -35,7 +35,7 @@ pub(crate) const MAX_RESULT_URL: usize = 300;
 /// `[incident]` in tollgate.toml, as written. Paths are resolved by `settings`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct IncidentConfig {
+pub(crate) struct IncidentConfig {
     /// One ticket per rule, per resource or per run.
     #[serde(default)]
     pub group_by: GroupBy,
@@ -70,7 +70,7 @@ pub struct IncidentConfig {
 
 impl IncidentConfig {
     /// How to reach COC.
-    pub fn connection(&self) -> crate::cloud::Connection {
+    pub(crate) fn connection(&self) -> crate::cloud::Connection {
         crate::cloud::Connection {
             endpoint: self.endpoint.clone(),
             timeout_secs: self.timeout_secs,
@@ -125,7 +125,7 @@ pub(crate) fn levels(
 
 /// Everything the incident stage needs, resolved by `settings`.
 #[derive(Debug, Clone)]
-pub struct IncidentSettings {
+pub(crate) struct IncidentSettings {
     pub mode: Mode,
     pub config: IncidentConfig,
     /// Blocking findings below this are left out.

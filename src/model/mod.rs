@@ -14,7 +14,7 @@ pub mod severity;
 
 pub use finding::{Finding, Subject};
 pub use kind::ReportKind;
-pub use origin::{Input, ReportOrigin, EVIDENCE_MARKER};
+pub use origin::{Input, Report, ReportOrigin, EVIDENCE_MARKER};
 pub use resource::{Provider, Resource, ResourceKind};
 pub use rule::{Enforcement, Rule};
 pub use severity::{Level, Severity};

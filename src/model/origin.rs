@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-use super::resource::Text;
+use super::resource::{RawJson, Resource, Text};
+use super::ReportKind;
 
 /// How a live source's evidence is named: `source:NAME`.
 const LIVE_PREFIX: &str = "source:";
@@ -23,6 +24,9 @@ pub enum ReportOrigin {
     /// name it is shown under: `source:NAME`, and `source:NAME/PART` for a part of it (a
     /// node's patch list, a downloaded spreadsheet).
     Live(Arc<str>),
+    /// No place at all: a name a policy test gave (`resource: "id"` in `tollgate test`,
+    /// kept as given), or none.
+    Named(Arc<str>),
 }
 
 impl ReportOrigin {
@@ -44,13 +48,14 @@ impl ReportOrigin {
         match self {
             ReportOrigin::File(_) => ReportOrigin::File(name),
             ReportOrigin::Stdin | ReportOrigin::Live(_) => ReportOrigin::Live(name),
+            ReportOrigin::Named(_) => ReportOrigin::Named(name),
         }
     }
 
     /// The name people see.
     pub fn name(&self) -> &str {
         match self {
-            ReportOrigin::File(path) | ReportOrigin::Live(path) => path,
+            ReportOrigin::File(path) | ReportOrigin::Live(path) | ReportOrigin::Named(path) => path,
             ReportOrigin::Stdin => "<stdin>",
         }
     }
@@ -80,6 +85,24 @@ impl Serialize for ReportOrigin {
 pub struct Input {
     pub origin: ReportOrigin,
     pub text: Text,
+}
+
+/// A loaded report: its kind, where it came from, and its resources in document order.
+/// The report stage builds it; policies, the verdict and the outputs read it.
+#[derive(Debug)]
+pub struct Report {
+    pub kind: ReportKind,
+    /// Where the report came from (its name is what people see).
+    pub origin: ReportOrigin,
+    /// The total the API declared (`count`), where it declares one.
+    pub declared: Option<u64>,
+    /// When the evidence was fetched (Unix ms), when known.
+    pub fetched_at: Option<i64>,
+    pub resources: Vec<Arc<Resource>>,
+    /// The report-level `results` object of a Huawei Config summary.
+    pub results: Option<RawJson>,
+    /// The whole document.
+    pub raw: RawJson,
 }
 
 /// The key that marks the evidence file `tollgate fetch` writes (the live sources write

@@ -8,7 +8,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use rhai::Dynamic;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -301,11 +300,6 @@ impl RawJson {
     pub fn offset(&self) -> usize {
         self.start
     }
-
-    /// The JSON as a Rhai value (maps, arrays, strings, numbers; `null` becomes `()`).
-    pub fn to_dynamic(&self) -> Result<Dynamic, serde_json::Error> {
-        serde_json::from_str(self.as_str())
-    }
 }
 
 impl fmt::Debug for RawJson {
@@ -473,7 +467,7 @@ impl Serialize for Cell {
 
 /// The columns of one sheet, shared by all its rows: the field names policies use, the
 /// header text they come from, and which columns identify a row. Built by
-/// [`crate::report::pack_sheet`], which documents how a header becomes a name.
+/// `report::pack_sheet`, which documents how a header becomes a name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SheetColumns {
     /// One unique field name per column, in sheet order.
@@ -604,51 +598,14 @@ impl<'a> Field<'a> {
         value.as_ref().map_or(Field::Unit, Field::Counts)
     }
 
-    fn cell(cell: &'a Cell) -> Self {
+    /// A spreadsheet cell as a field value.
+    pub fn cell(cell: &'a Cell) -> Self {
         match cell {
             Cell::Empty => Field::Unit,
             Cell::Int(n) => Field::Int(*n),
             Cell::Float(x) => Field::Float(*x),
             Cell::Bool(b) => Field::Bool(*b),
             Cell::Text(s) => Field::Str(s),
-        }
-    }
-
-    /// The value as Rhai sees it.
-    pub fn to_dynamic(self) -> Dynamic {
-        match self {
-            Field::Unit => Dynamic::UNIT,
-            Field::Int(n) => Dynamic::from_int(n),
-            Field::Float(x) => Dynamic::from_float(x),
-            Field::Bool(b) => Dynamic::from_bool(b),
-            Field::Str(s) => Dynamic::from(s.to_string()),
-            Field::Counts(c) => Dynamic::from(*c),
-            Field::Tags(tags) => {
-                let map: rhai::Map = tags
-                    .iter()
-                    .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
-                    .collect();
-                Dynamic::from_map(map)
-            }
-            Field::Columns(row) => {
-                let map: rhai::Map = row
-                    .columns
-                    .names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| (name.as_str().into(), Field::cell(row.at(i)).to_dynamic()))
-                    .collect();
-                Dynamic::from_map(map)
-            }
-            Field::Headers(columns) => {
-                let map: rhai::Map = columns
-                    .names
-                    .iter()
-                    .zip(&columns.headers)
-                    .map(|(name, header)| (name.as_str().into(), Dynamic::from(header.clone())))
-                    .collect();
-                Dynamic::from_map(map)
-            }
         }
     }
 }
@@ -866,12 +823,10 @@ mod tests {
     #[test]
     fn absent_values_are_unit_and_counts_keep_gaps() {
         let r = node();
-        assert!(r.field("region").unwrap().to_dynamic().is_unit());
-        let counts = r
-            .field("missing")
-            .unwrap()
-            .to_dynamic()
-            .cast::<Severities>();
+        assert!(matches!(r.field("region"), Some(Field::Unit)));
+        let Some(Field::Counts(counts)) = r.field("missing") else {
+            panic!("missing is counts")
+        };
         assert_eq!(counts.critical, Some(2));
         assert_eq!(counts.get("high"), Some(None));
         assert_eq!(counts.get("severe"), None);
@@ -887,12 +842,6 @@ mod tests {
         assert!(json["region"].is_null());
         assert_eq!(json["origin"]["line"], 3);
         assert!(json.get("raw").is_none());
-    }
-
-    #[test]
-    fn raw_parses_on_demand_with_null_as_unit() {
-        let map = node().raw.to_dynamic().unwrap().cast::<rhai::Map>();
-        assert!(map["a"].is_unit());
     }
 
     fn pack_row() -> Resource {
@@ -931,8 +880,10 @@ mod tests {
         ));
         assert!(matches!(r.field("row"), Some(Field::Int(2))));
         assert!(r.field("missing").is_none(), "no patch_node field on a row");
-        let columns = r.field("columns").unwrap().to_dynamic().cast::<rhai::Map>();
-        assert_eq!(columns["status"].clone().cast::<String>(), "Enabled");
+        let Some(Field::Columns(row)) = r.field("columns") else {
+            panic!("columns is the row")
+        };
+        assert!(matches!(row.get("status"), Some(Cell::Text(s)) if &**s == "Enabled"));
         let names = r.field_names();
         assert!(
             names.ends_with(&["raw", "rule_name", "score", "column_4"]),

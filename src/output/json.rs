@@ -17,9 +17,6 @@ use crate::verdict::{
     Verdict, WaiverState,
 };
 
-/// The schema id every document carries.
-pub(crate) const SCHEMA: &str = "tollgate.result/v1";
-
 #[derive(Serialize)]
 struct Document<'a> {
     schema: &'static str,
@@ -213,7 +210,7 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
         count.blocking += usize::from(j.blocking);
     }
     Document {
-        schema: SCHEMA,
+        schema: crate::model::RESULT_SCHEMA,
         tool: Tool {
             name: "tollgate",
             version: &cx.version,

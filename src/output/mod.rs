@@ -23,9 +23,7 @@ use crate::error::Error;
 use crate::verdict::Verdict;
 
 /// The output formats; the names are what `-o` takes.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Findings grouped by rule, for people.
@@ -618,7 +616,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
         }
     }
 
-    /// one result rendered in every format states one verdict, one exit code and
+    /// One result rendered in every format states one verdict, one exit code and
     /// one blocking count, whatever the run came to: a pass with open findings, a fail, a
     /// fail under `--no-fail`, policy errors, incidents that could not be sent, and a run
     /// that could not get as far as deciding.

@@ -1329,7 +1329,7 @@ mod tests {
         }
     }
 
-    /// past `--sarif-max-results` the most severe findings are kept,
+    /// Past `--sarif-max-results` the most severe findings are kept,
     /// and a notification says how many were left out and where they all are.
     #[test]
     fn the_results_cap_keeps_the_most_severe() {
@@ -1382,7 +1382,7 @@ mod tests {
         );
     }
 
-    /// the document stays under the gzipped size limit, however large the
+    /// The document stays under the gzipped size limit, however large the
     /// findings' text; the results that do not fit are counted like those past the cap.
     #[test]
     fn the_document_stays_under_the_size_limit() {

@@ -17,8 +17,8 @@ use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Module, Positio
 type SharedModule = Arc<Module>;
 
 use super::{Globals, Limits};
-use crate::model::resource::{Resource, ResourceKind, Severities};
-use crate::report::Report;
+use crate::model::resource::{Field, RawJson, Resource, ResourceKind, Severities};
+use crate::model::Report;
 
 /// A resource as policies see it: read-only fields through an indexer, so `node.name` and
 /// `node["name"]` both work and an unknown field is an error rather than a silent `()`.
@@ -360,16 +360,58 @@ fn describe(r: &Resource) -> String {
 
 type Fallible = Result<Dynamic, Box<EvalAltResult>>;
 
+/// A resource field as Rhai sees it.
+fn field_value(field: Field<'_>) -> Dynamic {
+    match field {
+        Field::Unit => Dynamic::UNIT,
+        Field::Int(n) => Dynamic::from_int(n),
+        Field::Float(x) => Dynamic::from_float(x),
+        Field::Bool(b) => Dynamic::from_bool(b),
+        Field::Str(s) => Dynamic::from(s.to_string()),
+        Field::Counts(c) => Dynamic::from(*c),
+        Field::Tags(tags) => {
+            let map: rhai::Map = tags
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+                .collect();
+            Dynamic::from_map(map)
+        }
+        Field::Columns(row) => {
+            let map: rhai::Map = row
+                .columns
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.as_str().into(), field_value(Field::cell(row.at(i)))))
+                .collect();
+            Dynamic::from_map(map)
+        }
+        Field::Headers(columns) => {
+            let map: rhai::Map = columns
+                .names
+                .iter()
+                .zip(&columns.headers)
+                .map(|(name, header)| (name.as_str().into(), Dynamic::from(header.clone())))
+                .collect();
+            Dynamic::from_map(map)
+        }
+    }
+}
+
+/// Raw vendor JSON as a Rhai value (maps, arrays, strings, numbers; `null` becomes `()`),
+/// parsed when a policy reads it.
+fn raw_value(raw: &RawJson) -> Result<Dynamic, serde_json::Error> {
+    serde_json::from_str(raw.as_str())
+}
+
 fn resource_field(r: &mut ResourceRef, name: &str) -> Fallible {
     let r = &r.0;
     if name == "raw" {
-        return r
-            .raw
-            .to_dynamic()
+        return raw_value(&r.raw)
             .map_err(|e| runtime(format!("raw of {} is not valid JSON: {e}", r.id)));
     }
     match r.field(name) {
-        Some(value) => Ok(value.to_dynamic()),
+        Some(value) => Ok(field_value(value)),
         None => Err(runtime(unknown_field(
             &format!("a {} resource", r.kind()),
             name,
@@ -410,14 +452,12 @@ fn report_field(r: &mut ReportRef, name: &str) -> Fallible {
                 .collect(),
         ),
         "results" => match &report.results {
-            Some(raw) => raw
-                .to_dynamic()
-                .map_err(|e| runtime(format!("results are not valid JSON: {e}")))?,
+            Some(raw) => {
+                raw_value(raw).map_err(|e| runtime(format!("results are not valid JSON: {e}")))?
+            }
             None => Dynamic::UNIT,
         },
-        "raw" => report
-            .raw
-            .to_dynamic()
+        "raw" => raw_value(&report.raw)
             .map_err(|e| runtime(format!("the report is not valid JSON: {e}")))?,
         _ => {
             return Err(runtime(unknown_field(

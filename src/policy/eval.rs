@@ -16,9 +16,9 @@ use super::Policy;
 use crate::error::{self, Error};
 use crate::model::fingerprint;
 use crate::model::resource::Resource;
+use crate::model::Report;
 use crate::model::Rule;
 use crate::model::{Finding, Level, Severity, Subject};
-use crate::report::Report;
 
 /// At most this many errors are shown per rule; the rest are counted.
 const ERRORS_SHOWN_PER_RULE: usize = 3;
@@ -281,7 +281,7 @@ fn resource(value: Dynamic, lookup: Lookup<'_>) -> Result<Subject, String> {
             // `tollgate test` keeps the id as it was given, as the subject's name.
             return Ok(Subject::Report {
                 kind: crate::model::ReportKind::CocPatch,
-                origin: crate::model::ReportOrigin::File(id.into()),
+                origin: crate::model::ReportOrigin::Named(id.into()),
             });
         }
         Lookup::None => {
@@ -591,7 +591,7 @@ mod tests {
             .line()
     }
 
-    /// a `deny` or `warn` called wrongly says what the call should look like,
+    /// A `deny` or `warn` called wrongly says what the call should look like,
     /// and points at the call, not at `fn check`.
     #[test]
     fn a_wrong_deny_call_is_reported_at_the_call() {

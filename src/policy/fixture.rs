@@ -21,10 +21,11 @@ use crate::model::resource::{
     Cell, CompliancePack, ConfigRule, Detail, Origin, PatchItem, PatchNode, Provider, RawJson,
     Resource, ResourceKind, Severities, Status,
 };
+use crate::model::Report;
 use crate::model::Rule;
 use crate::model::{Level, Subject};
 use crate::model::{ReportKind, ReportOrigin};
-use crate::report::{coc_items, coc_patch, config_states, oos_patch, pack_sheet, Report};
+use crate::report::{coc_items, coc_patch, config_states, oos_patch, pack_sheet};
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
@@ -170,7 +171,7 @@ fn equal(ctx: &NativeCallContext, a: &Dynamic, b: &Dynamic) -> Fallible<bool> {
 fn findings(rule: &Arc<Rule>, result: Dynamic) -> Result<Vec<Map>, String> {
     let subject = Subject::Report {
         kind: ReportKind::CocPatch,
-        origin: ReportOrigin::File("".into()),
+        origin: ReportOrigin::Named("".into()),
     };
     let found = collect(rule, result, &subject, Lookup::AsGiven)
         .map_err(|reason| format!("the result is not a finding the gate accepts: {reason}"))?;

@@ -1,6 +1,6 @@
 //! `tollgate test`: a policy's own unit tests. `NAME_test.rhai` beside `NAME.rhai` is
 //! compiled together with the policy; every `fn test_*()` in it is a test, run in the
-//! same sandbox as the gate plus the builders and assertions of [`super::fixture`].
+//! same sandbox as the gate plus the builders and assertions of `policy::fixture`.
 //!
 //! A test passes when it returns without an error. A failing assertion, a builder
 //! mistake, or an error in the policy itself fails the test, located at the file and line

@@ -156,7 +156,7 @@ mod tests {
         }
     }
 
-    /// a status outside the documented values, or none, is doubtful evidence.
+    /// A status outside the documented values, or none, is doubtful evidence.
     #[test]
     fn an_undocumented_or_missing_patch_status_is_an_error() {
         let text = r#"{"count":1,"compliance_items":[{"instance_id":"n","title":"t","patch_detail":{"patch_status":"SOMETHING_NEW"}}]}"#;

@@ -297,7 +297,7 @@ mod tests {
         assert!(msg.contains("/instance_compliant/0"), "{msg}");
     }
 
-    /// values the API documents as impossible are errors naming the record, the
+    /// Values the API documents as impossible are errors naming the record, the
     /// resource and the field, and pointing at the field.
     #[test]
     fn doubtful_values_are_errors() {

@@ -91,7 +91,7 @@ mod tests {
         assert!(p.report_url.as_deref().unwrap().contains(".xls"));
     }
 
-    /// a status outside the documented values and a timestamp that is not a
+    /// A status outside the documented values and a timestamp that is not a
     /// time are errors naming the field.
     #[test]
     fn doubtful_values_are_errors() {

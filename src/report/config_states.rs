@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(c.period.as_deref(), Some("TwentyFour_Hours"));
     }
 
-    /// a state outside the documented values, a state the counts contradict, a
+    /// A state outside the documented values, a state the counts contradict, a
     /// non-compliant rule without its count, a negative count and a rule type that is
     /// neither builtin nor custom are errors naming the rule and the field.
     #[test]

@@ -1126,7 +1126,7 @@ mod tests {
         }
     }
 
-    /// a compliance value that is none of the documented ones is an error naming
+    /// A compliance value that is none of the documented ones is an error naming
     /// the row and column; the neither-nor ones are `unknown`.
     #[test]
     fn an_unknown_compliance_value_is_an_error() {
@@ -1348,7 +1348,7 @@ mod tests {
         use crate::policy::{compile, evaluate, Globals};
         let bytes = xlsx(&[("Sheet1", sample_rows())]);
         let rows = read(&bytes, "r.xlsx", None).unwrap();
-        let report = crate::report::Report {
+        let report = crate::model::Report {
             kind: ReportKind::ConfigPack,
             origin: ReportOrigin::File("r.xlsx".into()),
             declared: None,

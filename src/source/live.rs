@@ -1,5 +1,5 @@
 //! Live sources: `[[source]]` in tollgate.toml, their credentials, and fetching their
-//! evidence. A fetch returns the evidence file's text (see [`crate::report::EVIDENCE_MARKER`]):
+//! evidence. A fetch returns the evidence file's text (see [`crate::model::EVIDENCE_MARKER`]):
 //! every vendor response as received, with the source and the time. `tollgate fetch`
 //! saves that text; `tollgate check --source` evaluates it directly, through the same
 //! loader, so a saved fetch and a live check give the same result. Completeness (declared
@@ -81,7 +81,7 @@ pub struct SourceConfig {
 
 impl SourceConfig {
     /// Where its reports and resources come from: `source:NAME`.
-    pub fn origin(&self) -> ReportOrigin {
+    pub(crate) fn origin(&self) -> ReportOrigin {
         ReportOrigin::live(&self.name)
     }
 
@@ -114,7 +114,7 @@ impl SourceConfig {
     }
 
     /// How to reach its API.
-    pub fn connection(&self) -> Connection {
+    pub(crate) fn connection(&self) -> Connection {
         Connection {
             endpoint: self.endpoint.clone(),
             timeout_secs: self.timeout_secs,
@@ -182,15 +182,39 @@ pub(super) fn parallel<T: Send>(
     f: &(dyn Fn(usize) -> Result<T, Error> + Sync),
 ) -> Result<Vec<T>, Error> {
     use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // One at a time needs no pool; and a pool must never be started from inside another
+    // one's calls: a waiting rayon thread picks up its own pool's work, which would put
+    // more requests in flight than `concurrency` allows.
+    if concurrency <= 1 || n <= 1 {
+        return (0..n).map(f).collect();
+    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(concurrency.clamp(1, n.max(1)))
+        .num_threads(concurrency.min(n))
         .thread_name(|i| format!("tollgate-fetch-{i}"))
         .build()
         .map_err(|e| Error::Config {
             reason: format!("cannot start {concurrency} fetch threads: {e}"),
             hint: Some("lower the source's concurrency".into()),
         })?;
-    pool.install(|| (0..n).into_par_iter().map(f).collect())
+    let failed = AtomicBool::new(false);
+    let results: Vec<Option<Result<T, Error>>> = pool.install(|| {
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                if failed.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let result = f(i);
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                Some(result)
+            })
+            .collect()
+    });
+    // The error of the lowest index among the calls that ran, whatever finished first.
+    results.into_iter().flatten().collect()
 }
 
 /// One report in an evidence file: its kind, the name it is loaded under, and the
@@ -296,4 +320,78 @@ pub fn fetch(
 /// The concurrency a source asked for.
 pub(super) fn concurrency_of(source: &SourceConfig) -> usize {
     source.concurrency()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// Runs `n` calls of `parallel` that each hold a slot for a moment, and returns
+    /// the most calls seen in flight at once.
+    fn most_in_flight(n: usize, concurrency: usize) -> usize {
+        let now = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        let out = parallel(n, concurrency, &|i| {
+            let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(inside, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(5));
+            now.fetch_sub(1, Ordering::SeqCst);
+            Ok(i * 2)
+        })
+        .unwrap();
+        assert_eq!(
+            out,
+            (0..n).map(|i| i * 2).collect::<Vec<_>>(),
+            "results keep their order"
+        );
+        most.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn never_more_in_flight_than_the_concurrency() {
+        assert_eq!(most_in_flight(12, 1), 1);
+        let most = most_in_flight(12, 3);
+        assert!(
+            (2..=3).contains(&most),
+            "saw {most} in flight with concurrency 3"
+        );
+    }
+
+    #[test]
+    fn a_nested_one_at_a_time_call_stays_on_its_thread() {
+        let now = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        parallel(4, 2, &|_| {
+            parallel(3, 1, &|_| {
+                let inside = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(inside, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(5));
+                now.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            })
+        })
+        .unwrap();
+        assert!(most.load(Ordering::SeqCst) <= 2);
+    }
+
+    #[test]
+    fn the_lowest_failing_index_is_the_error() {
+        // Call 0 fails last, call 1 first; whichever finished first, call 0 is reported.
+        let err = parallel(2, 2, &|i| {
+            if i == 0 {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            Err::<(), _>(Error::Config {
+                reason: format!("call {i}"),
+                hint: None,
+            })
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Config { reason, .. } if reason == "call 0"),
+            "{err:?}"
+        );
+    }
 }

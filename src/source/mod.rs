@@ -1,5 +1,5 @@
 //! Where report text comes from: files, directories of files, standard input. Each input
-//! becomes a [`report::Input`](crate::report::Input): a name to show and the whole text.
+//! becomes a [`crate::model::Input`]: a name to show and the whole text.
 //! Live sources ([`live`]) fetch evidence from vendor APIs, one file per API (`coc`, `rms`,
 //! `oos`, `pack`), signed and sent by [`crate::cloud`].
 

@@ -14,11 +14,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::model::Report;
 use crate::model::ReportKind;
 use crate::model::{Enforcement, Rule};
 use crate::model::{Finding, Level, Severity};
 use crate::policy::Evaluation;
-use crate::report::Report;
 use crate::verdict::baseline::{Baseline, BaselineFinding};
 use crate::verdict::waiver::Waiver;
 
@@ -262,14 +262,14 @@ impl ErrorSummary {
 /// Everything the outputs need, decided.
 ///
 /// `status` is the run's one outcome, and every output renders it: [`decide`] sets it from
-/// the findings and the policy errors, and [`Verdict::fail_with`] turns it to `Error` for
+/// the findings and the policy errors, and `Verdict::fail_with` turns it to `Error` for
 /// what goes wrong after deciding (incidents that could not be sent). A run that could not
-/// get as far as deciding has an [`Verdict::undecided`] verdict, so its outputs are still
+/// get as far as deciding has an `Verdict::undecided` verdict, so its outputs are still
 /// written and say why.
 #[derive(Debug, Clone)]
 pub struct Verdict {
     pub status: ExitStatus,
-    /// False for an [`Verdict::undecided`] run: nothing was evaluated, so the empty
+    /// False for an `Verdict::undecided` run: nothing was evaluated, so the empty
     /// findings say nothing about compliance.
     pub evaluated: bool,
     /// `--no-fail`: a failed gate exits 0 (see [`Verdict::exit_code`]).

@@ -24,7 +24,7 @@ fn diagnostic(fixture: &str) -> String {
         "-r",
         &report(fixture),
         "-p",
-        &policy("prod"),
+        "policies",
     ])
 }
 

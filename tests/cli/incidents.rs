@@ -934,7 +934,7 @@ fn grouping_by_resource_and_a_minimum_severity() {
     assert!(world.alarms.iter().all(|a| a["alarmLevel"] == "Critical"));
 }
 
-/// with `--incidents on`, what the sinks need is checked before anything
+/// With `--incidents on`, what the sinks need is checked before anything
 /// is fetched or evaluated, on a passing gate too, and every problem is named at once.
 #[test]
 fn incidents_on_checks_credentials_and_state_before_the_gate_runs() {
@@ -989,7 +989,7 @@ fn incidents_on_checks_credentials_and_state_before_the_gate_runs() {
         .code(0);
 }
 
-/// a run whose incidents fail exits 2, and every output says exit 2 with
+/// A run whose incidents fail exits 2, and every output says exit 2 with
 /// the error; the stderr count is the number of tickets and alarms that failed.
 #[test]
 fn failed_incidents_are_stated_by_every_output() {

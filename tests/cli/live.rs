@@ -822,7 +822,7 @@ fn an_iam_token_is_sent_as_x_auth_token_instead_of_a_signature() {
         .stderr(contains("source coc needs an IAM token: set HW_IAM_TOKEN"));
 }
 
-/// a live source that gives up still gets every output written, each saying the
+/// A live source that gives up still gets every output written, each saying the
 /// run could not decide and why, so the CI step that uploads them finds them.
 #[test]
 fn a_source_that_gives_up_still_writes_every_output() {
@@ -883,7 +883,7 @@ fn a_source_that_gives_up_still_writes_every_output() {
     }
 }
 
-/// at -v each retry is said as it happens (attempt, wait, reason), rather than
+/// At -v each retry is said as it happens (attempt, wait, reason), rather than
 /// nothing until the last attempt fails.
 #[test]
 fn retries_are_said_at_verbose() {

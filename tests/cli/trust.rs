@@ -1,5 +1,5 @@
 //! Trust: every output agrees with the verdict, and doubtful evidence never passes. Each
-//! test here failed on the code before these guarantees were made.
+//! Test here failed on the code before these guarantees were made.
 
 use predicates::str::contains;
 use serde_json::Value;

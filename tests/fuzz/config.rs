@@ -11,9 +11,10 @@ use proptest::sample::{select, Index};
 use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
 
+use tollgate::model::Report;
 use tollgate::model::{Input, ReportKind};
 use tollgate::policy::{self, Globals, Limits, Policy};
-use tollgate::report::{self, LoadOptions, Report};
+use tollgate::report::{self, LoadOptions};
 use tollgate::settings::{CheckOptions, ColorChoice, Global, Settings};
 use tollgate::Error;
 

@@ -36,9 +36,10 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use serde_json::{json, Value};
 
 use tollgate::model::Input;
+use tollgate::model::Report;
 use tollgate::model::ReportKind;
 use tollgate::policy::{self, Globals, Limits, Policy};
-use tollgate::report::{self, LoadOptions, Report};
+use tollgate::report::{self, LoadOptions};
 use tollgate::settings::{CheckOptions, ColorChoice, Global, Settings};
 use tollgate::Error;
 

@@ -64,7 +64,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// Sign `req` with ACS3-HMAC-SHA256 at time `date` (`"2025-06-01T10:15:00Z"`, see
-/// [`acs_date`]) with the one-time `nonce`.
+/// `acs_date`) with the one-time `nonce`.
 ///
 /// The caller sets `x-acs-action` and `x-acs-version` (and any other header it wants sent:
 /// all are signed). Adds, unless the caller already set them (any case): `host` (from

@@ -26,7 +26,7 @@
 //!
 //! The query goes on the wire in its canonical (sorted) form, as the SDK sends it.
 //!
-//! Token auth (an IAM token in `X-Auth-Token`, see [`token_headers`]) needs no signing.
+//! Token auth (an IAM token in `X-Auth-Token`, see `token_headers`) needs no signing.
 
 use super::{
     add_missing, canonical_headers, encode_path, header, hmac_sha256_hex, percent_encode,
@@ -63,7 +63,7 @@ impl fmt::Debug for Credentials {
 }
 
 /// Sign `req` with SDK-HMAC-SHA256 at time `x_sdk_date` (`"20250601T101500Z"`, see
-/// [`sdk_date`]).
+/// `sdk_date`).
 ///
 /// Adds, unless the caller already set them (any case): `X-Security-Token` for a temporary
 /// credential, `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` for a non-JSON `Content-Type`,

@@ -30,7 +30,7 @@ pub struct Request<'a> {
     /// `"127.0.0.1:8080"`. Used for the `Host` header when the caller does not set one.
     pub host: &'a str,
     /// The path, not percent-encoded: `"/v1/patch/instance/compliant"`. Put it on the wire
-    /// with [`encode_path`].
+    /// with `encode_path`.
     pub path: &'a str,
     /// Decoded query parameters in the caller's order; a key may repeat.
     pub query: &'a [(String, String)],
