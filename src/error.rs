@@ -720,12 +720,14 @@ mod tests {
     fn a_label_far_into_a_long_line_renders_a_window_of_it() {
         // A minified report: one line, with the error 70,000 columns in (past miette's
         // formatting limit of 65,535). This used to panic while rendering.
-        let text: std::sync::Arc<str> =
-            format!("{{\"a\":\"{}\",\"b\":é}}", "x".repeat(70_000)).into();
+        let text = crate::model::resource::Text::from(format!(
+            "{{\"a\":\"{}\",\"b\":é}}",
+            "x".repeat(70_000)
+        ));
         let at = text.find('é').unwrap();
         let err = Error::ReportSyntax {
             name: "min.json".into(),
-            src: source("min.json", text.clone()),
+            src: source("min.json", &text),
             at: (at, 1).into(),
             reason: "expected value".into(),
         };
@@ -745,7 +747,7 @@ mod tests {
         let err = Error::ReportDuplicate {
             name: "min.json".into(),
             id: "i-1".into(),
-            src: source("min.json", text.clone()),
+            src: source("min.json", &text),
             first: (2, 1).into(),
             again: (at, 1).into(),
         };
@@ -754,8 +756,8 @@ mod tests {
 
     #[test]
     fn short_lines_read_as_the_text_itself() {
-        let text: std::sync::Arc<str> = "one\ntwo\nthree\n".into();
-        let src = source("t", text.clone());
+        let text = crate::model::resource::Text::from("one\ntwo\nthree\n");
+        let src = source("t", &text);
         let span: SourceSpan = (4, 3).into();
         let ours = src.inner().read_span(&span, 1, 1).unwrap();
         let plain = text.read_span(&span, 1, 1).unwrap();

@@ -449,7 +449,7 @@ fn gate(
                 .iter()
                 .flat_map(|r| {
                     std::iter::once(r.kind.id().to_string())
-                        .chain(r.resources.iter().map(|res| res.id.clone()))
+                        .chain(r.resources.iter().map(|res| res.id().to_string()))
                 })
                 .collect()
         } else {

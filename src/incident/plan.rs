@@ -42,8 +42,8 @@ impl Group<'_> {
         };
         self.findings
             .iter()
-            .all(|j| j.finding.subject.id() == r.id)
-            .then(|| (r.id.as_str(), r.label()))
+            .all(|j| j.finding.subject.id() == r.id())
+            .then(|| (r.id(), r.label()))
     }
 
     /// The fingerprints of the findings.

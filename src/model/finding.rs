@@ -19,7 +19,7 @@ impl Subject {
     /// The identity used in fingerprints: the resource id, or the report kind id.
     pub fn id(&self) -> &str {
         match self {
-            Subject::Resource(r) => &r.id,
+            Subject::Resource(r) => r.id(),
             Subject::Report { kind, .. } => kind.id(),
         }
     }
@@ -37,15 +37,15 @@ impl Subject {
         match self {
             Subject::Resource(r) => {
                 let o = &r.origin;
-                let name = match r.name.as_deref() {
-                    Some(n) if !n.is_empty() && n != r.id => format!(" ({n})"),
+                let name = match r.name() {
+                    Some(n) if !n.is_empty() && n != r.id() => format!(" ({n})"),
                     _ => String::new(),
                 };
                 format!(
                     "{} {}{name} at {}:{}:{}",
                     r.kind(),
-                    r.id,
-                    o.file,
+                    r.id(),
+                    o.file(),
                     o.line,
                     o.column
                 )

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
+use thin_vec::ThinVec;
 
 use crate::model::ReportKind;
 
@@ -189,68 +190,128 @@ impl Status {
     }
 }
 
-/// Where a resource's JSON object stands in its report: for SARIF locations and humans.
-/// For a spreadsheet row (`pack_result`), the position is the row's in its sheet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Where a resource's record stands in its report: for SARIF locations and humans. What
+/// the resources of one page share (the report and the pointer to their array) is kept
+/// once, behind an `Arc`; each resource adds its index, line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    /// The report it is in (serialized as the report's name).
-    pub file: super::ReportOrigin,
-    /// JSON pointer to the object, e.g. `/instance_compliant/3` or `/1/InstancePatchStates/0`;
-    /// for a spreadsheet row its Excel reference, e.g. `Sheet1!5:5`.
-    pub pointer: String,
-    /// 1-based line of the object's opening brace (the sheet row of a spreadsheet row).
+    place: Arc<Place>,
+    /// The record's index in its array (a spreadsheet row's number in its sheet).
+    index: u32,
+    /// 1-based line of the record's opening brace (the sheet row of a spreadsheet row).
     pub line: u32,
-    /// 1-based column (in characters) of the object's opening brace (the sheet column
+    /// 1-based column (in characters) of the record's opening brace (the sheet column
     /// where the row's table starts, A = 1).
     pub column: u32,
 }
 
-/// The text of a report (or of a policy), shared by every resource's `raw` span and by the
-/// diagnostics that point into it.
-///
-/// A report file is read into a `String`; turning that into an `Arc<str>` would copy it,
-/// so for a moment the report would be in memory twice (at 100,000 nodes, 136 MB twice).
-/// `Text` keeps the `String` it was read into, and takes an `Arc<str>` as it is.
-#[derive(Clone)]
-pub struct Text(TextRepr);
-
-#[derive(Clone)]
-enum TextRepr {
-    Read(Arc<String>),
-    Shared(Arc<str>),
+/// The part of an origin the records of one page (or one sheet) share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The report the records are in.
+    pub file: super::ReportOrigin,
+    pub pointer: Pointer,
 }
+
+/// How a record's pointer is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pointer {
+    /// An element of the JSON array at this pointer: `/instance_compliant/3`.
+    Element(String),
+    /// The JSON object at this pointer, as it is: `/CompliancePackReport`.
+    Whole(String),
+    /// A row of this sheet (its quoted reference), as Excel writes it: `Sheet1!5:5`.
+    SheetRow(String),
+    /// No pointer (a resource a policy test built).
+    None,
+}
+
+impl Place {
+    /// A place shared by the records that follow.
+    pub fn new(file: super::ReportOrigin, pointer: Pointer) -> Arc<Place> {
+        Arc::new(Place { file, pointer })
+    }
+}
+
+impl Origin {
+    /// Record `index` of `place`, not located yet (line and column 0).
+    pub fn new(place: &Arc<Place>, index: u32) -> Self {
+        Origin {
+            place: Arc::clone(place),
+            index,
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// Record `index` of `place`, at this line and column.
+    pub fn at(place: &Arc<Place>, index: u32, line: u32, column: u32) -> Self {
+        Origin {
+            line,
+            column,
+            ..Origin::new(place, index)
+        }
+    }
+
+    /// The report the record is in.
+    pub fn file(&self) -> &super::ReportOrigin {
+        &self.place.file
+    }
+
+    /// JSON pointer to the record, e.g. `/instance_compliant/3` or
+    /// `/1/InstancePatchStates/0`; for a spreadsheet row its Excel reference, e.g.
+    /// `Sheet1!5:5`; empty when there is none.
+    pub fn pointer(&self) -> String {
+        match &self.place.pointer {
+            Pointer::Element(array) => format!("{array}/{}", self.index),
+            Pointer::Whole(pointer) => pointer.clone(),
+            Pointer::SheetRow(sheet) => format!("{sheet}!{0}:{0}", self.index),
+            Pointer::None => String::new(),
+        }
+    }
+}
+
+impl Serialize for Origin {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("file", self.file())?;
+        map.serialize_entry("pointer", &self.pointer())?;
+        map.serialize_entry("line", &self.line)?;
+        map.serialize_entry("column", &self.column)?;
+        map.end()
+    }
+}
+
+/// The text of a report (or of a policy), shared by every resource read from it and by the
+/// diagnostics that point into it. The report is read into a `String` once; `Text` shares
+/// that `String` (one pointer), so the report is never copied and a resource pays eight
+/// bytes to reach it.
+#[derive(Clone, Default)]
+pub struct Text(Arc<String>);
 
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
-        match &self.0 {
-            TextRepr::Read(s) => s.as_str(),
-            TextRepr::Shared(s) => s,
-        }
+        self.0.as_str()
     }
 }
 
 impl From<String> for Text {
     fn from(text: String) -> Self {
-        Text(TextRepr::Read(Arc::new(text)))
+        Text(Arc::new(text))
     }
 }
 
 impl From<&str> for Text {
     fn from(text: &str) -> Self {
-        Text(TextRepr::Shared(text.into()))
+        Text(Arc::new(text.to_string()))
     }
 }
 
-impl From<Arc<str>> for Text {
-    fn from(text: Arc<str>) -> Self {
-        Text(TextRepr::Shared(text))
-    }
-}
-
+/// A copy: for texts read as `Arc<str>` (waivers, baselines), which a diagnostic quotes.
 impl From<&Arc<str>> for Text {
     fn from(text: &Arc<str>) -> Self {
-        Text(TextRepr::Shared(Arc::clone(text)))
+        Text::from(&**text)
     }
 }
 
@@ -266,8 +327,8 @@ impl fmt::Debug for Text {
     }
 }
 
-/// The vendor's original JSON for a resource, kept as a span of the report text and parsed
-/// only when a policy reads `raw`.
+/// A span of JSON in a report text (the report-level `results`, the whole document),
+/// parsed only when a policy reads it.
 #[derive(Clone)]
 pub struct RawJson {
     text: Text,
@@ -313,17 +374,83 @@ impl fmt::Debug for RawJson {
     }
 }
 
+/// A string field of a resource, in four bytes: a span of the resource's record in the
+/// report text (the common case: the report is not copied), a string the resource owns
+/// (one the vendor escaped, or one tollgate composed), or none. Read it with
+/// [`Resource::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Str {
+    /// Offset from the record's start; for an owned string, its index.
+    at: u16,
+    /// Length in bytes, or one of the markers below.
+    len: u16,
+}
+
+impl Str {
+    /// No value: `()` in policies.
+    pub const NONE: Str = Str {
+        at: 0,
+        len: u16::MAX,
+    };
+    /// `len` of an owned string; `at` is its index among the resource's owned strings.
+    const OWNED: u16 = u16::MAX - 1;
+    /// The longest span; a longer string (or one further into its record) is owned.
+    const MAX_SPAN: usize = (u16::MAX - 2) as usize;
+
+    /// Is there a value?
+    pub fn is_some(self) -> bool {
+        self != Str::NONE
+    }
+}
+
+impl Default for Str {
+    fn default() -> Self {
+        Str::NONE
+    }
+}
+
+/// A count the vendor reports (a whole number, zero or more), or none, in four bytes.
+/// Patch and resource counts are 32-bit integers in the vendors' API documents; a count
+/// above [`Count::MAX`] is refused when the report is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(u32);
+
+impl Count {
+    /// No value: `()` in policies.
+    pub const NONE: Count = Count(u32::MAX);
+    /// The largest count a resource holds.
+    pub const MAX: i64 = (u32::MAX - 1) as i64;
+
+    /// The count `value`; `Err` with the value when it is negative or above [`Count::MAX`].
+    pub fn new(value: Option<i64>) -> Result<Count, i64> {
+        match value {
+            None => Ok(Count::NONE),
+            Some(n) => u32::try_from(n)
+                .ok()
+                .filter(|n| *n != u32::MAX)
+                .map(Count)
+                .ok_or(n),
+        }
+    }
+
+    /// The value, if there is one.
+    pub fn get(self) -> Option<i64> {
+        (self != Count::NONE).then_some(i64::from(self.0))
+    }
+}
+
+impl Default for Count {
+    fn default() -> Self {
+        Count::NONE
+    }
+}
+
 /// Patch counts by severity, as `missing` and `compliant` on a `patch_node`.
 /// A count the vendor did not give is `None` (`()` in policies).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Severities {
-    pub critical: Option<i64>,
-    pub high: Option<i64>,
-    pub medium: Option<i64>,
-    pub low: Option<i64>,
-    pub info: Option<i64>,
-    pub unspecified: Option<i64>,
-    pub total: Option<i64>,
+    /// In the order of [`Severities::FIELDS`].
+    counts: [Count; 7],
 }
 
 impl Severities {
@@ -338,18 +465,62 @@ impl Severities {
         "total",
     ];
 
+    /// Counts in the order of [`Severities::FIELDS`]; `Err` with the name and value of
+    /// the first one that is negative or above [`Count::MAX`].
+    pub fn new(counts: [Option<i64>; 7]) -> Result<Self, (&'static str, i64)> {
+        let mut out = [Count::NONE; 7];
+        for ((slot, value), name) in out.iter_mut().zip(counts).zip(Self::FIELDS) {
+            *slot = Count::new(value).map_err(|n| (name, n))?;
+        }
+        Ok(Severities { counts: out })
+    }
+
+    /// Counts already checked, in the order of [`Severities::FIELDS`].
+    pub fn of(counts: [Count; 7]) -> Self {
+        Severities { counts }
+    }
+
     /// The count called `name`: `None` for an unknown name, `Some(None)` for an absent count.
     pub fn get(&self, name: &str) -> Option<Option<i64>> {
-        Some(match name {
-            "critical" => self.critical,
-            "high" => self.high,
-            "medium" => self.medium,
-            "low" => self.low,
-            "info" => self.info,
-            "unspecified" => self.unspecified,
-            "total" => self.total,
-            _ => return None,
-        })
+        let i = Self::FIELDS.iter().position(|f| *f == name)?;
+        Some(self.counts[i].get())
+    }
+
+    /// The count at `index` of [`Severities::FIELDS`].
+    pub fn at(&self, index: usize) -> Option<i64> {
+        self.counts.get(index).and_then(|c| c.get())
+    }
+
+    pub fn critical(&self) -> Option<i64> {
+        self.counts[0].get()
+    }
+    pub fn high(&self) -> Option<i64> {
+        self.counts[1].get()
+    }
+    pub fn medium(&self) -> Option<i64> {
+        self.counts[2].get()
+    }
+    pub fn low(&self) -> Option<i64> {
+        self.counts[3].get()
+    }
+    pub fn info(&self) -> Option<i64> {
+        self.counts[4].get()
+    }
+    pub fn unspecified(&self) -> Option<i64> {
+        self.counts[5].get()
+    }
+    pub fn total(&self) -> Option<i64> {
+        self.counts[6].get()
+    }
+}
+
+impl Serialize for Severities {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(Self::FIELDS.len()))?;
+        for (i, name) in Self::FIELDS.iter().enumerate() {
+            map.serialize_entry(name, &self.at(i))?;
+        }
+        map.end()
     }
 }
 
@@ -358,7 +529,7 @@ impl fmt::Display for Severities {
         f.write_str("#{")?;
         for (i, name) in Self::FIELDS.iter().enumerate() {
             let sep = if i == 0 { "" } else { ", " };
-            match self.get(name).flatten() {
+            match self.at(i) {
                 Some(n) => write!(f, "{sep}{name}: {n}")?,
                 None => write!(f, "{sep}{name}: ()")?,
             }
@@ -367,61 +538,61 @@ impl fmt::Display for Severities {
     }
 }
 
-/// Kind-specific fields of a `patch_node`. Fields a vendor does not report are `None`.
+/// Kind-specific fields of a `patch_node`. Fields a vendor does not report are none.
 #[derive(Debug, Clone, Default)]
 pub struct PatchNode {
     pub missing: Option<Severities>,
     pub compliant: Option<Severities>,
-    pub os: Option<String>,
-    pub ip: Option<String>,
-    pub eip: Option<String>,
-    pub scene: Option<String>,
-    pub baseline: Option<String>,
-    pub baseline_id: Option<String>,
-    pub report_id: Option<String>,
-    pub order_id: Option<String>,
-    pub enterprise_project_id: Option<String>,
-    pub operation: Option<String>,
-    pub failed: Option<i64>,
-    pub pending_reboot: Option<i64>,
-    pub installed: Option<i64>,
-    pub installed_other: Option<i64>,
-    pub rejected: Option<i64>,
+    pub os: Str,
+    pub ip: Str,
+    pub eip: Str,
+    pub scene: Str,
+    pub baseline: Str,
+    pub baseline_id: Str,
+    pub report_id: Str,
+    pub order_id: Str,
+    pub enterprise_project_id: Str,
+    pub operation: Str,
+    pub failed: Count,
+    pub pending_reboot: Count,
+    pub installed: Count,
+    pub installed_other: Count,
+    pub rejected: Count,
 }
 
 /// Kind-specific fields of a `patch_item`.
 #[derive(Debug, Clone, Default)]
 pub struct PatchItem {
-    pub node_id: Option<String>,
-    pub title: Option<String>,
-    pub classification: Option<String>,
-    pub severity: Option<String>,
-    pub compliance_level: Option<String>,
-    pub patch_status: Option<String>,
+    pub node_id: Str,
+    pub title: Str,
+    pub classification: Str,
+    pub severity: Str,
+    pub compliance_level: Str,
+    pub patch_status: Str,
     pub installed_at: Option<i64>,
-    pub baseline: Option<String>,
-    pub baseline_id: Option<String>,
+    pub baseline: Str,
+    pub baseline_id: Str,
 }
 
 /// Kind-specific fields of a `config_rule`.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigRule {
-    pub compliance_state: Option<String>,
-    pub noncompliant_resources: Option<i64>,
-    pub compliant_resources: Option<i64>,
-    pub rule_type: Option<String>,
+    pub compliance_state: Str,
+    pub noncompliant_resources: Count,
+    pub compliant_resources: Count,
+    pub rule_type: Str,
     pub tags: Vec<(String, String)>,
-    pub period: Option<String>,
-    pub state: Option<String>,
-    pub description: Option<String>,
-    pub policy_definition_id: Option<String>,
+    pub period: Str,
+    pub state: Str,
+    pub description: Str,
+    pub policy_definition_id: Str,
 }
 
 /// Kind-specific fields of a `compliance_pack`.
 #[derive(Debug, Clone, Default)]
 pub struct CompliancePack {
-    pub report_status: Option<String>,
-    pub report_url: Option<String>,
+    pub report_status: Str,
+    pub report_url: Str,
     pub account_id: Option<i64>,
 }
 
@@ -552,20 +723,150 @@ impl Detail {
 }
 
 /// One normalized resource from a report.
+///
+/// Its strings are spans of the report text it was read from (see [`Str`]), so a resource
+/// costs about 250 bytes however long its record is, and reading a report copies none of
+/// it. Build one with [`Builder`].
 #[derive(Debug, Clone)]
 pub struct Resource {
     pub provider: Provider,
     pub source: ReportKind,
-    pub id: String,
-    pub name: Option<String>,
-    pub region: Option<String>,
-    pub group: Option<String>,
     pub status: Status,
+    id: Str,
+    name: Str,
+    region: Str,
+    group: Str,
     /// Unix milliseconds.
-    pub reported_at: Option<i64>,
+    reported_at: Option<i64>,
     pub detail: Detail,
-    pub raw: RawJson,
+    /// The report text the record is in (or the record alone, for one tollgate built).
+    text: Text,
+    /// Where the record starts in `text`, and its length.
+    start: usize,
+    len: u32,
+    /// The strings the resource owns, which `Str`s index.
+    owned: ThinVec<Box<str>>,
     pub origin: Origin,
+}
+
+/// Builds a [`Resource`] whose strings are spans of its record where they can be.
+pub struct Builder<'r> {
+    text: Text,
+    record: &'r str,
+    start: usize,
+    owned: ThinVec<Box<str>>,
+}
+
+impl<'r> Builder<'r> {
+    /// A resource read from `record`, a slice of `text` starting at byte `start`.
+    pub fn new(text: &Text, record: &'r str, start: usize) -> Self {
+        Builder {
+            text: text.clone(),
+            record,
+            start,
+            owned: ThinVec::new(),
+        }
+    }
+
+    /// A resource with no report text behind it: `raw` is this JSON, and every string is
+    /// owned.
+    pub fn standalone(raw_json: String) -> Builder<'static> {
+        Builder {
+            text: Text::from(raw_json),
+            record: "",
+            start: 0,
+            owned: ThinVec::new(),
+        }
+    }
+
+    /// A standalone builder's resource with this raw JSON. Its strings are all owned, so
+    /// the text behind them can change; a builder reading a record keeps its record.
+    pub fn with_raw(mut self, raw_json: String) -> Self {
+        if self.record.is_empty() {
+            self.text = Text::from(raw_json);
+        }
+        self
+    }
+
+    /// A string field: a span when `value` lies in the record, else a copy the resource owns.
+    pub fn str(&mut self, value: Option<&str>) -> Str {
+        let Some(value) = value else {
+            return Str::NONE;
+        };
+        let base = self.record.as_ptr() as usize;
+        let at = (value.as_ptr() as usize).wrapping_sub(base);
+        let inside = (value.as_ptr() as usize) >= base && at + value.len() <= self.record.len();
+        if inside && at <= Str::MAX_SPAN && value.len() <= Str::MAX_SPAN {
+            return Str {
+                at: at as u16,
+                len: value.len() as u16,
+            };
+        }
+        // A resource has a few dozen string fields at most, so the index always fits.
+        let index = u16::try_from(self.owned.len()).unwrap_or(u16::MAX - 1);
+        self.owned.push(value.into());
+        Str {
+            at: index,
+            len: Str::OWNED,
+        }
+    }
+
+    /// The resource, with everything the builder collected.
+    pub fn finish(
+        self,
+        provider: Provider,
+        source: ReportKind,
+        common: Common,
+        detail: Detail,
+        origin: Origin,
+    ) -> Resource {
+        let len = if self.record.is_empty() {
+            self.text.len()
+        } else {
+            self.record.len()
+        };
+        Resource {
+            provider,
+            source,
+            status: common.status,
+            id: common.id,
+            name: common.name,
+            region: common.region,
+            group: common.group,
+            reported_at: common.reported_at,
+            detail,
+            text: self.text,
+            start: self.start,
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+            owned: self.owned,
+            origin,
+        }
+    }
+}
+
+/// The fields every resource has, as a [`Builder`] collects them.
+#[derive(Debug, Clone, Copy)]
+pub struct Common {
+    pub id: Str,
+    pub name: Str,
+    pub region: Str,
+    pub group: Str,
+    pub status: Status,
+    pub reported_at: Option<i64>,
+}
+
+impl Common {
+    /// A resource called `id`, with nothing else known yet.
+    pub fn new(id: Str) -> Self {
+        Common {
+            id,
+            name: Str::NONE,
+            region: Str::NONE,
+            group: Str::NONE,
+            status: Status::Unknown,
+            reported_at: None,
+        }
+    }
 }
 
 /// A field value, borrowed from a resource: the one representation both policies and
@@ -586,10 +887,6 @@ pub enum Field<'a> {
 }
 
 impl<'a> Field<'a> {
-    fn text(value: &'a Option<String>) -> Self {
-        value.as_deref().map_or(Field::Unit, Field::Str)
-    }
-
     fn int(value: Option<i64>) -> Self {
         value.map_or(Field::Unit, Field::Int)
     }
@@ -651,12 +948,59 @@ impl Resource {
         self.detail.kind()
     }
 
+    /// The string `s` of this resource.
+    pub fn text(&self, s: Str) -> Option<&str> {
+        match s.len {
+            u16::MAX => None,
+            Str::OWNED => self.owned.get(usize::from(s.at)).map(|b| &**b),
+            len => {
+                let start = self.start + usize::from(s.at);
+                self.text.get(start..start + usize::from(len))
+            }
+        }
+    }
+
+    /// The id: the instance id of a node, `NODE/TITLE` of a patch item, and so on.
+    pub fn id(&self) -> &str {
+        self.text(self.id).unwrap_or("")
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.text(self.name)
+    }
+
+    pub fn region(&self) -> Option<&str> {
+        self.text(self.region)
+    }
+
+    pub fn group(&self) -> Option<&str> {
+        self.text(self.group)
+    }
+
+    /// When the vendor says the record was reported (Unix milliseconds).
+    pub fn reported_at(&self) -> Option<i64> {
+        self.reported_at
+    }
+
+    /// The vendor's original JSON of the record (parsed only when a policy reads `raw`).
+    pub fn raw(&self) -> &str {
+        let end = self.start + self.len as usize;
+        self.text.get(self.start..end).unwrap_or("null")
+    }
+
+    /// Byte offset of the record in its report text.
+    pub fn raw_offset(&self) -> usize {
+        self.start
+    }
+
+    /// How many strings the resource holds a copy of (the rest are spans of the report).
+    pub fn owned_strings(&self) -> usize {
+        self.owned.len()
+    }
+
     /// The display name: the name when there is one, else the id.
     pub fn label(&self) -> &str {
-        self.name
-            .as_deref()
-            .filter(|n| !n.is_empty())
-            .unwrap_or(&self.id)
+        self.name().filter(|n| !n.is_empty()).unwrap_or(self.id())
     }
 
     /// The field a policy reads as `resource.NAME`; `None` when the kind has no such field.
@@ -668,10 +1012,10 @@ impl Resource {
             "kind" => Some(Field::Str(self.kind().as_str())),
             "provider" => Some(Field::Str(self.provider.as_str())),
             "source" => Some(Field::Str(self.source.id())),
-            "id" => Some(Field::Str(&self.id)),
-            "name" => Some(Field::text(&self.name)),
-            "region" => Some(Field::text(&self.region)),
-            "group" => Some(Field::text(&self.group)),
+            "id" => Some(Field::Str(self.id())),
+            "name" => Some(self.string(self.name)),
+            "region" => Some(self.string(self.region)),
+            "group" => Some(self.string(self.group)),
             "status" => Some(Field::Str(self.status.as_str())),
             "reported_at" => Some(Field::int(self.reported_at)),
             _ => None,
@@ -694,56 +1038,62 @@ impl Resource {
         names
     }
 
+    fn string(&self, s: Str) -> Field<'_> {
+        self.text(s).map_or(Field::Unit, Field::Str)
+    }
+
     fn detail_field(&self, name: &str) -> Option<Field<'_>> {
         use Field as F;
+        let text = |s: Str| self.string(s);
+        let count = |c: Count| F::int(c.get());
         Some(match &self.detail {
             Detail::PatchNode(n) => match name {
                 "missing" => F::counts(&n.missing),
                 "compliant" => F::counts(&n.compliant),
-                "os" => F::text(&n.os),
-                "ip" => F::text(&n.ip),
-                "eip" => F::text(&n.eip),
-                "scene" => F::text(&n.scene),
-                "baseline" => F::text(&n.baseline),
-                "baseline_id" => F::text(&n.baseline_id),
-                "report_id" => F::text(&n.report_id),
-                "order_id" => F::text(&n.order_id),
-                "enterprise_project_id" => F::text(&n.enterprise_project_id),
-                "operation" => F::text(&n.operation),
-                "failed" => F::int(n.failed),
-                "pending_reboot" => F::int(n.pending_reboot),
-                "installed" => F::int(n.installed),
-                "installed_other" => F::int(n.installed_other),
-                "rejected" => F::int(n.rejected),
+                "os" => text(n.os),
+                "ip" => text(n.ip),
+                "eip" => text(n.eip),
+                "scene" => text(n.scene),
+                "baseline" => text(n.baseline),
+                "baseline_id" => text(n.baseline_id),
+                "report_id" => text(n.report_id),
+                "order_id" => text(n.order_id),
+                "enterprise_project_id" => text(n.enterprise_project_id),
+                "operation" => text(n.operation),
+                "failed" => count(n.failed),
+                "pending_reboot" => count(n.pending_reboot),
+                "installed" => count(n.installed),
+                "installed_other" => count(n.installed_other),
+                "rejected" => count(n.rejected),
                 _ => return None,
             },
             Detail::PatchItem(p) => match name {
-                "node_id" => F::text(&p.node_id),
-                "title" => F::text(&p.title),
-                "classification" => F::text(&p.classification),
-                "severity" => F::text(&p.severity),
-                "compliance_level" => F::text(&p.compliance_level),
-                "patch_status" => F::text(&p.patch_status),
+                "node_id" => text(p.node_id),
+                "title" => text(p.title),
+                "classification" => text(p.classification),
+                "severity" => text(p.severity),
+                "compliance_level" => text(p.compliance_level),
+                "patch_status" => text(p.patch_status),
                 "installed_at" => F::int(p.installed_at),
-                "baseline" => F::text(&p.baseline),
-                "baseline_id" => F::text(&p.baseline_id),
+                "baseline" => text(p.baseline),
+                "baseline_id" => text(p.baseline_id),
                 _ => return None,
             },
             Detail::ConfigRule(r) => match name {
-                "compliance_state" => F::text(&r.compliance_state),
-                "noncompliant_resources" => F::int(r.noncompliant_resources),
-                "compliant_resources" => F::int(r.compliant_resources),
-                "rule_type" => F::text(&r.rule_type),
+                "compliance_state" => text(r.compliance_state),
+                "noncompliant_resources" => count(r.noncompliant_resources),
+                "compliant_resources" => count(r.compliant_resources),
+                "rule_type" => text(r.rule_type),
                 "tags" => F::Tags(&r.tags),
-                "period" => F::text(&r.period),
-                "state" => F::text(&r.state),
-                "description" => F::text(&r.description),
-                "policy_definition_id" => F::text(&r.policy_definition_id),
+                "period" => text(r.period),
+                "state" => text(r.state),
+                "description" => text(r.description),
+                "policy_definition_id" => text(r.policy_definition_id),
                 _ => return None,
             },
             Detail::CompliancePack(c) => match name {
-                "report_status" => F::text(&c.report_status),
-                "report_url" => F::text(&c.report_url),
+                "report_status" => text(c.report_status),
+                "report_url" => text(c.report_url),
                 "account_id" => F::int(c.account_id),
                 _ => return None,
             },
@@ -778,30 +1128,73 @@ mod tests {
     use super::*;
 
     fn node() -> Resource {
-        Resource {
-            provider: Provider::Huawei,
-            source: ReportKind::CocPatch,
-            id: "i-1".into(),
-            name: Some("web-1".into()),
-            region: None,
-            group: Some("prod".into()),
+        let text = Text::from(r#"[{"id":"i-1","name":"web-1","group":"prod","esc":"a\"b"}]"#);
+        let record = &text[1..text.len() - 1];
+        let mut b = Builder::new(&text, record, 1);
+        let field = |name: &str| {
+            let at = record.find(&format!("\"{name}\":\"")).unwrap() + name.len() + 4;
+            let end = at + record[at..].find('"').unwrap();
+            &record[at..end]
+        };
+        let common = Common {
+            name: b.str(Some(field("name"))),
+            group: b.str(Some(field("group"))),
             status: Status::NonCompliant,
             reported_at: Some(5),
-            detail: Detail::PatchNode(PatchNode {
-                missing: Some(Severities {
-                    critical: Some(2),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            raw: RawJson::owned(r#"{"a":null}"#.into()),
-            origin: Origin {
-                file: crate::model::ReportOrigin::File("r.json".into()),
-                pointer: "/instance_compliant/0".into(),
-                line: 3,
-                column: 5,
-            },
-        }
+            ..Common::new(b.str(Some(field("id"))))
+        };
+        let detail = Detail::PatchNode(PatchNode {
+            missing: Some(Severities::new([Some(2), None, None, None, None, None, None]).unwrap()),
+            // Composed, not a slice of the record: owned.
+            os: b.str(Some("Euler OS")),
+            ..Default::default()
+        });
+        let place = Place::new(
+            crate::model::ReportOrigin::File("r.json".into()),
+            Pointer::Element("/instance_compliant".into()),
+        );
+        let origin = Origin::at(&place, 0, 3, 5);
+        b.finish(
+            Provider::Huawei,
+            ReportKind::CocPatch,
+            common,
+            detail,
+            origin,
+        )
+    }
+
+    #[test]
+    fn strings_are_spans_of_the_record_unless_composed() {
+        let r = node();
+        assert_eq!(r.id(), "i-1");
+        assert_eq!(r.name(), Some("web-1"));
+        assert_eq!(r.region(), None);
+        assert!(matches!(r.field("os"), Some(Field::Str("Euler OS"))));
+        assert_eq!(r.owned.len(), 1, "only the composed string is copied");
+        assert!(r.raw().starts_with(r#"{"id":"i-1""#) && r.raw().ends_with('}'));
+        assert_eq!(r.raw_offset(), 1);
+        assert_eq!(r.origin.pointer(), "/instance_compliant/0");
+        assert!(
+            std::mem::size_of::<Resource>() <= 232,
+            "{}",
+            std::mem::size_of::<Resource>()
+        );
+    }
+
+    #[test]
+    fn counts_hold_what_a_vendor_can_send_and_refuse_the_rest() {
+        assert_eq!(Count::new(Some(0)).unwrap().get(), Some(0));
+        assert_eq!(
+            Count::new(Some(Count::MAX)).unwrap().get(),
+            Some(Count::MAX)
+        );
+        assert_eq!(Count::new(None).unwrap().get(), None);
+        assert_eq!(Count::new(Some(-1)), Err(-1));
+        assert_eq!(Count::new(Some(Count::MAX + 1)), Err(Count::MAX + 1));
+        assert_eq!(
+            Severities::new([Some(1), Some(-3), None, None, None, None, None]),
+            Err(("high", -3))
+        );
     }
 
     #[test]
@@ -827,7 +1220,7 @@ mod tests {
         let Some(Field::Counts(counts)) = r.field("missing") else {
             panic!("missing is counts")
         };
-        assert_eq!(counts.critical, Some(2));
+        assert_eq!(counts.critical(), Some(2));
         assert_eq!(counts.get("high"), Some(None));
         assert_eq!(counts.get("severe"), None);
     }
@@ -899,7 +1292,12 @@ mod tests {
     fn label_falls_back_to_id() {
         let mut r = node();
         assert_eq!(r.label(), "web-1");
-        r.name = Some(String::new());
+        r.name = Str::NONE;
         assert_eq!(r.label(), "i-1");
     }
+}
+#[cfg(test)]
+#[test]
+fn print_sizes() {
+    eprintln!("Resource {} Detail {} PatchNode {} Origin {} Severities {} Common {} ConfigRule {} PackResult {} PatchItem {}", std::mem::size_of::<Resource>(), std::mem::size_of::<Detail>(), std::mem::size_of::<PatchNode>(), std::mem::size_of::<Origin>(), std::mem::size_of::<Option<Severities>>(), std::mem::size_of::<Common>(), std::mem::size_of::<ConfigRule>(), std::mem::size_of::<PackResult>(), std::mem::size_of::<PatchItem>());
 }

@@ -81,10 +81,13 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         let f = &j.finding;
         let mut props = Vec::new();
         if let Subject::Resource(r) = &f.subject {
-            if r.origin.line > 0 && r.origin.file.is_file() {
+            if r.origin.line > 0 && r.origin.file().is_file() {
                 props.push(format!(
                     "file={}",
-                    property(&display_path(cx.base_dir.as_deref(), r.origin.file.name()))
+                    property(&display_path(
+                        cx.base_dir.as_deref(),
+                        r.origin.file().name()
+                    ))
                 ));
                 props.push(format!("line={}", r.origin.line));
                 props.push(format!("col={}", r.origin.column));

@@ -421,10 +421,10 @@ struct Place<'a> {
 fn place(subject: &Subject) -> Place<'_> {
     match subject {
         Subject::Resource(r) => Place {
-            name: r.name.as_deref().unwrap_or(""),
-            id: &r.id,
-            group: r.group.as_deref(),
-            region: r.region.as_deref(),
+            name: r.name().unwrap_or(""),
+            id: r.id(),
+            group: r.group(),
+            region: r.region(),
         },
         Subject::Report { kind, origin: name } => Place {
             name: name.name(),
@@ -634,11 +634,11 @@ fn charts(verdict: &Verdict) -> Vec<Chart> {
         match &j.finding.subject {
             Subject::Resource(r) => {
                 let e = worst
-                    .entry((r.origin.file.name(), r.id.as_str()))
+                    .entry((r.origin.file().name(), r.id()))
                     .or_insert(Worst {
                         severity: j.finding.severity,
-                        group: r.group.as_deref(),
-                        region: r.region.as_deref(),
+                        group: r.group(),
+                        region: r.region(),
                     });
                 e.severity = e.severity.max(j.finding.severity);
             }

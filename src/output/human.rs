@@ -227,15 +227,17 @@ fn level_tag(j: &Judged) -> String {
 fn where_(subject: &Subject) -> String {
     match subject {
         Subject::Resource(r) => {
-            let mut parts = vec![format!("{} {}", r.kind(), r.id)];
-            if let Some(name) = r.name.as_deref().filter(|n| !n.is_empty() && *n != r.id) {
-                parts[0] = format!("{} {name} ({})", r.kind(), r.id);
+            let mut parts = vec![format!("{} {}", r.kind(), r.id())];
+            if let Some(name) = r.name().filter(|n| !n.is_empty() && *n != r.id()) {
+                parts[0] = format!("{} {name} ({})", r.kind(), r.id());
             }
-            parts.extend(r.group.iter().map(|g| format!("group {g}")));
-            parts.extend(r.region.iter().cloned());
+            parts.extend(r.group().iter().map(|g| format!("group {g}")));
+            parts.extend(r.region().map(str::to_string));
             parts.push(format!(
                 "{}:{}:{}",
-                r.origin.file, r.origin.line, r.origin.column
+                r.origin.file(),
+                r.origin.line,
+                r.origin.column
             ));
             parts.join(" · ")
         }

@@ -168,7 +168,7 @@ struct Location<'a> {
     file: &'a str,
     line: u32,
     column: u32,
-    pointer: &'a str,
+    pointer: String,
 }
 
 /// The findings, serialized one at a time as they are written: a large result is never
@@ -299,17 +299,17 @@ fn finding(j: &Judged) -> FindingView<'_> {
                 kind: r.kind().as_str(),
                 provider: r.provider.as_str(),
                 source: r.source.id(),
-                id: &r.id,
-                name: r.name.as_deref(),
-                region: r.region.as_deref(),
-                group: r.group.as_deref(),
+                id: r.id(),
+                name: r.name(),
+                region: r.region(),
+                group: r.group(),
                 status: Some(r.status.as_str()),
             },
             Some(Location {
-                file: r.origin.file.name(),
+                file: r.origin.file().name(),
                 line: r.origin.line,
                 column: r.origin.column,
-                pointer: &r.origin.pointer,
+                pointer: r.origin.pointer(),
             }),
         ),
         Subject::Report { kind, origin: name } => (

@@ -49,12 +49,12 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
             let (name, file) = match &f.subject {
                 Subject::Resource(r) => {
                     let mut name = format!("{} {}", r.kind(), r.label());
-                    if r.label() != r.id {
-                        name.push_str(&format!(" ({})", r.id));
+                    if r.label() != r.id() {
+                        name.push_str(&format!(" ({})", r.id()));
                     }
                     (
                         name,
-                        display_path(cx.base_dir.as_deref(), r.origin.file.name()),
+                        display_path(cx.base_dir.as_deref(), r.origin.file().name()),
                     )
                 }
                 Subject::Report { kind, origin: name } => (
@@ -183,12 +183,14 @@ fn details(j: &crate::verdict::Judged, file: &str) -> String {
         format!("status: {}", j.disposition.as_str()),
     ];
     if let Subject::Resource(r) = &f.subject {
-        lines.push(format!("resource: {} {} ({})", r.kind(), r.label(), r.id));
-        lines.extend(r.group.as_ref().map(|g| format!("group: {g}")));
-        lines.extend(r.region.as_ref().map(|g| format!("region: {g}")));
+        lines.push(format!("resource: {} {} ({})", r.kind(), r.label(), r.id()));
+        lines.extend(r.group().as_ref().map(|g| format!("group: {g}")));
+        lines.extend(r.region().as_ref().map(|g| format!("region: {g}")));
         lines.push(format!(
             "location: {file}:{}:{} ({})",
-            r.origin.line, r.origin.column, r.origin.pointer
+            r.origin.line,
+            r.origin.column,
+            r.origin.pointer()
         ));
     }
     lines.push(format!("fingerprint: {}", f.fingerprint));

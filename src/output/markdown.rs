@@ -208,11 +208,11 @@ fn table(rows: &[&Judged], out: &mut dyn Write) -> io::Result<()> {
 fn resource(subject: &Subject) -> String {
     match subject {
         Subject::Resource(r) => {
-            let mut s = match r.name.as_deref().filter(|n| !n.is_empty() && *n != r.id) {
-                Some(name) => format!("{name} ({})", r.id),
-                None => r.id.clone(),
+            let mut s = match r.name().filter(|n| !n.is_empty() && *n != r.id()) {
+                Some(name) => format!("{name} ({})", r.id()),
+                None => r.id().to_string(),
             };
-            if let Some(g) = &r.group {
+            if let Some(g) = &r.group() {
                 s.push_str(&format!(" · {g}"));
             }
             s

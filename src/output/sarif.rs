@@ -465,7 +465,7 @@ struct ResourceProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pointer: Option<&'a str>,
+    pointer: Option<String>,
 }
 
 /// How many findings the results leave out, known once they are written.
@@ -849,8 +849,8 @@ impl<'a> Emitter<'a> {
         let f = &j.finding;
         let rule = &f.rule;
         let (artifact, region) = match &f.subject {
-            Subject::Resource(r) if r.origin.file.is_file() && r.origin.line > 0 => (
-                self.artifact(Path::new(r.origin.file.name())),
+            Subject::Resource(r) if r.origin.file().is_file() && r.origin.line > 0 => (
+                self.artifact(Path::new(r.origin.file().name())),
                 Region::point(r.origin.line, r.origin.column),
             ),
             Subject::Report { origin: name, .. } if name.is_file() => {
@@ -860,8 +860,8 @@ impl<'a> Emitter<'a> {
         };
         let (resource, logical, text) = match &f.subject {
             Subject::Resource(r) => {
-                let named = match r.name.as_deref() {
-                    Some(n) if !n.is_empty() && n != r.id => format!(" ({n})"),
+                let named = match r.name() {
+                    Some(n) if !n.is_empty() && n != r.id() => format!(" ({n})"),
                     _ => String::new(),
                 };
                 let part = |p: Option<&str>| p.filter(|s| !s.is_empty()).unwrap_or("-").to_string();
@@ -870,25 +870,25 @@ impl<'a> Emitter<'a> {
                         kind: r.kind().as_str(),
                         provider: r.provider.as_str(),
                         source: r.source.id(),
-                        id: &r.id,
-                        name: r.name.as_deref(),
-                        region: r.region.as_deref(),
-                        group: r.group.as_deref(),
+                        id: r.id(),
+                        name: r.name(),
+                        region: r.region(),
+                        group: r.group(),
                         status: Some(r.status.as_str()),
-                        pointer: Some(&r.origin.pointer),
+                        pointer: Some(r.origin.pointer()),
                     },
                     LogicalLocation {
-                        name: &r.id,
+                        name: r.id(),
                         fully_qualified_name: [
                             r.provider.as_str().to_string(),
-                            part(r.region.as_deref()),
-                            part(r.group.as_deref()),
-                            r.id.clone(),
+                            part(r.region()),
+                            part(r.group()),
+                            r.id().to_string(),
                         ]
                         .join("/"),
                         kind: "resource",
                     },
-                    format!("{} — {} {}{named}", f.message, r.kind(), r.id),
+                    format!("{} — {} {}{named}", f.message, r.kind(), r.id()),
                 )
             }
             Subject::Report { kind, origin: name } => (

@@ -17,7 +17,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map, Module, Positio
 type SharedModule = Arc<Module>;
 
 use super::{Globals, Limits};
-use crate::model::resource::{Field, RawJson, Resource, ResourceKind, Severities};
+use crate::model::resource::{Field, Resource, ResourceKind, Severities};
 use crate::model::Report;
 
 /// A resource as policies see it: read-only fields through an indexer, so `node.name` and
@@ -400,15 +400,15 @@ fn field_value(field: Field<'_>) -> Dynamic {
 
 /// Raw vendor JSON as a Rhai value (maps, arrays, strings, numbers; `null` becomes `()`),
 /// parsed when a policy reads it.
-fn raw_value(raw: &RawJson) -> Result<Dynamic, serde_json::Error> {
-    serde_json::from_str(raw.as_str())
+fn raw_value(raw: &str) -> Result<Dynamic, serde_json::Error> {
+    serde_json::from_str(raw)
 }
 
 fn resource_field(r: &mut ResourceRef, name: &str) -> Fallible {
     let r = &r.0;
     if name == "raw" {
-        return raw_value(&r.raw)
-            .map_err(|e| runtime(format!("raw of {} is not valid JSON: {e}", r.id)));
+        return raw_value(r.raw())
+            .map_err(|e| runtime(format!("raw of {} is not valid JSON: {e}", r.id())));
     }
     match r.field(name) {
         Some(value) => Ok(field_value(value)),
@@ -452,12 +452,11 @@ fn report_field(r: &mut ReportRef, name: &str) -> Fallible {
                 .collect(),
         ),
         "results" => match &report.results {
-            Some(raw) => {
-                raw_value(raw).map_err(|e| runtime(format!("results are not valid JSON: {e}")))?
-            }
+            Some(raw) => raw_value(raw.as_str())
+                .map_err(|e| runtime(format!("results are not valid JSON: {e}")))?,
             None => Dynamic::UNIT,
         },
-        "raw" => raw_value(&report.raw)
+        "raw" => raw_value(report.raw.as_str())
             .map_err(|e| runtime(format!("the report is not valid JSON: {e}")))?,
         _ => {
             return Err(runtime(unknown_field(

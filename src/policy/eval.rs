@@ -293,7 +293,7 @@ fn resource(value: Dynamic, lookup: Lookup<'_>) -> Result<Subject, String> {
     report
         .resources
         .iter()
-        .find(|r| r.id == id)
+        .find(|r| r.id() == id)
         .map(|r| Subject::Resource(Arc::clone(r)))
         .ok_or_else(|| format!("`resource` names {id:?}, which is not in the report"))
 }

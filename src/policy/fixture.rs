@@ -18,8 +18,8 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 use super::engine::{unknown_field, ReportRef, ResourceRef};
 use super::eval::{collect, Lookup};
 use crate::model::resource::{
-    Cell, CompliancePack, ConfigRule, Detail, Origin, PatchItem, PatchNode, Provider, RawJson,
-    Resource, ResourceKind, Severities, Status,
+    Builder, Cell, Common, CompliancePack, ConfigRule, Count, Detail, Origin, PatchItem, PatchNode,
+    Place, Pointer, Provider, RawJson, Resource, ResourceKind, Severities, Status, Str,
 };
 use crate::model::Report;
 use crate::model::Rule;
@@ -191,7 +191,7 @@ fn findings(rule: &Arc<Rule>, result: Dynamic) -> Result<Vec<Map>, String> {
             }
             match &f.subject {
                 Subject::Resource(r) => {
-                    map.insert("resource".into(), r.id.clone().into());
+                    map.insert("resource".into(), r.id().to_string().into());
                 }
                 // `Lookup::AsGiven` keeps an id it cannot resolve as the subject's name.
                 Subject::Report { origin: name, .. } if !name.name().is_empty() => {
@@ -301,6 +301,22 @@ impl<'a> Spec<'a> {
         }
     }
 
+    /// A string field kept by `b`: absent → `default`, `()` → none.
+    fn str(&self, b: &mut Builder<'_>, key: &str, default: Option<&str>) -> Result<Str, String> {
+        Ok(b.str(self.text(key, default)?.as_deref()))
+    }
+
+    /// A count field: absent → `default`, `()` → none; a whole number from 0 to `Count::MAX`.
+    fn count(&self, key: &str, default: Option<i64>) -> Result<Count, String> {
+        Count::new(self.int(key, default)?).map_err(|n| {
+            format!(
+                "{}: `{key}` is {n}; a count is a whole number from 0 to {}",
+                self.what,
+                Count::MAX
+            )
+        })
+    }
+
     /// Patch counts: given severities as written, the others 0, `total` their sum unless
     /// given. Absent → all zero; `()` → none.
     fn counts(&self, key: &str) -> Result<Option<Severities>, String> {
@@ -315,28 +331,26 @@ impl<'a> Spec<'a> {
         let what = format!("{}.{key}", self.what);
         let inner = Spec::new(&what, map, Severities::FIELDS.to_vec())?;
         let n = |k: &str| inner.int(k, Some(0));
-        let mut counts = Severities {
-            critical: n("critical")?,
-            high: n("high")?,
-            medium: n("medium")?,
-            low: n("low")?,
-            info: n("info")?,
-            unspecified: n("unspecified")?,
-            total: None,
-        };
-        let sum = [
-            counts.critical,
-            counts.high,
-            counts.medium,
-            counts.low,
-            counts.info,
-            counts.unspecified,
-        ]
-        .iter()
-        .map(|c| c.unwrap_or(0))
-        .sum();
-        counts.total = inner.int("total", Some(sum))?;
-        Ok(Some(counts))
+        let mut counts = [
+            n("critical")?,
+            n("high")?,
+            n("medium")?,
+            n("low")?,
+            n("info")?,
+            n("unspecified")?,
+            None,
+        ];
+        let sum = counts[..6]
+            .iter()
+            .map(|c| c.unwrap_or(0))
+            .fold(0i64, i64::saturating_add);
+        counts[6] = inner.int("total", Some(sum))?;
+        Severities::new(counts).map(Some).map_err(|(name, n)| {
+            format!(
+                "{what}: `{name}` is {n}; a count is a whole number from 0 to {}",
+                Count::MAX
+            )
+        })
     }
 
     fn wrong(&self, key: &str, expected: &str, value: &Dynamic) -> String {
@@ -465,6 +479,9 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
     // What a pack_result's columns say of its name, region and raw object.
     let (mut row_name, mut row_region, mut row_raw) = (None, None, None);
 
+    // Every string of a built resource is its own: there is no report text to point into.
+    let mut b = Builder::standalone(String::new());
+
     let (default_id, detail, derived, reported_at) = match kind {
         ResourceKind::PatchNode => {
             // COC does not report failed/rejected/... per node; OOS does, as counts.
@@ -472,25 +489,30 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
             let node = PatchNode {
                 missing: spec.counts("missing")?,
                 compliant: spec.counts("compliant")?,
-                os: spec.text("os", None)?,
-                ip: spec.text("ip", None)?,
-                eip: spec.text("eip", None)?,
-                scene: spec.text("scene", None)?,
-                baseline: spec.text("baseline", None)?,
-                baseline_id: spec.text("baseline_id", None)?,
-                report_id: spec.text("report_id", None)?,
-                order_id: spec.text("order_id", None)?,
-                enterprise_project_id: spec.text("enterprise_project_id", None)?,
-                operation: spec.text("operation", None)?,
-                failed: spec.int("failed", oos_default)?,
-                pending_reboot: spec.int("pending_reboot", oos_default)?,
-                installed: spec.int("installed", oos_default)?,
-                installed_other: spec.int("installed_other", oos_default)?,
-                rejected: spec.int("rejected", oos_default)?,
+                os: spec.str(&mut b, "os", None)?,
+                ip: spec.str(&mut b, "ip", None)?,
+                eip: spec.str(&mut b, "eip", None)?,
+                scene: spec.str(&mut b, "scene", None)?,
+                baseline: spec.str(&mut b, "baseline", None)?,
+                baseline_id: spec.str(&mut b, "baseline_id", None)?,
+                report_id: spec.str(&mut b, "report_id", None)?,
+                order_id: spec.str(&mut b, "order_id", None)?,
+                enterprise_project_id: spec.str(&mut b, "enterprise_project_id", None)?,
+                operation: spec.str(&mut b, "operation", None)?,
+                failed: spec.count("failed", oos_default)?,
+                pending_reboot: spec.count("pending_reboot", oos_default)?,
+                installed: spec.count("installed", oos_default)?,
+                installed_other: spec.count("installed_other", oos_default)?,
+                rejected: spec.count("rejected", oos_default)?,
             };
-            let missing = node.missing.and_then(|m| m.total);
+            let missing = node.missing.and_then(|m| m.total());
             let status = if alibaba {
-                oos_patch::status_of([missing, node.failed, node.pending_reboot, node.rejected])
+                oos_patch::status_of([
+                    missing,
+                    node.failed.get(),
+                    node.pending_reboot.get(),
+                    node.rejected.get(),
+                ])
             } else {
                 coc_patch::status_of(None, missing)
             };
@@ -502,23 +524,26 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
             )
         }
         ResourceKind::PatchItem => {
+            let node_id = spec.text("node_id", Some("node-1"))?;
+            let title = spec.text("title", Some("patch-1"))?;
+            let patch_status = spec.text("patch_status", Some("INSTALLED"))?;
             let item = PatchItem {
-                node_id: spec.text("node_id", Some("node-1"))?,
-                title: spec.text("title", Some("patch-1"))?,
-                classification: spec.text("classification", None)?,
-                severity: spec.text("severity", None)?,
-                compliance_level: spec.text("compliance_level", None)?,
-                patch_status: spec.text("patch_status", Some("INSTALLED"))?,
+                node_id: b.str(node_id.as_deref()),
+                title: b.str(title.as_deref()),
+                classification: spec.str(&mut b, "classification", None)?,
+                severity: spec.str(&mut b, "severity", None)?,
+                compliance_level: spec.str(&mut b, "compliance_level", None)?,
+                patch_status: b.str(patch_status.as_deref()),
                 installed_at: spec.int("installed_at", None)?,
-                baseline: spec.text("baseline", None)?,
-                baseline_id: spec.text("baseline_id", None)?,
+                baseline: spec.str(&mut b, "baseline", None)?,
+                baseline_id: spec.str(&mut b, "baseline_id", None)?,
             };
             let id = format!(
                 "{}/{}",
-                item.node_id.as_deref().unwrap_or(""),
-                item.title.as_deref().unwrap_or("")
+                node_id.as_deref().unwrap_or(""),
+                title.as_deref().unwrap_or("")
             );
-            let status = coc_items::status_of(item.patch_status.as_deref());
+            let status = coc_items::status_of(patch_status.as_deref());
             let reported_at = spec.int("reported_at", item.installed_at)?;
             (id, Detail::PatchItem(item), status, reported_at)
         }
@@ -550,15 +575,15 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
             };
             let status = config_states::status_of(state.as_deref());
             let rule = ConfigRule {
-                compliance_state: state,
-                noncompliant_resources: spec.int("noncompliant_resources", Some(0))?,
-                compliant_resources: spec.int("compliant_resources", Some(0))?,
-                rule_type: spec.text("rule_type", Some("builtin"))?,
+                compliance_state: b.str(state.as_deref()),
+                noncompliant_resources: spec.count("noncompliant_resources", Some(0))?,
+                compliant_resources: spec.count("compliant_resources", Some(0))?,
+                rule_type: spec.str(&mut b, "rule_type", Some("builtin"))?,
                 tags,
-                period: spec.text("period", None)?,
-                state: spec.text("state", Some("Enabled"))?,
-                description: spec.text("description", None)?,
-                policy_definition_id: spec.text("policy_definition_id", None)?,
+                period: spec.str(&mut b, "period", None)?,
+                state: spec.str(&mut b, "state", Some("Enabled"))?,
+                description: spec.str(&mut b, "description", None)?,
+                policy_definition_id: spec.str(&mut b, "policy_definition_id", None)?,
             };
             (
                 "rule-1".to_string(),
@@ -569,8 +594,8 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
         }
         ResourceKind::CompliancePack => {
             let pack = CompliancePack {
-                report_status: spec.text("report_status", Some("COMPLETE"))?,
-                report_url: spec.text("report_url", None)?,
+                report_status: spec.str(&mut b, "report_status", Some("COMPLETE"))?,
+                report_url: spec.str(&mut b, "report_url", None)?,
                 account_id: spec.int("account_id", None)?,
             };
             (
@@ -591,16 +616,18 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
                 .ok_or_else(|| format!("{what}: `row` must be a sheet row number, 1 or more"))?;
             let (headers, values): (Vec<String>, Vec<Cell>) = sheet_row.into_iter().unzip();
             let columns = Arc::new(pack_sheet::columns((1u32..).zip(headers)));
-            let origin = Origin {
-                file: ReportOrigin::File(Arc::clone(&fx.file)),
-                pointer: String::new(),
-                line,
-                column: 1,
-            };
-            let r = pack_sheet::resource(&columns, values, &sheet.into(), row, origin);
-            (row_name, row_region) = (r.name, r.region);
-            row_raw = Some(r.raw.as_str().to_string());
-            (r.id, r.detail, r.status, spec.int("reported_at", now)?)
+            let place = Place::new(ReportOrigin::File(Arc::clone(&fx.file)), Pointer::None);
+            let origin = Origin::at(&place, row, line, 1);
+            let r = pack_sheet::resource(&columns, values, &sheet.into(), row, origin, None);
+            row_name = r.name().map(str::to_string);
+            row_region = r.region().map(str::to_string);
+            row_raw = Some(r.raw().to_string());
+            (
+                r.id().to_string(),
+                r.detail,
+                r.status,
+                spec.int("reported_at", now)?,
+            )
         }
     };
 
@@ -609,7 +636,7 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
         return Err(format!("{what}: `id` must be a non-empty string"));
     }
     let default_name = match &detail {
-        Detail::PatchItem(p) => p.title.clone(),
+        Detail::PatchItem(_) => spec.text("title", Some("patch-1"))?,
         Detail::CompliancePack(_) => None,
         Detail::PackResult(_) => row_name,
         _ => Some(id.clone()),
@@ -641,27 +668,25 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
         ResourceKind::PatchNode => spec.text("group", Some("default"))?,
         _ => spec.text("group", None)?,
     };
-    Ok(ResourceRef(Arc::new(Resource {
-        provider: source.provider(),
-        source,
-        name: match spec.has("name") {
-            true => spec.text("name", None)?,
-            false => default_name,
-        },
-        region: spec.text("region", default_region)?,
-        group,
+    let name = match spec.has("name") {
+        true => spec.text("name", None)?,
+        false => default_name,
+    };
+    let region = spec.text("region", default_region)?;
+    let common = Common {
+        name: b.str(name.as_deref()),
+        region: b.str(region.as_deref()),
+        group: b.str(group.as_deref()),
         status,
         reported_at,
-        detail,
-        raw: RawJson::owned(raw),
-        origin: Origin {
-            file: ReportOrigin::File(Arc::clone(&fx.file)),
-            pointer: String::new(),
-            line,
-            column: 1,
-        },
-        id,
-    })))
+        ..Common::new(b.str(Some(&id)))
+    };
+    let place = Place::new(ReportOrigin::File(Arc::clone(&fx.file)), Pointer::None);
+    let origin = Origin::at(&place, 0, line, 1);
+    let resource = b
+        .with_raw(raw)
+        .finish(source.provider(), source, common, detail, origin);
+    Ok(ResourceRef(Arc::new(resource)))
 }
 
 /// `report(#{resources: [...], kind, count, fetched_at, results, raw, name})`.
@@ -716,14 +741,14 @@ fn report(map: Map, fx: &Fixtures) -> Result<ReportRef, String> {
                 "report(): a {} report holds {} resources, but {} is a {}",
                 kind.id(),
                 kinds.join(" and "),
-                r.id,
+                r.id(),
                 r.kind()
             ));
         }
-        if !seen.insert(r.id.as_str()) {
+        if !seen.insert(r.id()) {
             return Err(format!(
                 "report(): resource {} is listed twice; give each an `id`",
-                r.id
+                r.id()
             ));
         }
     }

@@ -10,7 +10,7 @@ use rhai::{Dynamic, Engine, AST};
 use super::engine::{self, globals_module};
 use super::{Globals, Limits};
 use crate::error::{self, line_of, Error};
-use crate::model::resource::ResourceKind;
+use crate::model::resource::{ResourceKind, Text};
 use crate::model::Severity;
 use crate::model::{Enforcement, Rule};
 
@@ -31,7 +31,7 @@ pub struct Policy {
     pub rule: Arc<Rule>,
     /// The file name as shown in messages.
     pub(crate) name: String,
-    pub(crate) src: Arc<str>,
+    pub(crate) src: Text,
     pub(crate) ast: AST,
     /// The engine for `check`, when the policy defines it.
     pub(crate) check: Option<Engine>,
@@ -148,7 +148,7 @@ pub(crate) fn is_policy_file(path: &Path) -> bool {
 /// Compile one policy from its text and validate its `RULE` and entry points.
 pub fn compile(
     path: &Path,
-    src: Arc<str>,
+    src: Text,
     limits: &Limits,
     globals: &Globals,
 ) -> Result<Policy, Error> {

@@ -22,6 +22,7 @@ use super::load::{self, function_span, Policy};
 use super::{Globals, Limits};
 use crate::error::line_of;
 use crate::error::{self, Error};
+use crate::model::resource::Text;
 use crate::model::Rule;
 
 /// The suffix that makes a file a policy's tests.
@@ -202,9 +203,9 @@ fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, HashSet<PathBuf>), Error
     Ok((policies, tests))
 }
 
-fn read(what: &'static str, path: &Path) -> Result<Arc<str>, Error> {
+fn read(what: &'static str, path: &Path) -> Result<Text, Error> {
     std::fs::read_to_string(path)
-        .map(Arc::from)
+        .map(Text::from)
         .map_err(|source| Error::Read {
             what,
             path: path.to_path_buf(),

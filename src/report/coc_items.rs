@@ -4,29 +4,38 @@
 
 use serde::Deserialize;
 
-use super::RecordCx;
+use super::{JsonStr, RecordCx};
 use crate::error::Error;
-use crate::model::resource::{Detail, PatchItem, Resource, Status};
+use crate::model::resource::{Common, Detail, PatchItem, Resource, Status};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "compliance_items";
 
 #[derive(Deserialize)]
-struct Record {
-    instance_id: Option<String>,
-    title: Option<String>,
-    classification: Option<String>,
-    severity_level: Option<String>,
-    compliance_level: Option<String>,
-    patch_detail: Option<PatchDetail>,
+struct Record<'a> {
+    #[serde(borrow)]
+    instance_id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    title: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    classification: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    severity_level: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    compliance_level: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    patch_detail: Option<PatchDetail<'a>>,
 }
 
-#[derive(Deserialize)]
-struct PatchDetail {
+#[derive(Deserialize, Default)]
+struct PatchDetail<'a> {
     installed_time: Option<i64>,
-    patch_baseline_id: Option<String>,
-    patch_baseline_name: Option<String>,
-    patch_status: Option<String>,
+    #[serde(borrow)]
+    patch_baseline_id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    patch_baseline_name: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    patch_status: Option<JsonStr<'a>>,
 }
 
 /// `patch_status` as the API documents it.
@@ -42,18 +51,13 @@ const PATCH_STATUSES: [&str; 6] = [
 /// One `compliance_items` record to a `patch_item`.
 pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let rec: Record = cx.parse(raw)?;
-    let title = cx.require_id(raw, "title", rec.title)?;
-    let node = rec.instance_id.unwrap_or_default();
-    let detail = rec.patch_detail.unwrap_or(PatchDetail {
-        installed_time: None,
-        patch_baseline_id: None,
-        patch_baseline_name: None,
-        patch_status: None,
-    });
+    let title = cx.require_id(raw, "title", rec.title.as_deref())?;
+    let node = rec.instance_id.as_deref().unwrap_or_default();
+    let detail = rec.patch_detail.unwrap_or_default();
     let status = status_of(detail.patch_status.as_deref());
     let what = format!(
         "patch {title} on {}",
-        if node.is_empty() { "its node" } else { &node }
+        if node.is_empty() { "its node" } else { node }
     );
     match detail.patch_status.as_deref() {
         None => {
@@ -83,24 +87,27 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         &what,
         detail.installed_time,
     )?;
+    let mut b = cx.builder(raw);
+    let title_span = b.str(Some(title));
     let item = PatchItem {
-        node_id: Some(node.clone()).filter(|n| !n.is_empty()),
-        title: Some(title.clone()),
-        classification: rec.classification,
-        severity: rec.severity_level,
-        compliance_level: rec.compliance_level,
-        patch_status: detail.patch_status,
+        node_id: b.str(Some(node).filter(|n| !n.is_empty())),
+        title: title_span,
+        classification: b.str(rec.classification.as_deref()),
+        severity: b.str(rec.severity_level.as_deref()),
+        compliance_level: b.str(rec.compliance_level.as_deref()),
+        patch_status: b.str(detail.patch_status.as_deref()),
         installed_at,
-        baseline: detail
-            .patch_baseline_name
-            .or_else(|| detail.patch_baseline_id.clone()),
-        baseline_id: detail.patch_baseline_id,
+        baseline: b
+            .str((detail.patch_baseline_name.as_deref()).or(detail.patch_baseline_id.as_deref())),
+        baseline_id: b.str(detail.patch_baseline_id.as_deref()),
     };
-    let mut resource = cx.resource(raw, format!("{node}/{title}"), Detail::PatchItem(item));
-    resource.name = Some(title);
-    resource.status = status;
-    resource.reported_at = installed_at;
-    Ok(resource)
+    let common = Common {
+        name: title_span,
+        status,
+        reported_at: installed_at,
+        ..Common::new(b.str(Some(&format!("{node}/{title}"))))
+    };
+    Ok(cx.finish(b, common, Detail::PatchItem(item)))
 }
 
 /// A patch that is installed (or superseded by another installed patch) is compliant;
@@ -148,11 +155,11 @@ mod tests {
             let report = load(&input(&item(patch_status)), LoadOptions::default()).unwrap();
             let r = &report.resources[0];
             assert_eq!(r.status, expected, "{patch_status}");
-            assert_eq!(r.id, "n/t");
+            assert_eq!(r.id(), "n/t");
             let Detail::PatchItem(p) = &r.detail else {
                 panic!()
             };
-            assert_eq!(p.patch_status.as_deref(), Some(patch_status));
+            assert_eq!(r.text(p.patch_status), Some(patch_status));
         }
     }
 

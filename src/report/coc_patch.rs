@@ -4,31 +4,45 @@
 
 use serde::Deserialize;
 
-use super::RecordCx;
+use super::{JsonStr, RecordCx};
 use crate::error::Error;
-use crate::model::resource::{Detail, PatchNode, Resource, Severities, Status};
+use crate::model::resource::{Common, Detail, PatchNode, Resource, Severities, Status};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "instance_compliant";
 
 #[derive(Deserialize)]
-struct Record {
-    instance_id: Option<String>,
-    id: Option<String>,
-    name: Option<String>,
-    region: Option<String>,
-    group: Option<String>,
-    status: Option<String>,
-    ip: Option<String>,
-    eip: Option<String>,
-    operating_system: Option<String>,
-    report_scene: Option<String>,
-    baseline_id: Option<String>,
-    baseline_name: Option<String>,
-    enterprise_project_id: Option<String>,
+struct Record<'a> {
+    #[serde(borrow)]
+    instance_id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    name: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    region: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    group: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    status: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    ip: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    eip: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    operating_system: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    report_scene: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    baseline_id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    baseline_name: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    enterprise_project_id: Option<JsonStr<'a>>,
     compliant_summary: Option<CompliantSummary>,
     non_compliant_summary: Option<NonCompliantSummary>,
-    execution_summary: Option<ExecutionSummary>,
+    #[serde(borrow)]
+    execution_summary: Option<ExecutionSummary<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -43,7 +57,7 @@ struct NonCompliantSummary {
     severity_summary: Option<SeveritySummary>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct SeveritySummary {
     critical_count: Option<i64>,
     high_count: Option<i64>,
@@ -54,8 +68,9 @@ struct SeveritySummary {
 }
 
 #[derive(Deserialize)]
-struct ExecutionSummary {
-    order_id: Option<String>,
+struct ExecutionSummary<'a> {
+    #[serde(borrow)]
+    order_id: Option<JsonStr<'a>>,
     report_time: Option<i64>,
 }
 
@@ -70,40 +85,26 @@ fn severities(
     total: Option<i64>,
     by: Option<SeveritySummary>,
 ) -> Result<Severities, Error> {
-    let by = by.unwrap_or(SeveritySummary {
-        critical_count: None,
-        high_count: None,
-        medium_count: None,
-        low_count: None,
-        informational_count: None,
-        unspecified_count: None,
-    });
+    let by = by.unwrap_or_default();
     let count = |key: &str, value: Option<i64>| {
         cx.count(raw, &[summary, "severity_summary", key], id, value)
     };
-    let counts = Severities {
-        critical: count("critical_count", by.critical_count)?,
-        high: count("high_count", by.high_count)?,
-        medium: count("medium_count", by.medium_count)?,
-        low: count("low_count", by.low_count)?,
-        info: count("informational_count", by.informational_count)?,
-        unspecified: count("unspecified_count", by.unspecified_count)?,
-        total: cx.count(raw, &[summary, total_key], id, total)?,
-    };
+    let counts = [
+        count("critical_count", by.critical_count)?,
+        count("high_count", by.high_count)?,
+        count("medium_count", by.medium_count)?,
+        count("low_count", by.low_count)?,
+        count("informational_count", by.informational_count)?,
+        count("unspecified_count", by.unspecified_count)?,
+        cx.count(raw, &[summary, total_key], id, total)?,
+    ];
     // The split may be partial (the API's own example has 204 patches and all severities
     // 0), but it cannot hold more patches than the summary counts.
-    let split = [
-        counts.critical,
-        counts.high,
-        counts.medium,
-        counts.low,
-        counts.info,
-        counts.unspecified,
-    ]
-    .into_iter()
-    .flatten()
-    .fold(0i64, i64::saturating_add);
-    if let Some(total) = counts.total.filter(|t| split > *t) {
+    let split = counts[..6]
+        .iter()
+        .filter_map(|c| c.get())
+        .fold(0i64, i64::saturating_add);
+    if let Some(total) = counts[6].get().filter(|t| split > *t) {
         return Err(cx.doubtful(
             raw,
             &[summary, "severity_summary"],
@@ -112,20 +113,20 @@ fn severities(
             ),
         ));
     }
-    Ok(counts)
+    Ok(Severities::of(counts))
 }
 
 /// One `instance_compliant` record to a `patch_node`.
 pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let rec: Record = cx.parse(raw)?;
-    let id = cx.require_id(raw, "instance_id", rec.instance_id)?;
+    let id = cx.require_id(raw, "instance_id", rec.instance_id.as_deref())?;
     let missing = rec
         .non_compliant_summary
         .map(|s| {
             severities(
                 cx,
                 raw,
-                &id,
+                id,
                 "non_compliant_summary",
                 "non_compliant_count",
                 s.non_compliant_count,
@@ -139,7 +140,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
             severities(
                 cx,
                 raw,
-                &id,
+                id,
                 "compliant_summary",
                 "compliant_count",
                 s.compliant_count,
@@ -150,35 +151,38 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let status = checked_status(
         cx,
         raw,
-        &id,
+        id,
         rec.status.as_deref(),
-        missing.and_then(|m| m.total),
+        missing.and_then(|m| m.total()),
     )?;
     let (order_id, reported_at) = rec
         .execution_summary
         .map_or((None, None), |e| (e.order_id, e.report_time));
-    let reported_at = cx.time(raw, &["execution_summary", "report_time"], &id, reported_at)?;
+    let reported_at = cx.time(raw, &["execution_summary", "report_time"], id, reported_at)?;
+    let mut b = cx.builder(raw);
     let detail = PatchNode {
         missing,
         compliant,
-        os: rec.operating_system,
-        ip: rec.ip,
-        eip: rec.eip,
-        scene: rec.report_scene,
-        baseline: rec.baseline_name.or_else(|| rec.baseline_id.clone()),
-        baseline_id: rec.baseline_id,
-        report_id: rec.id,
-        order_id,
-        enterprise_project_id: rec.enterprise_project_id,
+        os: b.str(rec.operating_system.as_deref()),
+        ip: b.str(rec.ip.as_deref()),
+        eip: b.str(rec.eip.as_deref()),
+        scene: b.str(rec.report_scene.as_deref()),
+        baseline: b.str(rec.baseline_name.as_deref().or(rec.baseline_id.as_deref())),
+        baseline_id: b.str(rec.baseline_id.as_deref()),
+        report_id: b.str(rec.id.as_deref()),
+        order_id: b.str(order_id.as_deref()),
+        enterprise_project_id: b.str(rec.enterprise_project_id.as_deref()),
         ..PatchNode::default()
     };
-    let mut resource = cx.resource(raw, id, Detail::PatchNode(detail));
-    resource.name = rec.name;
-    resource.region = rec.region;
-    resource.group = rec.group;
-    resource.status = status;
-    resource.reported_at = reported_at;
-    Ok(resource)
+    let common = Common {
+        name: b.str(rec.name.as_deref()),
+        region: b.str(rec.region.as_deref()),
+        group: b.str(rec.group.as_deref()),
+        status,
+        reported_at,
+        ..Common::new(b.str(Some(id)))
+    };
+    Ok(cx.finish(b, common, Detail::PatchNode(detail)))
 }
 
 /// The node's status, checked against the API's documented values (`compliant`,
@@ -255,23 +259,32 @@ mod tests {
     fn fields_map_as_documented() {
         let report = load(&input(DOC_EXAMPLE), LoadOptions::default()).unwrap();
         let r = &report.resources[0];
-        assert_eq!(r.id, "8c123456-e426-4cdd-b123-4e1e36e00f99");
-        assert_eq!(r.group, None, "JSON null becomes ()");
-        assert_eq!(r.reported_at, Some(1715308575000));
+        assert_eq!(r.id(), "8c123456-e426-4cdd-b123-4e1e36e00f99");
+        assert_eq!(r.group(), None, "JSON null becomes ()");
+        assert_eq!(r.reported_at(), Some(1715308575000));
         let Detail::PatchNode(n) = &r.detail else {
             panic!()
         };
         let missing = n.missing.unwrap();
-        assert_eq!(missing.total, Some(204), "total is the summary's count");
-        assert_eq!(missing.critical, Some(0));
-        assert_eq!(n.compliant.unwrap().unspecified, Some(264));
-        assert_eq!(n.order_id.as_deref(), Some("OST2025060116450602a8asdf1"));
-        assert_eq!(
-            n.baseline.as_deref(),
-            Some("COC-EulerOSDefaultPatchBaseline")
-        );
-        assert_eq!(n.report_id.as_deref(), Some("string"));
-        assert_eq!(n.failed, None, "COC does not report failed installs");
+        assert_eq!(missing.total(), Some(204), "total is the summary's count");
+        assert_eq!(missing.critical(), Some(0));
+        assert_eq!(n.compliant.unwrap().unspecified(), Some(264));
+        assert_eq!(r.text(n.order_id), Some("OST2025060116450602a8asdf1"));
+        assert_eq!(r.text(n.baseline), Some("COC-EulerOSDefaultPatchBaseline"));
+        assert_eq!(r.text(n.report_id), Some("string"));
+        assert_eq!(n.failed.get(), None, "COC does not report failed installs");
+    }
+
+    #[test]
+    fn strings_are_spans_of_the_report_unless_escaped() {
+        let report = load(&input(DOC_EXAMPLE), LoadOptions::default()).unwrap();
+        assert_eq!(report.resources[0].owned_strings(), 0);
+        let text =
+            r#"{"count":1,"instance_compliant":[{"instance_id":"i-1","name":"web\u002d1"}]}"#;
+        let report = load(&input(text), LoadOptions::default()).unwrap();
+        let r = &report.resources[0];
+        assert_eq!((r.id(), r.name()), ("i-1", Some("web-1")));
+        assert_eq!(r.owned_strings(), 1, "only the escaped name is copied");
     }
 
     #[test]
@@ -284,8 +297,8 @@ mod tests {
         let Detail::PatchNode(n) = &r.detail else {
             panic!()
         };
-        assert_eq!(n.missing.unwrap().info, Some(3));
-        assert_eq!(n.missing.unwrap().high, None);
+        assert_eq!(n.missing.unwrap().info(), Some(3));
+        assert_eq!(n.missing.unwrap().high(), None);
     }
 
     #[test]
@@ -312,6 +325,7 @@ mod tests {
         for (fields, says, field) in [
             (summary(4, -4), "non_compliant_summary.severity_summary.critical_count of i-1 is -4, a negative count", "critical_count"),
             (summary(-1, 0), "non_compliant_summary.non_compliant_count of i-1 is -1, a negative count", "non_compliant_count"),
+            (summary(5_000_000_000, 0), "non_compliant_summary.non_compliant_count of i-1 is 5000000000, more than the 4294967294 a count can be", "non_compliant_count"),
             (r#""compliant_summary":{"compliant_count":-2}"#.to_string(), "compliant_summary.compliant_count of i-1 is -2", "compliant_count"),
             (format!(r#""status":"maybe",{}"#, summary(1, 1)), "status of i-1 is \"maybe\"; the API documents compliant and non_compliant", "status"),
             (r#""status":"non_compliant""#.to_string(), "i-1 is non_compliant, but has no non_compliant_summary.non_compliant_count", "status"),

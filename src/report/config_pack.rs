@@ -5,19 +5,22 @@
 
 use serde::Deserialize;
 
-use super::RecordCx;
+use super::{JsonStr, RecordCx};
 use crate::error::Error;
-use crate::model::resource::{CompliancePack, Detail, Resource};
+use crate::model::resource::{Common, CompliancePack, Detail, Resource};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "CompliancePackReport";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Record {
-    compliance_pack_id: Option<String>,
-    report_status: Option<String>,
-    report_url: Option<String>,
+struct Record<'a> {
+    #[serde(borrow)]
+    compliance_pack_id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    report_status: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    report_url: Option<JsonStr<'a>>,
     account_id: Option<i64>,
     report_create_timestamp: Option<i64>,
 }
@@ -28,7 +31,7 @@ const REPORT_STATUSES: [&str; 3] = ["NONE", "CREATING", "COMPLETE"];
 /// The `CompliancePackReport` object to a `compliance_pack`.
 pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let rec: Record = cx.parse(raw)?;
-    let id = cx.require_id(raw, "CompliancePackId", rec.compliance_pack_id)?;
+    let id = cx.require_id(raw, "CompliancePackId", rec.compliance_pack_id.as_deref())?;
     if let Some(status) = rec
         .report_status
         .as_deref()
@@ -48,17 +51,20 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let reported_at = cx.time(
         raw,
         &["ReportCreateTimestamp"],
-        &id,
+        id,
         rec.report_create_timestamp,
     )?;
+    let mut b = cx.builder(raw);
     let pack = CompliancePack {
-        report_status: rec.report_status,
-        report_url: rec.report_url,
+        report_status: b.str(rec.report_status.as_deref()),
+        report_url: b.str(rec.report_url.as_deref()),
         account_id: rec.account_id,
     };
-    let mut resource = cx.resource(raw, id, Detail::CompliancePack(pack));
-    resource.reported_at = reported_at;
-    Ok(resource)
+    let common = Common {
+        reported_at,
+        ..Common::new(b.str(Some(id)))
+    };
+    Ok(cx.finish(b, common, Detail::CompliancePack(pack)))
 }
 
 #[cfg(test)]
@@ -77,18 +83,18 @@ mod tests {
         assert_eq!(report.kind, ReportKind::ConfigPack);
         insta::assert_json_snapshot!(report.resources);
         let r = &report.resources[0];
-        assert_eq!(r.id, "cp-fdc8626622af00f9****");
+        assert_eq!(r.id(), "cp-fdc8626622af00f9****");
         assert_eq!(
             r.status,
             Status::Unknown,
             "the response says nothing of compliance"
         );
-        assert_eq!(r.reported_at, Some(1624329965857));
+        assert_eq!(r.reported_at(), Some(1624329965857));
         let Detail::CompliancePack(p) = &r.detail else {
             panic!()
         };
-        assert_eq!(p.report_status.as_deref(), Some("COMPLETE"));
-        assert!(p.report_url.as_deref().unwrap().contains(".xls"));
+        assert_eq!(r.text(p.report_status), Some("COMPLETE"));
+        assert!(r.text(p.report_url).unwrap().contains(".xls"));
     }
 
     /// A status outside the documented values and a timestamp that is not a
@@ -137,7 +143,7 @@ mod tests {
             LoadOptions::default(),
         )
         .unwrap();
-        assert_eq!(report.resources[0].reported_at, None);
+        assert_eq!(report.resources[0].reported_at(), None);
     }
 
     #[test]

@@ -6,36 +6,47 @@
 
 use serde::Deserialize;
 
-use super::RecordCx;
+use super::{JsonStr, RecordCx};
 use crate::error::Error;
-use crate::model::resource::{ConfigRule, Detail, Resource, Status};
+use crate::model::resource::{Common, ConfigRule, Detail, Resource, Status};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "policy_assignments";
 
 #[derive(Deserialize)]
-struct Record {
-    compliance_state: Option<String>,
-    policy_assignment: Option<Assignment>,
+struct Record<'a> {
+    #[serde(borrow)]
+    compliance_state: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    policy_assignment: Option<Assignment<'a>>,
     results: Option<Results>,
 }
 
 #[derive(Deserialize)]
-struct Assignment {
-    policy_assignment_type: Option<String>,
-    id: Option<String>,
-    name: Option<String>,
-    description: Option<String>,
-    policy_filter: Option<Filter>,
-    period: Option<String>,
-    state: Option<String>,
-    policy_definition_id: Option<String>,
+struct Assignment<'a> {
+    #[serde(borrow)]
+    policy_assignment_type: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    name: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    description: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    policy_filter: Option<Filter<'a>>,
+    #[serde(borrow)]
+    period: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    state: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    policy_definition_id: Option<JsonStr<'a>>,
     tags: Option<Vec<Tag>>,
 }
 
 #[derive(Deserialize)]
-struct Filter {
-    region_id: Option<String>,
+struct Filter<'a> {
+    #[serde(borrow)]
+    region_id: Option<JsonStr<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -62,13 +73,13 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         return Err(cx.field_error(
             raw,
             "policy_assignment",
-            format!("record {} has no `policy_assignment`", cx.pointer),
+            format!("record {} has no `policy_assignment`", cx.pointer()),
         ));
     };
-    let id = cx.require_id(raw, "id", assignment.id)?;
+    let id = cx.require_id(raw, "id", assignment.id.as_deref())?;
     let counts = rec.results.and_then(|r| r.resource_details);
     let count = |key: &str, value: Option<i64>| {
-        cx.count(raw, &["results", "resource_details", key], &id, value)
+        cx.count(raw, &["results", "resource_details", key], id, value)
     };
     let noncompliant = count(
         "non_compliant_count",
@@ -78,7 +89,13 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         "compliant_count",
         counts.as_ref().and_then(|c| c.compliant_count),
     )?;
-    let status = checked_status(cx, raw, &id, rec.compliance_state.as_deref(), noncompliant)?;
+    let status = checked_status(
+        cx,
+        raw,
+        id,
+        rec.compliance_state.as_deref(),
+        noncompliant.get(),
+    )?;
     // CFG-001 and CFG-002 tell built-in rules from custom ones by it: any other value would
     // slip between them.
     if let Some(kind) = assignment
@@ -92,27 +109,31 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
             format!("policy_assignment_type of rule {id} is {kind:?}; the API documents builtin and custom"),
         ));
     }
+    let mut b = cx.builder(raw);
     let rule = ConfigRule {
-        compliance_state: rec.compliance_state,
+        compliance_state: b.str(rec.compliance_state.as_deref()),
         noncompliant_resources: noncompliant,
         compliant_resources: compliant,
-        rule_type: assignment.policy_assignment_type,
+        rule_type: b.str(assignment.policy_assignment_type.as_deref()),
         tags: assignment
             .tags
             .unwrap_or_default()
             .into_iter()
             .map(|t| (t.key, t.value.unwrap_or_default()))
             .collect(),
-        period: assignment.period,
-        state: assignment.state,
-        description: assignment.description,
-        policy_definition_id: assignment.policy_definition_id,
+        period: b.str(assignment.period.as_deref()),
+        state: b.str(assignment.state.as_deref()),
+        description: b.str(assignment.description.as_deref()),
+        policy_definition_id: b.str(assignment.policy_definition_id.as_deref()),
     };
-    let mut resource = cx.resource(raw, id, Detail::ConfigRule(rule));
-    resource.name = assignment.name;
-    resource.region = assignment.policy_filter.and_then(|f| f.region_id);
-    resource.status = status;
-    Ok(resource)
+    let region = assignment.policy_filter.and_then(|f| f.region_id);
+    let common = Common {
+        name: b.str(assignment.name.as_deref()),
+        region: b.str(region.as_deref()),
+        status,
+        ..Common::new(b.str(Some(id)))
+    };
+    Ok(cx.finish(b, common, Detail::ConfigRule(rule)))
 }
 
 /// The rule's status, checked: a `compliance_state` is `Compliant` or `NonCompliant` (the
@@ -188,17 +209,17 @@ mod tests {
     fn fields_map_as_documented() {
         let report = load(&input(DOC_EXAMPLE), LoadOptions::default()).unwrap();
         let r = &report.resources[0];
-        assert_eq!(r.id, "68511e12374e70675172b9c1");
+        assert_eq!(r.id(), "68511e12374e70675172b9c1");
         assert_eq!(r.status, Status::NonCompliant);
-        assert_eq!(r.region, None);
+        assert_eq!(r.region(), None);
         let Detail::ConfigRule(c) = &r.detail else {
             panic!()
         };
-        assert_eq!(c.rule_type.as_deref(), Some("builtin"));
-        assert_eq!(c.noncompliant_resources, Some(1));
-        assert_eq!(c.compliant_resources, Some(0));
+        assert_eq!(r.text(c.rule_type), Some("builtin"));
+        assert_eq!(c.noncompliant_resources.get(), Some(1));
+        assert_eq!(c.compliant_resources.get(), Some(0));
         assert_eq!(c.tags, vec![("AAA".to_string(), "AAA".to_string())]);
-        assert_eq!(c.period.as_deref(), Some("TwentyFour_Hours"));
+        assert_eq!(r.text(c.period), Some("TwentyFour_Hours"));
     }
 
     /// A state outside the documented values, a state the counts contradict, a

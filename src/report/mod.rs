@@ -19,8 +19,11 @@ mod config_pack;
 pub(crate) mod config_states;
 pub(crate) mod oos_patch;
 pub(crate) mod pack_sheet;
+mod scan;
+mod walk;
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -28,7 +31,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{self, Error};
-use crate::model::resource::{Origin, RawJson, Resource};
+use crate::model::resource::{
+    Builder, Common, Count, Detail, Origin, Place, Pointer, RawJson, Resource,
+};
 use crate::model::{Input, Report, ReportKind, ReportOrigin, EVIDENCE_MARKER};
 
 /// The top-level key whose presence identifies a kind's shape.
@@ -89,7 +94,7 @@ struct EvidenceReport<'a> {
 }
 
 #[derive(Deserialize)]
-struct EvidenceSheet {
+pub(super) struct EvidenceSheet {
     file: String,
     base64: String,
 }
@@ -109,11 +114,57 @@ pub fn is_evidence(text: &str) -> bool {
 /// Read every report in a document: one for a vendor response or an array of pages,
 /// one per recorded report for an evidence file.
 pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Error> {
+    load_all_by(input, options, true)
+}
+
+/// [`load_all`] by the careful route alone: the top level parsed by serde_json first, as
+/// before the structural scan. Public for the tests that hold the two routes to the same
+/// answer.
+pub fn load_all_careful(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Error> {
+    load_all_by(input, options, false)
+}
+
+fn load_all_by(input: &Input, options: LoadOptions, fast: bool) -> Result<Vec<Report>, Error> {
     if !is_evidence(&input.text) {
-        return Ok(vec![load(input, options)?]);
+        return Ok(vec![load_by(input, options, fast)?]);
+    }
+    // The fast route first; on any error, the careful one says what it is.
+    if let Some(evidence) = walk::evidence(&input.text).filter(|_| fast) {
+        if let Ok(reports) = evidence_reports(input, evidence, options) {
+            return Ok(reports);
+        }
     }
     let evidence: Evidence =
         serde_json::from_str(&input.text).map_err(|e| syntax_error(input, 0, &input.text, &e))?;
+    let mut entries = Vec::with_capacity(evidence.reports.len());
+    for (i, entry) in evidence.reports.into_iter().enumerate() {
+        let pages = entry
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(j, raw)| page_object(input, raw, format!("/reports/{i}/pages/{j}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        entries.push(walk::Entry {
+            kind: entry.kind,
+            name: entry.name,
+            pages,
+            sheet: entry.sheet,
+        });
+    }
+    let evidence = walk::Evidence {
+        version: evidence.version,
+        fetched_at: evidence.fetched_at,
+        reports: entries,
+    };
+    evidence_reports(input, evidence, options)
+}
+
+/// The reports of an evidence file whose pages are split.
+fn evidence_reports(
+    input: &Input,
+    evidence: walk::Evidence<'_>,
+    options: LoadOptions,
+) -> Result<Vec<Report>, Error> {
     if evidence.version != 1 {
         return Err(Error::ReportUnknown {
             name: input.origin.to_string(),
@@ -136,20 +187,14 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
             hint: None,
         })?;
     let mut reports = Vec::with_capacity(evidence.reports.len());
-    for (i, entry) in evidence.reports.iter().enumerate() {
+    for entry in evidence.reports {
         // Reports are named after the source, not the file, so a saved evidence file and
         // the live check it recorded give the same result.
         let named = Input {
             origin: ReportOrigin::recorded(&entry.name),
             text: input.text.clone(),
         };
-        let pages = entry
-            .pages
-            .iter()
-            .enumerate()
-            .map(|(j, raw)| page_object(&named, raw, format!("/reports/{i}/pages/{j}")))
-            .collect::<Result<Vec<_>, _>>()?;
-        for page in &pages {
+        for page in &entry.pages {
             require_marker(&named, page, entry.kind)?;
         }
         // A node's patch list may be empty; the node itself is in the node list.
@@ -157,7 +202,7 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
             allow_empty: options.allow_empty || entry.kind == ReportKind::CocItems,
             ..options
         };
-        let mut report = load_pages(&named, pages, entry.kind, options)?;
+        let mut report = load_pages(&named, entry.pages, entry.kind, options)?;
         report.fetched_at = Some(fetched_at);
         if let Some(sheet) = &entry.sheet {
             use base64::Engine as _;
@@ -185,8 +230,24 @@ pub fn load_all(input: &Input, options: LoadOptions) -> Result<Vec<Report>, Erro
 
 /// Read a report: detect (or take) its kind, normalize its records, and check that the
 /// evidence is whole (declared totals, duplicates, last page, emptiness).
+///
+/// The fast route ([`walk`]) splits the records with a parallel structural scan; when it
+/// cannot, or when reading fails in any way, the careful route parses the document's top
+/// level with serde_json first and names the error as it always has.
 pub fn load(input: &Input, options: LoadOptions) -> Result<Report, Error> {
-    let pages = split_pages(input)?;
+    load_by(input, options, true)
+}
+
+fn load_by(input: &Input, options: LoadOptions, fast: bool) -> Result<Report, Error> {
+    if let Some(pages) = walk::pages(&input.text).filter(|_| fast) {
+        if let Ok(report) = load_split(input, pages, options) {
+            return Ok(report);
+        }
+    }
+    load_split(input, split_pages(input)?, options)
+}
+
+fn load_split(input: &Input, pages: Vec<Page<'_>>, options: LoadOptions) -> Result<Report, Error> {
     let kind = match options.kind {
         Some(kind) => {
             for page in &pages {
@@ -209,9 +270,10 @@ fn load_pages(
 
     let mut declared: Option<u64> = None;
     let mut results = None;
-    let mut records: Vec<(String, &str)> = Vec::new();
-    for (i, page) in pages.iter().enumerate() {
-        let meta = page_meta(input, page, kind)?;
+    let mut groups = Vec::with_capacity(pages.len());
+    let count = pages.len();
+    for (i, page) in pages.into_iter().enumerate() {
+        let meta = page_meta(input, &page, kind)?;
         if let Some(count) = meta.declared {
             match declared {
                 Some(first) if first != count => {
@@ -227,7 +289,7 @@ fn load_pages(
                 _ => declared = Some(count),
             }
         }
-        if i + 1 == pages.len() {
+        if i + 1 == count {
             if let Some(token) = meta.next_token {
                 return Err(Error::ReportIncomplete {
                     name: input.origin.to_string(),
@@ -238,10 +300,10 @@ fn load_pages(
             }
         }
         results = results.or(meta.results);
-        records.extend(page_records(input, page, kind)?);
+        groups.push(page_records(input, page, kind)?);
     }
 
-    let resources = parse_records(input, kind, &records)?;
+    let resources = parse_records(input, kind, groups)?;
     check_duplicates(input, &resources)?;
     if let Some(total) = declared {
         if total != resources.len() as u64 {
@@ -272,12 +334,39 @@ fn load_pages(
     })
 }
 
+/// One record: a slice of the report text, and where it starts (line 0 until located).
+pub(super) struct Element<'a> {
+    pub text: &'a str,
+    pub line: u32,
+    pub column: u32,
+}
+
 /// One API response: its top-level keys and their raw values.
-struct Page<'a> {
+pub(super) struct Page<'a> {
     /// JSON pointer prefix: `""` for a single response, `"/2"` for the third page.
-    pointer: String,
-    offset: usize,
-    fields: BTreeMap<String, &'a RawValue>,
+    pub pointer: String,
+    pub offset: usize,
+    /// Every member but the record array the fast route split.
+    pub fields: BTreeMap<String, &'a RawValue>,
+    /// The record array's key and records, when the fast route split it.
+    pub split: Option<(String, Vec<Element<'a>>)>,
+}
+
+impl Page<'_> {
+    /// Does the page have a member `key`?
+    fn has(&self, key: &str) -> bool {
+        self.fields.contains_key(key) || self.split.as_ref().is_some_and(|(k, _)| k == key)
+    }
+
+    /// Its keys, in order.
+    fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.fields.keys().map(String::as_str).collect();
+        if let Some((k, _)) = &self.split {
+            keys.push(k);
+            keys.sort_unstable();
+        }
+        keys
+    }
 }
 
 fn split_pages(input: &Input) -> Result<Vec<Page<'_>>, Error> {
@@ -303,6 +392,7 @@ fn split_pages(input: &Input) -> Result<Vec<Page<'_>>, Error> {
                 pointer: String::new(),
                 offset: 0,
                 fields,
+                split: None,
             }])
         }
         None => Err(Error::ReportEmptyFile {
@@ -336,6 +426,7 @@ fn page_object<'a>(
             pointer,
             offset,
             fields,
+            split: None,
         }),
         Err(_) => Err(unknown(
             input,
@@ -375,7 +466,7 @@ fn detect_all(input: &Input, pages: &[Page<'_>]) -> Result<ReportKind, Error> {
 
 /// The kind of one page, from its top-level keys.
 fn detect(input: &Input, page: &Page<'_>) -> Result<ReportKind, Error> {
-    let has = |key: &str| page.fields.contains_key(key);
+    let has = |key: &str| page.has(key);
     let matches: Vec<ReportKind> = ReportKind::ALL
         .into_iter()
         .filter(|k| has(marker(*k)))
@@ -386,7 +477,7 @@ fn detect(input: &Input, page: &Page<'_>) -> Result<ReportKind, Error> {
     if let Some(err) = vendor_error(input, page) {
         return Err(err);
     }
-    let keys: Vec<&str> = page.fields.keys().map(String::as_str).take(8).collect();
+    let keys: Vec<&str> = page.keys().into_iter().take(8).collect();
     let found = if matches.len() > 1 {
         format!(
             "keys of several kinds at once: {}",
@@ -427,7 +518,7 @@ fn vendor_error(input: &Input, page: &Page<'_>) -> Option<Error> {
 }
 
 fn require_marker(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<(), Error> {
-    if page.fields.contains_key(marker(kind)) {
+    if page.has(marker(kind)) {
         return Ok(());
     }
     if let Some(err) = vendor_error(input, page) {
@@ -511,21 +602,34 @@ fn page_meta(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<PageMet
     Ok(meta)
 }
 
+/// The records of a page, and the place they share.
 fn page_records<'a>(
     input: &'a Input,
-    page: &Page<'a>,
+    page: Page<'a>,
     kind: ReportKind,
-) -> Result<Vec<(String, &'a str)>, Error> {
+) -> Result<(Arc<Place>, Vec<Element<'a>>), Error> {
     let key = marker(kind);
-    let Some(raw) = page.fields.get(key) else {
-        return Ok(Vec::new());
-    };
     let base = format!("{}/{key}", page.pointer);
+    if let Some((split_key, elements)) = page.split {
+        if split_key == key {
+            let place = Place::new(input.origin.clone(), Pointer::Element(base));
+            return Ok((place, elements));
+        }
+    }
+    let Some(raw) = page.fields.get(key) else {
+        return Ok((Place::new(input.origin.clone(), Pointer::None), Vec::new()));
+    };
+    let unlocated = |text| Element {
+        text,
+        line: 0,
+        column: 0,
+    };
     if raw.get() == "null" {
-        return Ok(Vec::new());
+        return Ok((Place::new(input.origin.clone(), Pointer::None), Vec::new()));
     }
     if !records_are_array(kind) {
-        return Ok(vec![(base, raw.get())]);
+        let place = Place::new(input.origin.clone(), Pointer::Whole(base));
+        return Ok((place, vec![unlocated(raw.get())]));
     }
     let elements = array_elements(raw.get()).ok_or_else(|| {
         field_error(
@@ -535,11 +639,8 @@ fn page_records<'a>(
             None,
         )
     })?;
-    Ok(elements
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| (format!("{base}/{i}"), e))
-        .collect())
+    let place = Place::new(input.origin.clone(), Pointer::Element(base));
+    Ok((place, elements.into_iter().map(unlocated).collect()))
 }
 
 /// The elements of a JSON array, as slices of its text; `None` when `json` is not an array.
@@ -601,73 +702,114 @@ fn array_elements(json: &str) -> Option<Vec<&str>> {
 fn parse_records(
     input: &Input,
     kind: ReportKind,
-    records: &[(String, &str)],
+    mut groups: Vec<(Arc<Place>, Vec<Element<'_>>)>,
 ) -> Result<Vec<Arc<Resource>>, Error> {
-    let positions = locate(
-        &input.text,
-        records.iter().map(|(_, raw)| offset_in(&input.text, raw)),
-    );
-    // Each resource is built in its final place (its `Arc`) on the worker that parsed it,
-    // and a failed record costs a pointer: a `Vec<Result<Resource, Error>>` would hold
-    // every resource a second time, by value, until it was moved into the `Arc`s.
-    let parsed: Vec<Result<Arc<Resource>, Box<Error>>> = records
-        .par_iter()
-        .zip(positions.par_iter())
-        .map(|((pointer, raw), &(line, column))| {
-            let cx = RecordCx {
-                input,
-                kind,
-                pointer,
-                offset: offset_in(&input.text, raw),
-            };
-            let mut resource = parse_record(kind, raw, &cx).map_err(Box::new)?;
-            resource.origin.line = line;
-            resource.origin.column = column;
-            Ok(Arc::new(resource))
-        })
-        .collect();
-    // The first error in document order, whatever order the threads finished in.
-    parsed.into_iter().collect::<Result<_, _>>().map_err(|e| *e)
+    // Records the careful route split have no position yet: find them all in one pass.
+    let unlocated = groups
+        .iter_mut()
+        .flat_map(|(_, elements)| elements.iter_mut())
+        .filter(|e| e.line == 0);
+    let mut unlocated: Vec<&mut Element<'_>> = unlocated.collect();
+    if !unlocated.is_empty() {
+        let positions = locate(
+            &input.text,
+            unlocated.iter().map(|e| offset_in(&input.text, e.text)),
+        );
+        for (e, (line, column)) in unlocated.iter_mut().zip(positions) {
+            (e.line, e.column) = (line, column);
+        }
+    }
+    let parse = |place: &Arc<Place>, index: usize, element: &Element<'_>| {
+        let cx = RecordCx {
+            input,
+            kind,
+            origin: Origin::at(
+                place,
+                u32::try_from(index).unwrap_or(u32::MAX),
+                element.line,
+                element.column,
+            ),
+            offset: offset_in(&input.text, element.text),
+        };
+        parse_record(kind, element.text, &cx).map(Arc::new)
+    };
+    let mut resources = Vec::new();
+    for (place, elements) in &groups {
+        // Each resource is built in its final place (its `Arc`) on the worker that parsed
+        // it, and collected straight into the list: nothing holds the records twice.
+        let parsed: Result<Vec<Arc<Resource>>, Error> = elements
+            .par_iter()
+            .enumerate()
+            .map(|(i, e)| parse(place, i, e))
+            .collect();
+        match parsed {
+            Ok(parsed) if resources.is_empty() => resources = parsed,
+            Ok(parsed) => resources.extend(parsed),
+            Err(_) => {
+                // The first error in document order, whichever thread met one first.
+                for (i, e) in elements.iter().enumerate() {
+                    parse(place, i, e)?;
+                }
+            }
+        }
+    }
+    Ok(resources)
 }
 
 /// The line and column (1-based, in characters) of every offset, in one pass over the text.
-/// Offsets arrive in document order, so each newline is counted once.
+/// Offsets arrive in document order, so each newline and character is counted once.
 fn locate(text: &str, offsets: impl Iterator<Item = usize>) -> Vec<(u32, u32)> {
     let bytes = text.as_bytes();
-    let (mut line, mut line_start, mut pos) = (1u32, 0usize, 0usize);
+    // `line` at `pos`, with `column` characters before `pos` on that line.
+    let (mut line, mut pos, mut column) = (1u32, 0usize, 0usize);
     offsets
         .map(|at| {
             let at = at.min(bytes.len());
             if at < pos {
-                (line, line_start, pos) = (1, 0, 0);
+                (line, pos, column) = (1, 0, 0);
             }
-            for nl in memchr::memchr_iter(b'\n', &bytes[pos..at]) {
-                line += 1;
-                line_start = pos + nl + 1;
+            let gap = &bytes[pos..at];
+            match memchr::memrchr(b'\n', gap) {
+                Some(nl) => {
+                    let newlines = memchr::memchr_iter(b'\n', gap).count();
+                    line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+                    column = chars(&gap[nl + 1..]);
+                }
+                None => column += chars(gap),
             }
             pos = at;
-            let column = text
-                .get(line_start..at)
-                .map_or(1, |s| s.chars().count() + 1) as u32;
-            (line, column)
+            (line, u32::try_from(column + 1).unwrap_or(u32::MAX))
         })
         .collect()
 }
 
+/// The characters in `bytes` (its bytes that do not continue a character).
+fn chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| (**b as i8) >= -0x40).count()
+}
+
+/// Two records with one id are an error naming both. The ids are sorted (on all cores)
+/// rather than hashed: a sort needs a pointer per record where a map needed three, and
+/// finds every repeat next to its twin.
 fn check_duplicates(input: &Input, resources: &[Arc<Resource>]) -> Result<(), Error> {
-    let mut seen: HashMap<&str, &Resource> = HashMap::with_capacity(resources.len());
-    for r in resources {
-        if let Some(first) = seen.insert(&r.id, r) {
-            return Err(Error::ReportDuplicate {
-                name: input.origin.to_string(),
-                id: r.id.clone(),
-                src: error::source(input.origin.name(), &input.text),
-                first: (first.raw.offset(), 1).into(),
-                again: (r.raw.offset(), 1).into(),
-            });
-        }
+    let mut ids: Vec<&Resource> = resources.iter().map(|r| &**r).collect();
+    ids.par_sort_unstable_by(|a, b| a.id().cmp(b.id()).then(a.raw_offset().cmp(&b.raw_offset())));
+    // Of all repeats, the one whose second record comes first in the document.
+    let repeat = ids
+        .windows(2)
+        .filter(|w| w[0].id() == w[1].id())
+        .min_by_key(|w| w[1].raw_offset());
+    match repeat {
+        None => Ok(()),
+        Some([first, again]) => Err(Error::ReportDuplicate {
+            name: input.origin.to_string(),
+            id: again.id().to_string(),
+            src: error::source(input.origin.name(), &input.text),
+            first: (first.raw_offset(), 1).into(),
+            again: (again.raw_offset(), 1).into(),
+        }),
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// Byte offset of `part` (a slice borrowed from `whole`) within `whole`.
@@ -731,15 +873,83 @@ fn message_of(err: &serde_json::Error) -> String {
     }
 }
 
+/// A JSON string of a record, borrowed from the report text unless it has escapes.
+///
+/// serde's `#[serde(borrow)]` does not reach through `Option<Cow<str>>` (it would copy
+/// every string); this type borrows wherever it sits.
+pub(crate) struct JsonStr<'a>(Cow<'a, str>);
+
+/// Quoted, as the string itself: messages show it as the report has it.
+impl std::fmt::Debug for JsonStr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for JsonStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = JsonStr<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(JsonStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(JsonStr(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(JsonStr(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(Visit(std::marker::PhantomData))
+    }
+}
+
+impl std::ops::Deref for JsonStr<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Everything a vendor module needs to turn one record into a resource.
 pub(crate) struct RecordCx<'a> {
     input: &'a Input,
     kind: ReportKind,
-    pointer: &'a str,
+    /// Where the record is (already located).
+    origin: Origin,
+    /// Byte offset of the record in the report text.
     offset: usize,
 }
 
 impl RecordCx<'_> {
+    /// The record's JSON pointer, for messages.
+    fn pointer(&self) -> String {
+        self.origin.pointer()
+    }
+
+    /// A builder for the resource of the record `raw` (a slice of the report text).
+    fn builder<'r>(&self, raw: &'r str) -> Builder<'r> {
+        Builder::new(&self.input.text, raw, self.offset)
+    }
+
+    /// The resource, from what `b` collected.
+    fn finish(&self, b: Builder<'_>, common: Common, detail: Detail) -> Resource {
+        b.finish(
+            self.kind.provider(),
+            self.kind,
+            common,
+            detail,
+            self.origin.clone(),
+        )
+    }
+
     /// Deserialize the record into the vendor struct; a type error points into the file.
     fn parse<'de, T: Deserialize<'de>>(&self, raw: &'de str) -> Result<T, Error> {
         serde_json::from_str(raw).map_err(|e| {
@@ -750,7 +960,7 @@ impl RecordCx<'_> {
             field_error(
                 self.input,
                 self.offset + at,
-                format!("{}{field} in record {}", message_of(&e), self.pointer),
+                format!("{}{field} in record {}", message_of(&e), self.pointer()),
                 Some(format!(
                     "the record does not have the shape of {}",
                     self.kind.api()
@@ -783,27 +993,32 @@ impl RecordCx<'_> {
             name: self.input.origin.to_string(),
             src: error::source(self.input.origin.name(), &self.input.text),
             at: (self.offset + at, 1).into(),
-            reason: format!("record {}: {reason}", self.pointer),
+            reason: format!("record {}: {reason}", self.pointer()),
             api: self.kind.api(),
         }
     }
 
-    /// A count the vendor reports: a whole number of zero or more.
+    /// A count the vendor reports: a whole number of zero or more, and no larger than a
+    /// resource holds ([`Count::MAX`], far above the 32-bit integers the APIs document).
     fn count(
         &self,
         raw: &str,
         path: &[&str],
         id: &str,
         value: Option<i64>,
-    ) -> Result<Option<i64>, Error> {
-        match value {
-            Some(n) if n < 0 => Err(self.doubtful(
+    ) -> Result<Count, Error> {
+        Count::new(value).map_err(|n| {
+            let why = if n < 0 {
+                "a negative count".to_string()
+            } else {
+                format!("more than the {} a count can be", Count::MAX)
+            };
+            self.doubtful(
                 raw,
                 path,
-                format!("{} of {id} is {n}, a negative count", path.join(".")),
-            )),
-            other => Ok(other),
-        }
+                format!("{} of {id} is {n}, {why}", path.join(".")),
+            )
+        })
     }
 
     /// A time in Unix milliseconds: a negative one is no time at all.
@@ -827,34 +1042,13 @@ impl RecordCx<'_> {
         }
     }
 
-    /// The resource shell: provider, source, raw span and origin (located later).
-    fn resource(&self, raw: &str, id: String, detail: crate::model::resource::Detail) -> Resource {
-        Resource {
-            provider: self.kind.provider(),
-            source: self.kind,
-            id,
-            name: None,
-            region: None,
-            group: None,
-            status: crate::model::resource::Status::Unknown,
-            reported_at: None,
-            detail,
-            raw: RawJson::new(
-                self.input.text.clone(),
-                self.offset,
-                self.offset + raw.len(),
-            ),
-            origin: Origin {
-                file: self.input.origin.clone(),
-                pointer: self.pointer.to_string(),
-                line: 0,
-                column: 0,
-            },
-        }
-    }
-
     /// The id of the record, which must be a non-empty string.
-    fn require_id(&self, raw: &str, field: &str, value: Option<String>) -> Result<String, Error> {
+    fn require_id<'v>(
+        &self,
+        raw: &str,
+        field: &str,
+        value: Option<&'v str>,
+    ) -> Result<&'v str, Error> {
         match value {
             Some(id) if !id.trim().is_empty() => Ok(id),
             _ => Err(self.field_error(
@@ -862,7 +1056,7 @@ impl RecordCx<'_> {
                 field,
                 format!(
                     "record {} has no `{field}`, which identifies the resource",
-                    self.pointer
+                    self.pointer()
                 ),
             )),
         }
@@ -884,6 +1078,36 @@ mod tests {
         load(&input(text), LoadOptions::default())
     }
 
+    /// The fast route reads the shapes tollgate is given every day; were it to give up on
+    /// them, every report would be read twice (the careful route), and no test would notice.
+    #[test]
+    fn the_fast_route_takes_real_reports() {
+        for path in [
+            "tests/fixtures/reports/huawei-coc/doc-example.json",
+            "tests/fixtures/reports/alibaba-config/doc-example.json",
+            "examples/reports/huawei-coc-patch-compliance.json",
+            "examples/reports/huawei-coc-patch-items.json",
+            "examples/reports/huawei-config-policy-states.json",
+            "examples/reports/alibaba-oos-patch-states.json",
+            "examples/reports/alibaba-config-pack-report.json",
+        ] {
+            let text = std::fs::read_to_string(path).unwrap();
+            let input = input(&text);
+            let pages = walk::pages(&input.text).unwrap_or_else(|| panic!("{path}"));
+            let fast = load_split(&input, pages, LoadOptions::default()).unwrap();
+            let careful = load_all_careful(&input, LoadOptions::default()).unwrap();
+            assert_eq!(
+                serde_json::to_string(&fast.resources).unwrap(),
+                serde_json::to_string(&careful[0].resources).unwrap(),
+                "{path}"
+            );
+        }
+        let evidence = input(EVIDENCE);
+        let split = walk::evidence(&evidence.text).expect("an evidence file");
+        assert_eq!(split.reports.len(), 2);
+        assert!(evidence_reports(&evidence, split, LoadOptions::default()).is_ok());
+    }
+
     const EVIDENCE: &str = r#"{"tollgate_evidence":1,"fetched_at":"2026-11-23T10:00:00.000Z",
 "source":{"name":"coc-prod"},"reports":[
 {"kind":"huawei.coc.patch_compliance","name":"source:coc-prod","pages":[
@@ -903,9 +1127,9 @@ mod tests {
         assert_eq!(nodes.declared, Some(3));
         assert_eq!(nodes.fetched_at, Some(1_795_428_000_000));
         let third = &nodes.resources[2];
-        assert_eq!(third.origin.file.name(), "source:coc-prod");
+        assert_eq!(third.origin.file().name(), "source:coc-prod");
         assert_eq!(
-            third.origin.pointer,
+            third.origin.pointer(),
             "/reports/0/pages/1/instance_compliant/0"
         );
         assert_eq!((third.origin.line, third.origin.column), (5, 35));
@@ -969,9 +1193,9 @@ mod tests {
         let r = &report.resources;
         assert_eq!((r[0].origin.line, r[0].origin.column), (3, 28));
         assert_eq!((r[1].origin.line, r[1].origin.column), (5, 6));
-        assert_eq!(r[1].origin.pointer, "/instance_compliant/1");
-        assert!(r[1].raw.as_str().starts_with('{'));
-        assert!(r[1].raw.as_str().contains("\"b\""));
+        assert_eq!(r[1].origin.pointer(), "/instance_compliant/1");
+        assert!(r[1].raw().starts_with('{'));
+        assert!(r[1].raw().contains("\"b\""));
     }
 
     #[test]
@@ -988,7 +1212,7 @@ mod tests {
         assert_eq!(report.kind, ReportKind::CocPatch);
         assert_eq!(report.resources.len(), 3);
         assert_eq!(
-            report.resources[2].origin.pointer,
+            report.resources[2].origin.pointer(),
             "/1/instance_compliant/0"
         );
         assert_eq!(report.resources[2].origin.line, 2);
@@ -1113,8 +1337,7 @@ mod tests {
         let report = load_str(&text).unwrap();
         // Reading it as a value (as a policy reading `raw` does) stops at serde_json's
         // recursion limit with an error.
-        let value: Result<serde_json::Value, _> =
-            serde_json::from_str(report.resources[0].raw.as_str());
+        let value: Result<serde_json::Value, _> = serde_json::from_str(report.resources[0].raw());
         assert!(value.is_err());
         // At the top level it is a syntax error.
         assert_eq!(

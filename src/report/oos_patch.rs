@@ -8,57 +8,77 @@
 
 use serde::Deserialize;
 
-use super::RecordCx;
+use super::{JsonStr, RecordCx};
 use crate::error::Error;
-use crate::model::resource::{Detail, PatchNode, Resource, Severities, Status};
+use crate::model::resource::{Common, Count, Detail, PatchNode, Resource, Severities, Status};
 
 /// The top-level key that identifies this response.
 pub(super) const MARKER: &str = "InstancePatchStates";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Record {
-    instance_id: Option<String>,
-    missing_count: Option<Count>,
-    failed_count: Option<Count>,
-    installed_pending_reboot_count: Option<Count>,
-    installed_rejected_count: Option<Count>,
-    installed_count: Option<Count>,
-    installed_other_count: Option<Count>,
-    baseline_id: Option<String>,
-    patch_group: Option<String>,
-    operation_type: Option<String>,
-    operation_end_time: Option<String>,
+struct Record<'a> {
+    #[serde(borrow)]
+    instance_id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    missing_count: Option<Sent<'a>>,
+    #[serde(borrow)]
+    failed_count: Option<Sent<'a>>,
+    #[serde(borrow)]
+    installed_pending_reboot_count: Option<Sent<'a>>,
+    #[serde(borrow)]
+    installed_rejected_count: Option<Sent<'a>>,
+    #[serde(borrow)]
+    installed_count: Option<Sent<'a>>,
+    #[serde(borrow)]
+    installed_other_count: Option<Sent<'a>>,
+    #[serde(borrow)]
+    baseline_id: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    patch_group: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    operation_type: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    operation_end_time: Option<JsonStr<'a>>,
 }
 
 /// A count as the API sends it (a string), or as a number if a tool rewrote the file.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Count {
-    Text(String),
+enum Sent<'a> {
+    #[serde(borrow)]
+    Text(JsonStr<'a>),
     Number(i64),
 }
 
 /// One `InstancePatchStates` entry to a `patch_node`.
 pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let rec: Record = cx.parse(raw)?;
-    let id = cx.require_id(raw, "InstanceId", rec.instance_id)?;
-    let count = |field: &str, value: Option<Count>| -> Result<Option<i64>, Error> {
+    let id = cx.require_id(raw, "InstanceId", rec.instance_id.as_deref())?;
+    let count = |field: &str, value: Option<Sent>| -> Result<Option<i64>, Error> {
         match value {
             None => Ok(None),
-            Some(Count::Number(n)) if n >= 0 => Ok(Some(n)),
-            Some(Count::Text(text)) => match text.trim().parse::<i64>() {
-                Ok(n) if n >= 0 => Ok(Some(n)),
+            Some(Sent::Number(n)) if (0..=Count::MAX).contains(&n) => Ok(Some(n)),
+            Some(Sent::Text(text)) => match text.trim().parse::<i64>() {
+                Ok(n) if (0..=Count::MAX).contains(&n) => Ok(Some(n)),
                 _ => Err(cx.field_error(
                     raw,
                     field,
                     format!("{field} of instance {id} is {text:?}, not a whole number of patches"),
                 )),
             },
-            Some(Count::Number(n)) => Err(cx.field_error(
+            Some(Sent::Number(n)) if n < 0 => Err(cx.field_error(
                 raw,
                 field,
                 format!("{field} of instance {id} is {n}, a negative count"),
+            )),
+            Some(Sent::Number(n)) => Err(cx.field_error(
+                raw,
+                field,
+                format!(
+                    "{field} of instance {id} is {n}, more than the {} a count can be",
+                    Count::MAX
+                ),
             )),
         }
     };
@@ -88,21 +108,18 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         ),
     };
     // OOS does not split missing patches by severity: they are all `unspecified`.
+    // Every count was checked against `Count::MAX` above.
+    let counted = |n: Option<i64>| Count::new(n).unwrap_or(Count::NONE);
     let only_unspecified = |n: Option<i64>| {
-        n.map(|n| Severities {
-            critical: Some(0),
-            high: Some(0),
-            medium: Some(0),
-            low: Some(0),
-            info: Some(0),
-            unspecified: Some(n),
-            total: Some(n),
+        n.map(|n| {
+            let (zero, n) = (counted(Some(0)), counted(Some(n)));
+            Severities::of([zero, zero, zero, zero, zero, n, n])
         })
     };
     let compliant_total = match (installed, installed_other) {
-        // Each count alone may be as large as i64 allows; their sum must not wrap (a
-        // release build would wrap it silently, a debug build panicked, found by fuzzing).
-        (Some(a), Some(b)) => Some(a.checked_add(b).ok_or_else(|| {
+        // Each count alone may be as large as a count can be; their sum may not (before
+        // counts were checked, the sum of two large ones wrapped, found by fuzzing).
+        (Some(a), Some(b)) => Some(Some(a + b).filter(|n| *n <= Count::MAX).ok_or_else(|| {
             cx.field_error(
                 raw,
                 "InstalledOtherCount",
@@ -113,25 +130,32 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         })?),
         (a, b) => a.or(b),
     };
+    let mut b = cx.builder(raw);
     let detail = PatchNode {
         missing: only_unspecified(missing),
         compliant: only_unspecified(compliant_total),
-        baseline: rec.baseline_id.clone(),
-        baseline_id: rec.baseline_id,
-        operation: rec.operation_type,
-        failed,
-        pending_reboot,
-        installed,
-        installed_other,
-        rejected,
+        baseline: b.str(rec.baseline_id.as_deref()),
+        baseline_id: b.str(rec.baseline_id.as_deref()),
+        operation: b.str(rec.operation_type.as_deref()),
+        failed: counted(failed),
+        pending_reboot: counted(pending_reboot),
+        installed: counted(installed),
+        installed_other: counted(installed_other),
+        rejected: counted(rejected),
         ..PatchNode::default()
     };
-    let mut resource = cx.resource(raw, id, Detail::PatchNode(detail));
     // The API writes the string "null" for an instance in no patch group.
-    resource.group = rec.patch_group.filter(|g| g != "null" && !g.is_empty());
-    resource.status = status;
-    resource.reported_at = reported_at;
-    Ok(resource)
+    let group = rec
+        .patch_group
+        .as_deref()
+        .filter(|g| *g != "null" && !g.is_empty());
+    let common = Common {
+        group: b.str(group),
+        status,
+        reported_at,
+        ..Common::new(b.str(Some(id)))
+    };
+    Ok(cx.finish(b, common, Detail::PatchNode(detail)))
 }
 
 /// Alibaba's patch-compliance rule: a node is non-compliant when any of its missing,
@@ -175,18 +199,18 @@ mod tests {
         );
         let report = load(&input(&text), LoadOptions::default()).unwrap();
         let r = &report.resources[0];
-        assert_eq!(r.group.as_deref(), Some("prod"));
+        assert_eq!(r.group(), Some("prod"));
         let Detail::PatchNode(n) = &r.detail else {
             panic!()
         };
-        assert_eq!(n.missing.unwrap().unspecified, Some(3));
-        assert_eq!(n.missing.unwrap().total, Some(3));
-        assert_eq!(n.missing.unwrap().critical, Some(0));
+        assert_eq!(n.missing.unwrap().unspecified(), Some(3));
+        assert_eq!(n.missing.unwrap().total(), Some(3));
+        assert_eq!(n.missing.unwrap().critical(), Some(0));
         assert_eq!(
-            (n.failed, n.rejected, n.installed),
+            (n.failed.get(), n.rejected.get(), n.installed.get()),
             (Some(1), Some(2), Some(40))
         );
-        assert_eq!(n.compliant.unwrap().total, Some(45));
+        assert_eq!(n.compliant.unwrap().total(), Some(45));
     }
 
     #[test]
@@ -236,8 +260,8 @@ mod tests {
     fn null_patch_group_is_unit_and_time_is_parsed() {
         let report = load(&input(DOC_EXAMPLE), LoadOptions::default()).unwrap();
         let r = &report.resources[0];
-        assert_eq!(r.group, None);
-        assert_eq!(r.reported_at, Some(1631274142000));
+        assert_eq!(r.group(), None);
+        assert_eq!(r.reported_at(), Some(1631274142000));
     }
 
     #[test]
@@ -262,16 +286,21 @@ mod tests {
 
     #[test]
     fn installed_counts_that_overflow_when_added_are_an_error() {
-        // Found by the fuzz targets: the sum overflowed (a panic in debug builds).
+        // Found by the fuzz targets: the sum overflowed (a panic in debug builds). Each
+        // count is now at most `Count::MAX`, and so is their sum.
         let text = r#"{"InstancePatchStates":[{"InstanceId":"i-1",
-            "InstalledCount":9223372036854775807,"InstalledOtherCount":"1"}]}"#;
+            "InstalledCount":4000000000,"InstalledOtherCount":"1000000000"}]}"#;
         let err = load(&input(text), LoadOptions::default()).unwrap_err();
         let msg = format!("{err:?}");
         assert!(msg.contains("add up to more patches"), "{msg}");
         assert!(msg.contains("instance i-1"), "{msg}");
+        let text = r#"{"InstancePatchStates":[{"InstanceId":"i-1",
+            "InstalledCount":9223372036854775807,"InstalledOtherCount":"1"}]}"#;
+        let err = load(&input(text), LoadOptions::default()).unwrap_err();
+        assert!(format!("{err:?}").contains("more than the 4294967294 a count can be"));
         // At the largest count that still adds up, the node loads.
         let text = r#"{"InstancePatchStates":[{"InstanceId":"i-1",
-            "InstalledCount":"9223372036854775806","InstalledOtherCount":1}]}"#;
+            "InstalledCount":"4294967293","InstalledOtherCount":1}]}"#;
         assert!(load(&input(text), LoadOptions::default()).is_ok());
     }
 }

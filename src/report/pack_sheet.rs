@@ -51,7 +51,8 @@ use serde::{Serialize, Serializer};
 
 use crate::error::Error;
 use crate::model::resource::{
-    Cell, Detail, Origin, PackResult, Provider, RawJson, Resource, Roles, SheetColumns, Status,
+    Builder, Cell, Common, Detail, Origin, PackResult, Place, Pointer, Provider, Resource, Roles,
+    SheetColumns, Status,
 };
 use crate::model::{ReportKind, ReportOrigin};
 
@@ -217,13 +218,15 @@ pub(crate) fn columns(headers: impl IntoIterator<Item = (u32, String)>) -> Sheet
 }
 
 /// One row as a resource: id, status, name and region from the columns that play those
-/// roles; provider, source and the pack's id and time as for every row of a report file.
+/// roles; provider, source, and the pack's id (as `group`) and time as for every row of a
+/// report file.
 pub(crate) fn resource(
     columns: &Arc<SheetColumns>,
     values: Vec<Cell>,
     sheet: &Arc<str>,
     row: u32,
     origin: Origin,
+    pack: Option<&Resource>,
 ) -> Resource {
     let roles = &columns.roles;
     let text = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(Cell::display);
@@ -236,25 +239,30 @@ pub(crate) fn resource(
     let status = status_of(text(roles.compliance).as_deref());
     let name = text(roles.resource_name);
     let region = text(roles.region);
-    let raw = RawJson::owned(raw_json(columns, &values));
-    Resource {
-        provider: Provider::Alibaba,
-        source: ReportKind::ConfigPack,
-        id,
-        name,
-        region,
-        group: None,
+    // A row is no JSON: its raw object is written from its columns, and every string of
+    // the resource is its own.
+    let mut b = Builder::standalone(raw_json(columns, &values));
+    let common = Common {
+        name: b.str(name.as_deref()),
+        region: b.str(region.as_deref()),
+        group: b.str(pack.map(|p| p.id())),
         status,
-        reported_at: None,
-        detail: Detail::PackResult(PackResult {
-            sheet: Arc::clone(sheet),
-            row,
-            columns: Arc::clone(columns),
-            values,
-        }),
-        raw,
+        reported_at: pack.and_then(|p| p.reported_at()),
+        ..Common::new(b.str(Some(&id)))
+    };
+    let detail = Detail::PackResult(PackResult {
+        sheet: Arc::clone(sheet),
+        row,
+        columns: Arc::clone(columns),
+        values,
+    });
+    b.finish(
+        Provider::Alibaba,
+        ReportKind::ConfigPack,
+        common,
+        detail,
         origin,
-    }
+    )
 }
 
 /// `COMPLIANT` / `NON_COMPLIANT` in any case and with any separators, or the Chinese terms.
@@ -573,24 +581,22 @@ fn rows(
             .into_iter()
             .map(|(c, h)| (c + 1, h.display().unwrap_or_default())),
     ));
-    let reference = sheet_reference(&table.sheet);
+    let place = Place::new(
+        origin.clone(),
+        Pointer::SheetRow(sheet_reference(&table.sheet)),
+    );
     let mut seen: HashMap<String, u32> = HashMap::with_capacity(table.rows.len());
     let mut out = Vec::with_capacity(table.rows.len());
     for (at, values) in table.rows {
         let row = at + 1;
-        let place = Origin {
-            file: origin.clone(),
-            pointer: format!("{reference}!{row}:{row}"),
-            line: row,
-            column: first_column,
-        };
+        let place = Origin::at(&place, row, row, first_column);
         let compliance = columns.roles.compliance.map(|i| {
             (
                 columns.headers[i].as_str(),
                 values.get(i).and_then(Cell::display),
             )
         });
-        let mut r = resource(&columns, values, &sheet, row, place);
+        let r = resource(&columns, values, &sheet, row, place, pack);
         // A row with a compliance column says compliant, non-compliant, or one of the
         // values that say neither; an empty or unknown one is doubtful evidence.
         if let Some((header, value)) = compliance {
@@ -604,21 +610,17 @@ fn rows(
                     name,
                     format!(
                         "row {row} of sheet {:?} (resource {}) has {what} in its compliance column {header:?}, which is none of COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, INSUFFICIENT_DATA, IGNORED (or their Chinese names)",
-                        table.sheet, r.id
+                        table.sheet, r.id()
                     ),
                     "tollgate does not gate on a compliance value it cannot read; download the report again, or check that the sheet is Alibaba Config's compliance-pack report",
                 ));
             }
         }
-        if let Some(pack) = pack {
-            r.group = Some(pack.id.clone());
-            r.reported_at = pack.reported_at;
-        }
-        if let Some(first) = seen.insert(r.id.clone(), row) {
+        if let Some(first) = seen.insert(r.id().to_string(), row) {
             let made_of = columns.roles.id_columns(&columns);
             return Err(Error::ReportSheetDuplicate {
                 name: name.to_string(),
-                id: r.id,
+                id: r.id().to_string(),
                 sheet: table.sheet,
                 first,
                 again: row,
@@ -873,7 +875,7 @@ mod tests {
     /// What both the .xlsx and the .xls sample must read as.
     fn check_sample(rows: &[Resource], file: &str) {
         assert_eq!(rows.len(), 3, "the empty row is skipped");
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = rows.iter().map(|r| r.id()).collect();
         assert_eq!(
             ids,
             [
@@ -894,11 +896,11 @@ mod tests {
         );
         assert_eq!(first.provider, Provider::Alibaba);
         assert_eq!(first.source, ReportKind::ConfigPack);
-        assert_eq!(first.name.as_deref(), Some("web-1"));
-        assert_eq!(rows[1].name, None, "an empty resource name");
-        assert_eq!(first.region.as_deref(), Some("cn-hangzhou"));
-        assert_eq!(rows[1].region.as_deref(), Some("cn-shanghai"));
-        assert_eq!((first.group.as_ref(), first.reported_at), (None, None));
+        assert_eq!(first.name(), Some("web-1"));
+        assert_eq!(rows[1].name(), None, "an empty resource name");
+        assert_eq!(first.region(), Some("cn-hangzhou"));
+        assert_eq!(rows[1].region(), Some("cn-shanghai"));
+        assert_eq!((first.group(), first.reported_at()), (None, None));
         let names = &row(first).columns.names;
         assert_eq!(
             names,
@@ -945,7 +947,7 @@ mod tests {
         );
         assert_eq!(&*row(first).sheet, "Sheet1");
         assert_eq!(
-            (first.origin.file.name(), first.origin.pointer.as_str()),
+            (first.origin.file().name(), first.origin.pointer().as_str()),
             (file, "Sheet1!2:2")
         );
         assert_eq!((first.origin.line, first.origin.column), (2, 1));
@@ -971,13 +973,13 @@ mod tests {
     fn raw_is_the_row_by_header_text() {
         let bytes = xlsx(&[("Sheet1", sample_rows())]);
         let rows = read(&bytes, "r.xlsx", None).unwrap();
-        let raw: serde_json::Value = serde_json::from_str(rows[0].raw.as_str()).unwrap();
+        let raw: serde_json::Value = serde_json::from_str(rows[0].raw()).unwrap();
         assert_eq!(raw["Rule Name"], "ecs-instance-no-public-ip");
         assert_eq!(raw["Risk Level"], 3);
         assert_eq!(raw["检测时间"], "2024-03-01 10:46:05");
-        let raw: serde_json::Value = serde_json::from_str(rows[1].raw.as_str()).unwrap();
+        let raw: serde_json::Value = serde_json::from_str(rows[1].raw()).unwrap();
         assert!(raw["Resource Name"].is_null());
-        let keys: Vec<String> = serde_json::from_str::<serde_json::Map<_, _>>(rows[0].raw.as_str())
+        let keys: Vec<String> = serde_json::from_str::<serde_json::Map<_, _>>(rows[0].raw())
             .unwrap()
             .keys()
             .cloned()
@@ -987,30 +989,26 @@ mod tests {
 
     #[test]
     fn the_pack_gives_group_and_time() {
-        let pack = Resource {
-            provider: Provider::Alibaba,
-            source: ReportKind::ConfigPack,
-            id: "cp-fdc8626622af00f9".into(),
-            name: None,
-            region: None,
-            group: None,
-            status: Status::Unknown,
+        let mut b = Builder::standalone("{}".into());
+        let common = Common {
             reported_at: Some(1_624_329_965_857),
-            detail: Detail::CompliancePack(CompliancePack::default()),
-            raw: RawJson::owned("{}".into()),
-            origin: Origin {
-                file: crate::model::ReportOrigin::File("pack.json".into()),
-                pointer: String::new(),
-                line: 1,
-                column: 1,
-            },
+            ..Common::new(b.str(Some("cp-fdc8626622af00f9")))
         };
+        let place = Place::new(
+            crate::model::ReportOrigin::File("pack.json".into()),
+            Pointer::None,
+        );
+        let pack = b.finish(
+            Provider::Alibaba,
+            ReportKind::ConfigPack,
+            common,
+            Detail::CompliancePack(CompliancePack::default()),
+            Origin::at(&place, 0, 1, 1),
+        );
         let bytes = xlsx(&[("Sheet1", sample_rows())]);
         let rows = read(&bytes, "r.xlsx", Some(&pack)).unwrap();
-        assert!(rows
-            .iter()
-            .all(|r| r.group.as_deref() == Some("cp-fdc8626622af00f9")
-                && r.reported_at == Some(1_624_329_965_857)));
+        assert!(rows.iter().all(|r| r.group() == Some("cp-fdc8626622af00f9")
+            && r.reported_at() == Some(1_624_329_965_857)));
     }
 
     #[test]
@@ -1166,7 +1164,7 @@ mod tests {
             vec![N(42.0), E, S("numeric id")],
         ];
         let rows = read(&xlsx(&[("S", sheet)]), "r.xlsx", None).unwrap();
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = rows.iter().map(|r| r.id()).collect();
         assert_eq!(ids, ["i-1", "row-3", "42"]);
         assert_eq!(value(&rows[0], "flag"), &Cell::Bool(true));
 
@@ -1176,7 +1174,7 @@ mod tests {
             vec![S("a"), S("b")],
         ];
         let rows = read(&xlsx(&[("S", sheet)]), "r.xlsx", None).unwrap();
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&str> = rows.iter().map(|r| r.id()).collect();
         assert_eq!(ids, ["row-2", "row-3"]);
         assert!(rows.iter().all(|r| r.status == Status::Unknown));
     }
@@ -1236,7 +1234,7 @@ mod tests {
         ]);
         let rows = read(&bytes, "r.xlsx", None).unwrap();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0].origin.pointer, "'Rule results'!2:2");
+        assert_eq!(rows[0].origin.pointer(), "'Rule results'!2:2");
         // With no sheet of results, the first sheet with a header is read.
         let rows = read(
             &xlsx(&[("Empty", vec![]), ("Summary", summary)]),
@@ -1249,7 +1247,7 @@ mod tests {
             row(&rows[0]).columns.names,
             ["compliance_pack", "cis_benchmark"]
         );
-        assert_eq!(rows[0].id, "row-2");
+        assert_eq!(rows[0].id(), "row-2");
     }
 
     #[test]
@@ -1275,9 +1273,9 @@ mod tests {
             &Cell::Text("unlabelled".into())
         );
         assert_eq!(value(&rows[1], "spare"), &Cell::Empty);
-        assert_eq!(rows[0].id, "r1/i-1");
+        assert_eq!(rows[0].id(), "r1/i-1");
         assert_eq!((rows[0].origin.line, rows[0].origin.column), (4, 3));
-        assert_eq!(rows[0].origin.pointer, "Sheet1!4:4");
+        assert_eq!(rows[0].origin.pointer(), "Sheet1!4:4");
     }
 
     #[test]
@@ -1355,7 +1353,7 @@ mod tests {
             fetched_at: None,
             resources: rows.into_iter().map(Arc::new).collect(),
             results: None,
-            raw: RawJson::owned("{}".into()),
+            raw: crate::model::resource::RawJson::owned("{}".into()),
         };
         let globals = Globals {
             params: rhai::Map::new(),

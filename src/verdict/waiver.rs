@@ -89,7 +89,7 @@ impl Waiver {
     /// is matched by the report kind id (its id in fingerprints) or the report's name.
     pub(crate) fn matches_subject(&self, subject: &Subject) -> bool {
         let (id, name) = match subject {
-            Subject::Resource(r) => (r.id.as_str(), r.name.as_deref()),
+            Subject::Resource(r) => (r.id(), r.name()),
             Subject::Report { kind, origin: name } => (kind.id(), Some(name.name())),
         };
         self.names(id) || name.is_some_and(|n| !n.is_empty() && self.names(n))
@@ -303,7 +303,10 @@ fn span<T>(value: &Spanned<T>) -> SourceSpan {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::resource::{Detail, Origin, PatchNode, Provider, RawJson, Resource, Status};
+    use crate::model::resource::{
+        self as model_resource, Builder, Common, Detail, Origin, PatchNode, Pointer, Provider,
+        Status,
+    };
     use crate::model::ReportKind;
     use crate::model::{Enforcement, Rule};
     use crate::model::{Level, Severity};
@@ -338,24 +341,23 @@ expires = "2026-10-01"
 
     /// A patch node with this id and name, for matching tests here and in `verdict`.
     pub(crate) fn node(id: &str, name: Option<&str>) -> Subject {
-        Subject::Resource(Arc::new(Resource {
-            provider: Provider::Huawei,
-            source: ReportKind::CocPatch,
-            id: id.into(),
-            name: name.map(str::to_string),
-            region: None,
-            group: None,
+        let mut b = Builder::standalone("{}".into());
+        let common = Common {
+            name: b.str(name),
             status: Status::NonCompliant,
-            reported_at: None,
-            detail: Detail::PatchNode(PatchNode::default()),
-            raw: RawJson::owned("{}".into()),
-            origin: Origin {
-                file: crate::model::ReportOrigin::File("r.json".into()),
-                pointer: "/instance_compliant/0".into(),
-                line: 1,
-                column: 1,
-            },
-        }))
+            ..Common::new(b.str(Some(id)))
+        };
+        let place = model_resource::Place::new(
+            crate::model::ReportOrigin::File("r.json".into()),
+            Pointer::Element("/instance_compliant".into()),
+        );
+        Subject::Resource(Arc::new(b.finish(
+            Provider::Huawei,
+            ReportKind::CocPatch,
+            common,
+            Detail::PatchNode(PatchNode::default()),
+            Origin::at(&place, 0, 1, 1),
+        )))
     }
 
     fn finding(rule: &str, subject: Subject) -> Finding {

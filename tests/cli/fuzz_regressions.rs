@@ -21,11 +21,26 @@ fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
 #[test]
 fn oos_installed_counts_that_overflow_when_added() {
     let dir = tempfile::tempdir().unwrap();
+    // Each count alone beyond what a count can be: refused, naming it.
     let report = write(
         &dir,
         "oos.json",
         r#"{"InstancePatchStates":[{"InstanceId":"i-1",
             "InstalledCount":9223372036854775807,"InstalledOtherCount":"1"}]}"#,
+    );
+    check(&["-r", &report, "-p", &policy("prod")])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "InstalledCount of instance i-1 is 9223372036854775807, more than the 4294967294 a count can be",
+        ))
+        .stderr(no_panic());
+    // Each within bounds, their sum beyond: refused as a sum.
+    let report = write(
+        &dir,
+        "oos-sum.json",
+        r#"{"InstancePatchStates":[{"InstanceId":"i-1",
+            "InstalledCount":4000000000,"InstalledOtherCount":"1000000000"}]}"#,
     );
     check(&["-r", &report, "-p", &policy("prod")])
         .assert()

@@ -585,10 +585,14 @@ pub(crate) fn load_options() -> impl Strategy<Value = LoadOptions> {
 pub(crate) fn check_reports(text: &str, reports: &[Report]) -> Result<(), TestCaseError> {
     for report in reports {
         for r in &report.resources {
-            prop_assert!(!r.id.trim().is_empty(), "a resource with a blank id");
-            prop_assert!(r.origin.line >= 1 || text.is_empty(), "line 0 for {}", r.id);
-            let raw = r.raw.as_str();
-            prop_assert!(!raw.is_empty(), "an empty raw span for {}", r.id);
+            prop_assert!(!r.id().trim().is_empty(), "a resource with a blank id");
+            prop_assert!(
+                r.origin.line >= 1 || text.is_empty(),
+                "line 0 for {}",
+                r.id()
+            );
+            let raw = r.raw();
+            prop_assert!(!raw.is_empty(), "an empty raw span for {}", r.id());
             serde_json::to_string(&**r).map_err(|e| TestCaseError::fail(e.to_string()))?;
             // Reading `raw` (as a policy does) may fail, but must not panic.
             let _ = serde_json::from_str::<serde_json::Value>(raw);
@@ -621,6 +625,71 @@ fn reports() {
         match report::load_all(&input, options) {
             Ok(reports) => check_reports(&text, &reports).map(|()| Verdict::Accepted),
             Err(err) => rejected(&err),
+        }
+    });
+}
+
+/// The two routes through a report agree: what the fast route (structural scan, records
+/// split on all cores) reads, the careful route (serde_json over the whole top level)
+/// reads the same, resource for resource, and what one refuses the other refuses with
+/// the same message.
+#[test]
+fn report_routes() {
+    let strategy = || {
+        let seeds = report_seeds();
+        prop_oneof![
+            3 => mutated(Arc::clone(&seeds), JSON_TOKENS),
+            5 => (prop_oneof![any_document(0, 8), any_document(1, 8), any_document(3, 8)], 0..6u8)
+                .prop_map(|(doc, style)| render(&doc, style)),
+            2 => (any_document(3, 8), 0..6u8, prop::collection::vec(edit(), 1..4))
+                .prop_map(|(doc, style, edits)| lossy(apply(render(&doc, style).as_bytes(), &[], JSON_TOKENS, &edits))),
+            2 => evidence(sheet_seeds()),
+        ]
+    };
+    fuzz("report_routes", strategy, |text| {
+        let input = Input {
+            origin: tollgate::model::ReportOrigin::File("fuzz.json".into()),
+            text: text.as_str().into(),
+        };
+        let options = LoadOptions::default();
+        let summary = |reports: &[Report]| -> Vec<String> {
+            reports
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {:?} {:?} {}",
+                        r.kind,
+                        r.declared,
+                        r.fetched_at,
+                        serde_json::to_string(&r.resources).unwrap()
+                    )
+                })
+                .collect()
+        };
+        match (
+            report::load_all(&input, options),
+            report::load_all_careful(&input, options),
+        ) {
+            (Ok(fast), Ok(careful)) => {
+                prop_assert_eq!(summary(&fast), summary(&careful));
+                for (a, b) in fast
+                    .iter()
+                    .flat_map(|r| &r.resources)
+                    .zip(careful.iter().flat_map(|r| &r.resources))
+                {
+                    prop_assert_eq!(a.raw(), b.raw());
+                }
+                Ok(Verdict::Accepted)
+            }
+            (Err(fast), Err(careful)) => {
+                prop_assert_eq!(fast.to_string(), careful.to_string());
+                rejected(&fast)
+            }
+            (fast, careful) => Err(TestCaseError::fail(format!(
+                "the routes disagree: fast {:?}, careful {:?}",
+                fast.map(|r| r.len()),
+                careful.map(|r| r.len())
+            ))),
         }
     });
 }
