@@ -38,7 +38,7 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Run the policies' own unit tests: every `fn test_*()` in NAME_test.rhai beside NAME.rhai.
     Test(TestArgs),
-    /// List the rules under the policy paths with their metadata.
+    /// List the rules under the policy paths with their metadata (-v: and what the static checks left to run time).
     Rules(RulesArgs),
     /// Write a starter tollgate.toml, a policy and its test into the current directory.
     Init(InitArgs),
@@ -219,6 +219,11 @@ pub struct RulesArgs {
     /// How to print the rules (`-o` as for the other commands).
     #[arg(short = 'o', long, value_enum, default_value_t = RulesFormat::Table)]
     pub format: RulesFormat,
+
+    /// A policy parameter, KEY=VALUE, as for `check`: `param("KEY")` without a default
+    /// must name one to load. Repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
 }
 
 /// `tollgate rules --format`.
@@ -393,6 +398,7 @@ impl RulesArgs {
             paths: self.paths.clone(),
             config: self.config.clone(),
             format: self.format.into(),
+            params: self.params.clone(),
         }
     }
 }

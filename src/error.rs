@@ -297,6 +297,56 @@ pub enum Error {
         at: SourceSpan,
     },
 
+    #[error("policy {name}: {reason}")]
+    #[diagnostic(code(tollgate::policy::unknown_field))]
+    PolicyField {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("policy {name}: {reason}")]
+    #[diagnostic(code(tollgate::policy::param))]
+    PolicyParam {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("policy {name}: {reason}")]
+    #[diagnostic(code(tollgate::policy::call))]
+    PolicyCall {
+        name: String,
+        #[source_code]
+        src: Source,
+        #[label("{reason}")]
+        at: SourceSpan,
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
+    #[error("policy {name} fails {} static checks", .errors.len())]
+    #[diagnostic(
+        code(tollgate::policy::checks),
+        help("each is below; they are found when the policy loads, whether or not the code runs on any report")
+    )]
+    PolicyChecks {
+        name: String,
+        #[related]
+        errors: Vec<Error>,
+    },
+
     #[error("{} of {total} policies could not be loaded", .errors.len())]
     #[diagnostic(code(tollgate::policy::load))]
     Policies {

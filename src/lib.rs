@@ -12,7 +12,7 @@
 //! | 7 | [`settings`] | the command line's options and tollgate.toml, merged and checked |
 //! | 6 | [`output`], `incident`, `init` | render or send a decided result; starter files |
 //! | 5 | [`verdict`] | waivers, baseline, blocking, the run's one outcome |
-//! | 4 | [`policy`] | load, compile and evaluate policies; a test fixture's records are read with the report parsers' own status rules, hence above `report` |
+//! | 4 | [`policy`] | load, statically check, compile and evaluate policies; a test fixture's records are read with the report parsers' own status rules, hence above `report` |
 //! | 3 | [`report`], [`source`] | parse each vendor's report; fetch or read report text |
 //! | 2 | [`cloud`] | HTTP, retries, signing, credentials |
 //! | 1 | `error`, `fsx` | diagnostics; atomic files |

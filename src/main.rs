@@ -37,7 +37,7 @@ fn dispatch(args: cli::Args) -> Result<ExitStatus, Error> {
     match args.command {
         cli::Command::Check(check) => run::check(&check.options(), global),
         cli::Command::Test(test) => run::test(&test.options(), global),
-        cli::Command::Rules(rules) => run::rules(&rules.options()),
+        cli::Command::Rules(rules) => run::rules(&rules.options(), global),
         cli::Command::Init(init) => run::init(&init.dir, init.force),
         cli::Command::Fetch(fetch) => run::fetch(&fetch.options(), global),
         cli::Command::Completions { shell } => {

@@ -44,6 +44,8 @@ pub struct RulesOptions {
     pub paths: Vec<PathBuf>,
     pub config: Option<PathBuf>,
     pub format: RulesFormat,
+    /// `KEY=VALUE` strings: the static checks judge `param("KEY")` against them.
+    pub params: Vec<String>,
 }
 
 /// What the user asked `tollgate fetch` for.
@@ -139,9 +141,11 @@ pub fn test(args: &TestOptions, global: Global) -> Result<ExitStatus, Error> {
     })
 }
 
-/// `tollgate rules`: every rule under the policy paths, validated as `check` would.
-pub fn rules(args: &RulesOptions) -> Result<ExitStatus, Error> {
-    let settings = PolicySettings::resolve(args.config.as_deref(), &args.paths, &[], None)?;
+/// `tollgate rules`: every rule under the policy paths, validated as `check` would. At
+/// `-v`, what the static checks left to run time in each rule goes to standard error.
+pub fn rules(args: &RulesOptions, global: Global) -> Result<ExitStatus, Error> {
+    let settings =
+        PolicySettings::resolve(args.config.as_deref(), &args.paths, &args.params, None)?;
     let globals = Globals {
         params: settings.params,
         now: settings.now.timestamp_millis(),
@@ -152,6 +156,15 @@ pub fn rules(args: &RulesOptions) -> Result<ExitStatus, Error> {
         RulesFormat::Table => output::rules::table(&rules, out),
         RulesFormat::Json => output::rules::json(&rules, out),
     })?;
+    if global.verbose >= 1 {
+        let lints: Vec<_> = policies
+            .iter()
+            .map(|p| (&*p.rule, p.lint.as_ref()))
+            .collect();
+        // Notes, like every `-v` note: when standard error cannot take them, there is
+        // nowhere left to say so, and the listing itself was written.
+        let _ = output::rules::lint(&lints, &mut std::io::stderr().lock());
+    }
     Ok(ExitStatus::Pass)
 }
 

@@ -1,9 +1,11 @@
 //! `tollgate rules`: the rules under the policy paths, as an aligned table for people or
-//! as a JSON array (the same rule objects as the `rules` of `-o json`).
+//! as a JSON array (the same rule objects as the `rules` of `-o json`); with `-v`, what the
+//! static checks left to run time in each rule.
 
 use std::io::{self, Write};
 
 use crate::model::Rule;
+use crate::policy::lint::Lint;
 
 /// How `tollgate rules` prints the rules.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -72,6 +74,43 @@ pub fn table(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// For `rules -v`: per rule, how many reads the static checks settled when the policy
+/// loaded, and each read they left to run time, at `file:line:column`.
+pub fn lint(rules: &[(&Rule, Option<&Lint>)], out: &mut dyn Write) -> io::Result<()> {
+    for (rule, lint) in rules {
+        let file = rule.file.display();
+        let Some(lint) = lint else {
+            writeln!(out, "{} {file}: not checked when loaded", rule.id)?;
+            continue;
+        };
+        let reads = |n: usize| if n == 1 { "read" } else { "reads" };
+        match lint.deferred.len() {
+            0 => writeln!(
+                out,
+                "{} {file}: {} {} checked when loaded, none left to run time",
+                rule.id,
+                lint.checked,
+                reads(lint.checked)
+            )?,
+            n => writeln!(
+                out,
+                "{} {file}: {} {} checked when loaded, {n} left to run time:",
+                rule.id,
+                lint.checked,
+                reads(lint.checked)
+            )?,
+        }
+        for d in &lint.deferred {
+            writeln!(
+                out,
+                "  {file}:{}:{}: {}: {}",
+                d.line, d.column, d.read, d.why
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// A JSON array of rule objects.
 pub fn json(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, rules).map_err(io::Error::from)?;
@@ -98,6 +137,43 @@ mod tests {
             file: "policies/a.rhai".into(),
             line: 3,
         }
+    }
+
+    #[test]
+    fn lint_lists_the_reads_left_to_run_time() {
+        use crate::policy::lint::{Deferred, Why};
+        let (a, b, c) = (
+            rule("A-1", "first"),
+            rule("B-2", "second"),
+            rule("C-3", "third"),
+        );
+        let deferred = Lint {
+            checked: 1,
+            deferred: vec![Deferred {
+                line: 9,
+                column: 14,
+                read: "node.raw.Os".into(),
+                why: Why::PlainMap("raw"),
+            }],
+        };
+        let settled = Lint {
+            checked: 4,
+            deferred: Vec::new(),
+        };
+        let mut out = Vec::new();
+        lint(
+            &[(&a, Some(&deferred)), (&b, Some(&settled)), (&c, None)],
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "A-1 policies/a.rhai: 1 read checked when loaded, 1 left to run time:\n  \
+             policies/a.rhai:9:14: node.raw.Os: `raw` is a plain map, whose keys are the report's: a key it lacks reads as ()\n\
+             B-2 policies/a.rhai: 4 reads checked when loaded, none left to run time\n\
+             C-3 policies/a.rhai: not checked when loaded\n"
+        );
     }
 
     #[test]

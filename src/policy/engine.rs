@@ -311,7 +311,11 @@ fn register_common_operators(engine: &mut Engine) {
 
 /// The finding map `deny`/`warn` return. The extra keys are checked here, so that a
 /// mistake is reported at the call rather than where `check` returns.
-fn finding(action: &str, message: ImmutableString, extra: Map) -> Result<Map, Box<EvalAltResult>> {
+pub(super) fn finding(
+    action: &str,
+    message: ImmutableString,
+    extra: Map,
+) -> Result<Map, Box<EvalAltResult>> {
     for (key, value) in &extra {
         match key.as_str() {
             "severity" => {

@@ -1,6 +1,7 @@
 //! Finding, compiling and validating policy files. Each file is compiled once; its `RULE`
 //! is read from the compiled AST's literal constants, without running anything, and a
-//! mistake in it is a diagnostic pointing at the key in the file.
+//! mistake in it is a diagnostic pointing at the key in the file. Then the static checks
+//! ([`super::lint`]) read the syntax tree for fields, params and findings that cannot work.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use rhai::{Dynamic, Engine, AST};
 
 use super::engine::{self, globals_module};
+use super::lint::{self, Lint};
 use super::{Globals, Limits};
 use crate::error::{self, line_of, Error};
 use crate::model::resource::{ResourceKind, Text};
@@ -37,6 +39,9 @@ pub struct Policy {
     pub(crate) check: Option<Engine>,
     /// The engine for `check_report`, when the policy defines it (a larger operation budget).
     pub(crate) check_report: Option<Engine>,
+    /// What the static checks made of it: `None` when it was compiled without them
+    /// ([`compile`]), as [`load`] and `tollgate test` never do.
+    pub lint: Option<Lint>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -70,7 +75,7 @@ pub fn load(paths: &[PathBuf], limits: &Limits, globals: &Globals) -> Result<Vec
             path: file.clone(),
             source,
         });
-        match text.and_then(|text| compile(&file, text.into(), limits, globals)) {
+        match text.and_then(|text| compile_checked(&file, text.into(), limits, globals)) {
             Ok(policy) => match policies.iter().find(|p| p.rule.id == policy.rule.id) {
                 Some(first) => errors.push(Error::PolicyDuplicate {
                     id: policy.rule.id.clone(),
@@ -145,7 +150,23 @@ pub(crate) fn is_policy_file(path: &Path) -> bool {
     name.ends_with(".rhai") && !name.ends_with("_test.rhai")
 }
 
-/// Compile one policy from its text and validate its `RULE` and entry points.
+/// Compile one policy from its text, validate its `RULE` and entry points, and run the
+/// static checks on it against `globals.params`: how [`load`] and `tollgate test` compile
+/// a policy.
+pub fn compile_checked(
+    path: &Path,
+    src: Arc<str>,
+    limits: &Limits,
+    globals: &Globals,
+) -> Result<Policy, Error> {
+    let mut policy = compile(path, src, limits, globals)?;
+    policy.lint = Some(lint::check(&policy, &globals.params)?);
+    Ok(policy)
+}
+
+/// Compile one policy from its text and validate its `RULE` and entry points, without the
+/// static checks: a mistake they would find is then an error when the code runs (which is
+/// what the evaluation's own tests exercise). [`compile_checked`] adds them.
 pub fn compile(
     path: &Path,
     src: Text,
@@ -256,6 +277,7 @@ pub fn compile(
         name,
         src,
         ast,
+        lint: None,
     })
 }
 

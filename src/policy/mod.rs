@@ -1,11 +1,13 @@
 //! Policies: Rhai files with a `RULE` constant and `check(resource)` and/or
-//! `check_report(report)`. `load` compiles them once and validates their metadata;
-//! `eval` runs them over every resource in a sandboxed engine (`engine`).
+//! `check_report(report)`. `load` compiles them once, validates their metadata and runs
+//! the static checks of [`lint`] on them; `eval` runs them over every resource in a
+//! sandboxed engine (`engine`).
 //! This stage reads reports and produces findings; it knows nothing of outputs or verdicts.
 
 mod engine;
 mod eval;
 mod fixture;
+pub mod lint;
 mod load;
 pub mod params;
 pub mod test;
@@ -13,7 +15,7 @@ pub mod test;
 use serde::{Deserialize, Serialize};
 
 pub use eval::{evaluate, Evaluation};
-pub use load::{compile, load, Policy};
+pub use load::{compile, compile_checked, load, Policy};
 
 /// Sandbox limits for every policy call. A policy that exceeds one fails with
 /// `tollgate::policy::budget` naming the knob.

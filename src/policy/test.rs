@@ -213,14 +213,9 @@ fn read(what: &'static str, path: &Path) -> Result<Text, Error> {
         })
 }
 
-/// Compile a policy and its test file together.
+/// Compile a policy and its test file together. The test file is compiled first: the
+/// `PARAMS` it pins are what the policy's static checks judge `param(...)` against.
 fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Result<Prepared, Error> {
-    let policy: Policy = load::compile(
-        policy_path,
-        read("policy", policy_path)?,
-        &options.limits,
-        &options.globals,
-    )?;
     let src = read("policy test file", test_path)?;
     let name = test_path.display().to_string();
     let invalid = |at: miette::SourceSpan, reason: String, hint: Option<String>| Error::TestFile {
@@ -246,6 +241,47 @@ fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Resul
         )
     })?;
     test_ast.set_source(name.as_str());
+
+    let mut globals = options.globals.clone();
+    // Only the test file pins PARAMS and NOW: in the gate, a policy's own constants of those
+    // names are overridden, so they must be here too.
+    let pins: Vec<(String, Dynamic)> = test_ast
+        .iter_literal_variables(true, false)
+        .map(|(n, _, v)| (n.to_string(), v))
+        .collect();
+    for (name, value) in &pins {
+        match name.as_str() {
+            "PARAMS" => {
+                globals.params = value
+                    .read_lock::<rhai::Map>()
+                    .map(|m| m.clone())
+                    .ok_or_else(|| {
+                        invalid(
+                            (0, 0).into(),
+                            format!("`const PARAMS` is a {}, not a map", value.type_name()),
+                            None,
+                        )
+                    })?;
+            }
+            "NOW" => {
+                globals.now = value.as_int().map_err(|t| {
+                    invalid(
+                        (0, 0).into(),
+                        format!("`const NOW` is a {t}, not Unix milliseconds"),
+                        None,
+                    )
+                })?;
+            }
+            _ => {}
+        }
+    }
+
+    let policy: Policy = load::compile_checked(
+        policy_path,
+        read("policy", policy_path)?,
+        &options.limits,
+        &globals,
+    )?;
 
     let policy_fns: HashSet<String> = policy
         .ast
@@ -306,39 +342,6 @@ fn prepare(policy_path: &Path, test_path: &Path, options: &TestOptions) -> Resul
         .iter_literal_variables(true, false)
         .map(|(n, _, v)| (n.to_string(), v))
         .collect();
-    let mut globals = options.globals.clone();
-    // Only the test file pins PARAMS and NOW: in the gate, a policy's own constants of those
-    // names are overridden, so they must be here too.
-    let pins: Vec<(String, Dynamic)> = test_ast
-        .iter_literal_variables(true, false)
-        .map(|(n, _, v)| (n.to_string(), v))
-        .collect();
-    for (name, value) in &pins {
-        match name.as_str() {
-            "PARAMS" => {
-                globals.params = value
-                    .read_lock::<rhai::Map>()
-                    .map(|m| m.clone())
-                    .ok_or_else(|| {
-                        invalid(
-                            (0, 0).into(),
-                            format!("`const PARAMS` is a {}, not a map", value.type_name()),
-                            None,
-                        )
-                    })?;
-            }
-            "NOW" => {
-                globals.now = value.as_int().map_err(|t| {
-                    invalid(
-                        (0, 0).into(),
-                        format!("`const NOW` is a {t}, not Unix milliseconds"),
-                        None,
-                    )
-                })?;
-            }
-            _ => {}
-        }
-    }
     let mut engine = engine::sandboxed(
         &options.limits,
         options.limits.report_operations,

@@ -219,6 +219,97 @@ fn rules_as_json() {
 }
 
 #[test]
+fn a_policy_typo_fails_test_and_rules_at_load_though_no_test_reaches_it() {
+    // Its one test passes when it runs: it builds no production node.
+    for mut cmd in [test_cmd(&[&dir("lint")]), {
+        let mut rules = tollgate();
+        rules.args(["rules", "-c", "tests/fixtures/cli.toml", &dir("lint")]);
+        rules
+    }] {
+        cmd.assert()
+            .code(2)
+            .stdout("")
+            .stderr(contains("tollgate::policy::unknown_field"))
+            .stderr(contains(
+                "a patch_node resource has no field `misisng` (did you mean `missing`?)",
+            ))
+            .stderr(contains("lint/prod-typo.rhai:6:37"))
+            .stderr(contains("help: the fields are: kind, provider"));
+    }
+}
+
+#[test]
+fn rules_takes_the_params_check_takes() {
+    let group = format!("{FIX}/policy-tests/pinned-params/group.rhai");
+    tollgate()
+        .args(["rules", "-c", "tests/fixtures/cli.toml", &group])
+        .assert()
+        .code(2)
+        .stderr(contains("param `audited_group` is not set"));
+    tollgate()
+        .args([
+            "rules",
+            "-c",
+            "tests/fixtures/cli.toml",
+            "--param",
+            "audited_group=pci",
+            &group,
+        ])
+        .assert()
+        .code(0)
+        .stdout(contains("PARAM-001"));
+}
+
+#[test]
+fn test_judges_params_by_the_params_a_test_file_pins() {
+    // `param("audited_group")` has no default and tests/fixtures/cli.toml does not set it;
+    // the test file pins it, so the policy loads for its tests (and not for `check`, see
+    // bad_input.rs).
+    test_cmd(&[&dir("pinned-params")])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::ends_with("2 passed, 0 failed\n"));
+}
+
+#[test]
+fn rules_verbose_lists_the_reads_left_to_run_time() {
+    let path = format!("{FIX}/policies/lint/deferred.rhai");
+    let plain = tollgate()
+        .args(["rules", "-c", "tests/fixtures/cli.toml", &path])
+        .assert()
+        .code(0)
+        .stderr("");
+    let (table, _) = texts(plain.get_output());
+    let verbose = tollgate()
+        .args(["rules", "-v", "-c", "tests/fixtures/cli.toml", &path])
+        .assert()
+        .code(0);
+    let (stdout, stderr) = texts(verbose.get_output());
+    assert_eq!(stdout, table, "-v leaves the listing as it is");
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            "LINT-002 tests/fixtures/policies/lint/deferred.rhai: 4 reads checked when loaded, 3 left to run time:",
+            "  tests/fixtures/policies/lint/deferred.rhai:5:36: r.missing: not a field of config_rule, where reading it is an error when it runs: a guard (on `kind`, say) must keep those resources away",
+            "  tests/fixtures/policies/lint/deferred.rhai:5:55: r.missing: not a field of config_rule, where reading it is an error when it runs: a guard (on `kind`, say) must keep those resources away",
+            "  tests/fixtures/policies/lint/deferred.rhai:6:41: r.raw.OsName: `raw` is a plain map, whose keys are the report's: a key it lacks reads as ()",
+        ],
+        "{stderr}"
+    );
+    // The shipped policies leave nothing to run time.
+    let shipped = tollgate()
+        .args(["rules", "-v", "-c", "tests/fixtures/cli.toml", "policies"])
+        .assert()
+        .code(0);
+    let (_, stderr) = texts(shipped.get_output());
+    assert!(
+        stderr.contains("PATCH-001 policies/patch/prod-no-critical.rhai: 15 reads checked when loaded, none left to run time"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 11, "one line per rule: {stderr}");
+}
+
+#[test]
 fn rules_on_a_broken_policy_exits_2() {
     tollgate()
         .args(["rules", &format!("{FIX}/policies/broken")])

@@ -229,9 +229,10 @@ fn every_broken_policy_is_reported_at_once() {
     check(&["-r", &report("clean.json"), "-p", &policy("broken")])
         .assert()
         .code(2)
-        .stderr(contains("2 of 7 policies could not be loaded"))
+        .stderr(contains("3 of 7 policies could not be loaded"))
         .stderr(contains("syntax.rhai"))
-        .stderr(contains("bad-severity.rhai"));
+        .stderr(contains("bad-severity.rhai"))
+        .stderr(contains("field-typo.rhai"));
 }
 
 #[test]
@@ -244,13 +245,65 @@ fn field_typo_lists_the_fields_that_exist() {
     ])
     .assert()
     .code(2)
+    .stderr(contains("tollgate::policy::unknown_field"))
     .stderr(contains(
         "a patch_node resource has no field `misssing` (did you mean `missing`?)",
     ))
-    // The source line with the typo, underlined, and the fields in the help line.
+    // The source line with the typo, the name underlined, and the fields in the help line.
     .stderr(contains("if node.misssing.critical > 0"))
-    .stderr(contains("field-typo.rhai:4:12"))
+    .stderr(contains("field-typo.rhai:4:13"))
     .stderr(contains("help: the fields are: kind, provider, source, id"));
+}
+
+/// Issue 18: a typo in a branch that only production nodes reach. Before the static
+/// checks, it passed every report without production nodes, and failed only once one came.
+#[test]
+fn a_field_typo_no_report_has_reached_yet_is_exit_2_at_load() {
+    // The report has no production node: the branch with the typo would not run on it (the
+    // shipped rule, which reads the same fields correctly, passes it)...
+    check(&[
+        "-r",
+        &report("no-prod.json"),
+        "-p",
+        "policies/patch/prod-no-critical.rhai",
+    ])
+    .assert()
+    .code(0);
+    // ...and the typo is found at load all the same: where it is, with the fields.
+    insta::assert_snapshot!(crate::snapshots::run(&[
+        "check",
+        "-c",
+        "tests/fixtures/cli.toml",
+        "--color",
+        "never",
+        "-r",
+        &report("no-prod.json"),
+        "-p",
+        &policy("lint/prod-typo.rhai"),
+    ]));
+}
+
+#[test]
+fn a_param_without_a_default_that_is_not_set_is_exit_2_at_load() {
+    let group = "tests/fixtures/policy-tests/pinned-params/group.rhai";
+    check(&["-r", &report("no-prod.json"), "-p", group])
+        .assert()
+        .code(2)
+        .stderr(contains("tollgate::policy::param"))
+        .stderr(contains("param `audited_group` is not set"))
+        .stderr(contains("group.rhai:6:28"))
+        .stderr(contains("pass --param audited_group=VALUE"));
+    check(&[
+        "-r",
+        &report("no-prod.json"),
+        "-p",
+        group,
+        "--param",
+        "audited_group=dev",
+    ])
+    .assert()
+    .code(1)
+    .stdout(contains("PARAM-001"));
 }
 
 #[test]

@@ -150,8 +150,8 @@ pub(crate) fn policy_source() -> BoxedStrategy<String> {
         .boxed()
 }
 
-/// Policy compilation with arbitrary source; a policy that compiles is then run over the
-/// sample reports.
+/// Policy compilation with arbitrary source; a policy that compiles is then put through the
+/// static checks and run over the sample reports.
 #[test]
 pub(crate) fn policy_compile() {
     let strategy = || {
@@ -191,6 +191,12 @@ pub(crate) fn policy_compile() {
             &globals,
         ) {
             Ok(policy) => {
+                // The static checks read any tree that compiles without panicking, and
+                // what they refuse renders; the policy still runs, as their mistakes are
+                // also caught when they run.
+                if let Err(err) = policy::lint::check(&policy, &globals.params) {
+                    check_rejection(&err)?;
+                }
                 let out = policy::evaluate(std::slice::from_ref(&policy), reports);
                 for err in &out.errors {
                     check_rejection(err)?;
