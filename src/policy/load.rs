@@ -155,7 +155,7 @@ pub(crate) fn is_policy_file(path: &Path) -> bool {
 /// a policy.
 pub fn compile_checked(
     path: &Path,
-    src: Arc<str>,
+    src: Text,
     limits: &Limits,
     globals: &Globals,
 ) -> Result<Policy, Error> {

@@ -28,7 +28,7 @@ use rhai::{ASTNode, Position, Stmt, AST};
 
 use super::{engine, Globals, Limits, Policy};
 use crate::error::{self, Error};
-use crate::model::resource::ResourceKind;
+use crate::model::resource::{ResourceKind, Text};
 
 /// What the static checks made of one policy that loaded: how many reads they checked, and
 /// which reads they left to run time. Built by [`check`]; one per [`Policy`].
@@ -249,7 +249,7 @@ fn body_of(ast: &AST, name: &str, arity: usize) -> Vec<Stmt> {
     body
 }
 
-fn to_error(name: &str, src: &std::sync::Arc<str>, p: Problem) -> Error {
+fn to_error(name: &str, src: &Text, p: Problem) -> Error {
     let at = match (p.pos.line(), p.pos.position()) {
         (Some(line), column) => {
             let start = error::span_at(src, line, column.unwrap_or(1)).offset();
@@ -693,7 +693,7 @@ fn rule_name(report) { report.name }"#,
         files.push("src/init/starter.rhai".into());
         assert!(files.len() > 10, "{files:?}");
         for file in files {
-            let src: Arc<str> = std::fs::read_to_string(&file).unwrap().into();
+            let src: Text = std::fs::read_to_string(&file).unwrap().into();
             let p = compile(&file, src, &Limits::default(), &Globals::default()).unwrap();
             let lint = match check(&p, &rhai::Map::new()) {
                 Ok(lint) => lint,
