@@ -1008,19 +1008,18 @@ impl Resource {
     /// name that is no fixed field is looked up among the columns (field name, then header
     /// text), so a column named like a fixed field is read through `columns`.
     pub fn field(&self, name: &str) -> Option<Field<'_>> {
-        let common = match name {
-            "kind" => Some(Field::Str(self.kind().as_str())),
-            "provider" => Some(Field::Str(self.provider.as_str())),
-            "source" => Some(Field::Str(self.source.id())),
-            "id" => Some(Field::Str(self.id())),
-            "name" => Some(self.string(self.name)),
-            "region" => Some(self.string(self.region)),
-            "group" => Some(self.string(self.group)),
-            "status" => Some(Field::Str(self.status.as_str())),
-            "reported_at" => Some(Field::int(self.reported_at)),
+        match FieldId::parse(name) {
+            Some(id) => self.get(id).or_else(|| self.column(name)),
+            None => self.column(name),
+        }
+    }
+
+    /// A `pack_result`'s column called `name` (field name or header text).
+    pub fn column(&self, name: &str) -> Option<Field<'_>> {
+        match &self.detail {
+            Detail::PackResult(row) => row.get(name).map(Field::cell),
             _ => None,
-        };
-        common.or_else(|| self.detail_field(name))
+        }
     }
 
     /// Every field a policy can read on this resource: the kind's fixed fields and, on a
@@ -1042,68 +1041,180 @@ impl Resource {
         self.text(s).map_or(Field::Unit, Field::Str)
     }
 
-    fn detail_field(&self, name: &str) -> Option<Field<'_>> {
+    /// The fixed field `id`; `None` when this kind has no such field.
+    pub fn get(&self, id: FieldId) -> Option<Field<'_>> {
         use Field as F;
+        use FieldId as I;
         let text = |s: Str| self.string(s);
         let count = |c: Count| F::int(c.get());
-        Some(match &self.detail {
-            Detail::PatchNode(n) => match name {
-                "missing" => F::counts(&n.missing),
-                "compliant" => F::counts(&n.compliant),
-                "os" => text(n.os),
-                "ip" => text(n.ip),
-                "eip" => text(n.eip),
-                "scene" => text(n.scene),
-                "baseline" => text(n.baseline),
-                "baseline_id" => text(n.baseline_id),
-                "report_id" => text(n.report_id),
-                "order_id" => text(n.order_id),
-                "enterprise_project_id" => text(n.enterprise_project_id),
-                "operation" => text(n.operation),
-                "failed" => count(n.failed),
-                "pending_reboot" => count(n.pending_reboot),
-                "installed" => count(n.installed),
-                "installed_other" => count(n.installed_other),
-                "rejected" => count(n.rejected),
-                _ => return None,
-            },
-            Detail::PatchItem(p) => match name {
-                "node_id" => text(p.node_id),
-                "title" => text(p.title),
-                "classification" => text(p.classification),
-                "severity" => text(p.severity),
-                "compliance_level" => text(p.compliance_level),
-                "patch_status" => text(p.patch_status),
-                "installed_at" => F::int(p.installed_at),
-                "baseline" => text(p.baseline),
-                "baseline_id" => text(p.baseline_id),
-                _ => return None,
-            },
-            Detail::ConfigRule(r) => match name {
-                "compliance_state" => text(r.compliance_state),
-                "noncompliant_resources" => count(r.noncompliant_resources),
-                "compliant_resources" => count(r.compliant_resources),
-                "rule_type" => text(r.rule_type),
-                "tags" => F::Tags(&r.tags),
-                "period" => text(r.period),
-                "state" => text(r.state),
-                "description" => text(r.description),
-                "policy_definition_id" => text(r.policy_definition_id),
-                _ => return None,
-            },
-            Detail::CompliancePack(c) => match name {
-                "report_status" => text(c.report_status),
-                "report_url" => text(c.report_url),
-                "account_id" => F::int(c.account_id),
-                _ => return None,
-            },
-            Detail::PackResult(row) => match name {
-                "sheet" => F::Str(&row.sheet),
-                "row" => F::Int(i64::from(row.row)),
-                "columns" => F::Columns(row),
-                "headers" => F::Headers(&row.columns),
-                _ => return row.get(name).map(F::cell),
-            },
+        Some(match (id, &self.detail) {
+            (I::Kind, _) => F::Str(self.kind().as_str()),
+            (I::Provider, _) => F::Str(self.provider.as_str()),
+            (I::Source, _) => F::Str(self.source.id()),
+            (I::Id, _) => F::Str(self.id()),
+            (I::Name, _) => text(self.name),
+            (I::Region, _) => text(self.region),
+            (I::Group, _) => text(self.group),
+            (I::Status, _) => F::Str(self.status.as_str()),
+            (I::ReportedAt, _) => F::int(self.reported_at),
+            (I::Missing, Detail::PatchNode(n)) => F::counts(&n.missing),
+            (I::Compliant, Detail::PatchNode(n)) => F::counts(&n.compliant),
+            (I::Os, Detail::PatchNode(n)) => text(n.os),
+            (I::Ip, Detail::PatchNode(n)) => text(n.ip),
+            (I::Eip, Detail::PatchNode(n)) => text(n.eip),
+            (I::Scene, Detail::PatchNode(n)) => text(n.scene),
+            (I::Baseline, Detail::PatchNode(n)) => text(n.baseline),
+            (I::BaselineId, Detail::PatchNode(n)) => text(n.baseline_id),
+            (I::ReportId, Detail::PatchNode(n)) => text(n.report_id),
+            (I::OrderId, Detail::PatchNode(n)) => text(n.order_id),
+            (I::EnterpriseProjectId, Detail::PatchNode(n)) => text(n.enterprise_project_id),
+            (I::Operation, Detail::PatchNode(n)) => text(n.operation),
+            (I::Failed, Detail::PatchNode(n)) => count(n.failed),
+            (I::PendingReboot, Detail::PatchNode(n)) => count(n.pending_reboot),
+            (I::Installed, Detail::PatchNode(n)) => count(n.installed),
+            (I::InstalledOther, Detail::PatchNode(n)) => count(n.installed_other),
+            (I::Rejected, Detail::PatchNode(n)) => count(n.rejected),
+            (I::NodeId, Detail::PatchItem(p)) => text(p.node_id),
+            (I::Title, Detail::PatchItem(p)) => text(p.title),
+            (I::Classification, Detail::PatchItem(p)) => text(p.classification),
+            (I::Severity, Detail::PatchItem(p)) => text(p.severity),
+            (I::ComplianceLevel, Detail::PatchItem(p)) => text(p.compliance_level),
+            (I::PatchStatus, Detail::PatchItem(p)) => text(p.patch_status),
+            (I::InstalledAt, Detail::PatchItem(p)) => F::int(p.installed_at),
+            (I::Baseline, Detail::PatchItem(p)) => text(p.baseline),
+            (I::BaselineId, Detail::PatchItem(p)) => text(p.baseline_id),
+            (I::ComplianceState, Detail::ConfigRule(r)) => text(r.compliance_state),
+            (I::NoncompliantResources, Detail::ConfigRule(r)) => count(r.noncompliant_resources),
+            (I::CompliantResources, Detail::ConfigRule(r)) => count(r.compliant_resources),
+            (I::RuleType, Detail::ConfigRule(r)) => text(r.rule_type),
+            (I::Tags, Detail::ConfigRule(r)) => F::Tags(&r.tags),
+            (I::Period, Detail::ConfigRule(r)) => text(r.period),
+            (I::State, Detail::ConfigRule(r)) => text(r.state),
+            (I::Description, Detail::ConfigRule(r)) => text(r.description),
+            (I::PolicyDefinitionId, Detail::ConfigRule(r)) => text(r.policy_definition_id),
+            (I::ReportStatus, Detail::CompliancePack(c)) => text(c.report_status),
+            (I::ReportUrl, Detail::CompliancePack(c)) => text(c.report_url),
+            (I::AccountId, Detail::CompliancePack(c)) => F::int(c.account_id),
+            (I::Sheet, Detail::PackResult(row)) => F::Str(&row.sheet),
+            (I::Row, Detail::PackResult(row)) => F::Int(i64::from(row.row)),
+            (I::Columns, Detail::PackResult(row)) => F::Columns(row),
+            (I::Headers, Detail::PackResult(row)) => F::Headers(&row.columns),
+            _ => return None,
+        })
+    }
+}
+
+/// A fixed field of some resource kind, resolved from its name once (when a policy is
+/// compiled) rather than on every read. [`Resource::get`] reads it; [`FieldId::parse`]
+/// knows the names, which are those of [`ResourceKind::field_names`] (without `raw`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    Kind,
+    Provider,
+    Source,
+    Id,
+    Name,
+    Region,
+    Group,
+    Status,
+    ReportedAt,
+    Missing,
+    Compliant,
+    Os,
+    Ip,
+    Eip,
+    Scene,
+    Baseline,
+    BaselineId,
+    ReportId,
+    OrderId,
+    EnterpriseProjectId,
+    Operation,
+    Failed,
+    PendingReboot,
+    Installed,
+    InstalledOther,
+    Rejected,
+    NodeId,
+    Title,
+    Classification,
+    Severity,
+    ComplianceLevel,
+    PatchStatus,
+    InstalledAt,
+    ComplianceState,
+    NoncompliantResources,
+    CompliantResources,
+    RuleType,
+    Tags,
+    Period,
+    State,
+    Description,
+    PolicyDefinitionId,
+    ReportStatus,
+    ReportUrl,
+    AccountId,
+    Sheet,
+    Row,
+    Columns,
+    Headers,
+}
+
+impl FieldId {
+    /// The fixed field called `name`, of whichever kind has it.
+    pub fn parse(name: &str) -> Option<FieldId> {
+        use FieldId as I;
+        Some(match name {
+            "kind" => I::Kind,
+            "provider" => I::Provider,
+            "source" => I::Source,
+            "id" => I::Id,
+            "name" => I::Name,
+            "region" => I::Region,
+            "group" => I::Group,
+            "status" => I::Status,
+            "reported_at" => I::ReportedAt,
+            "missing" => I::Missing,
+            "compliant" => I::Compliant,
+            "os" => I::Os,
+            "ip" => I::Ip,
+            "eip" => I::Eip,
+            "scene" => I::Scene,
+            "baseline" => I::Baseline,
+            "baseline_id" => I::BaselineId,
+            "report_id" => I::ReportId,
+            "order_id" => I::OrderId,
+            "enterprise_project_id" => I::EnterpriseProjectId,
+            "operation" => I::Operation,
+            "failed" => I::Failed,
+            "pending_reboot" => I::PendingReboot,
+            "installed" => I::Installed,
+            "installed_other" => I::InstalledOther,
+            "rejected" => I::Rejected,
+            "node_id" => I::NodeId,
+            "title" => I::Title,
+            "classification" => I::Classification,
+            "severity" => I::Severity,
+            "compliance_level" => I::ComplianceLevel,
+            "patch_status" => I::PatchStatus,
+            "installed_at" => I::InstalledAt,
+            "compliance_state" => I::ComplianceState,
+            "noncompliant_resources" => I::NoncompliantResources,
+            "compliant_resources" => I::CompliantResources,
+            "rule_type" => I::RuleType,
+            "tags" => I::Tags,
+            "period" => I::Period,
+            "state" => I::State,
+            "description" => I::Description,
+            "policy_definition_id" => I::PolicyDefinitionId,
+            "report_status" => I::ReportStatus,
+            "report_url" => I::ReportUrl,
+            "account_id" => I::AccountId,
+            "sheet" => I::Sheet,
+            "row" => I::Row,
+            "columns" => I::Columns,
+            "headers" => I::Headers,
+            _ => return None,
         })
     }
 }
@@ -1211,6 +1322,27 @@ mod tests {
             r.field("title").is_none(),
             "a patch_item field on a patch_node"
         );
+    }
+
+    #[test]
+    fn every_listed_name_is_a_field_id_of_exactly_its_kinds() {
+        let r = node();
+        for kind in ResourceKind::ALL {
+            for name in kind.field_names().filter(|f| *f != "raw") {
+                assert!(FieldId::parse(name).is_some(), "{name} has no FieldId");
+            }
+        }
+        // A patch_node reads the ids its kind lists, and no other.
+        let ids = ResourceKind::ALL
+            .iter()
+            .flat_map(|k| k.field_names())
+            .filter_map(FieldId::parse);
+        for id in ids {
+            let listed = ResourceKind::PatchNode
+                .field_names()
+                .any(|n| FieldId::parse(n) == Some(id));
+            assert_eq!(r.get(id).is_some(), listed, "{id:?}");
+        }
     }
 
     #[test]

@@ -358,14 +358,14 @@ pub(super) fn finding(
     Ok(map)
 }
 
-fn describe(r: &Resource) -> String {
+pub(super) fn describe(r: &Resource) -> String {
     format!("{} {}", r.kind(), r.label())
 }
 
 type Fallible = Result<Dynamic, Box<EvalAltResult>>;
 
 /// A resource field as Rhai sees it.
-fn field_value(field: Field<'_>) -> Dynamic {
+pub(super) fn field_value(field: Field<'_>) -> Dynamic {
     match field {
         Field::Unit => Dynamic::UNIT,
         Field::Int(n) => Dynamic::from_int(n),
@@ -508,5 +508,125 @@ mod tests {
         assert!(msg.contains("its fields are: kind, provider"), "{msg}");
         let msg = unknown_field("patch counts", "zzzzzz", Severities::FIELDS.into_iter());
         assert!(!msg.contains("did you mean"), "{msg}");
+    }
+}
+#[cfg(test)]
+mod explore {
+    #[test]
+    fn semantics() {
+        let limits = super::Limits::default();
+        let engine = super::sandboxed(
+            &limits,
+            100_000,
+            1000,
+            super::globals_module(&super::Globals::default(), vec![]),
+            "X",
+        );
+        for src in [
+            "1 == \"a\"",
+            "1 != \"a\"",
+            "\"a\" == 1",
+            "1 == 1.0",
+            "1 < 1.5",
+            "1.5 > 1",
+            "\"a\" < \"b\"",
+            "\"a\" < 1",
+            "() == ()",
+            "() == 1",
+            "() != \"x\"",
+            "true == 1",
+            "true == true",
+            "() < 1",
+            "1 > ()",
+            "() > ()",
+            "\"a\" + \"b\"",
+            "\"a\" + 1",
+            "1 + \"a\"",
+            "1 + 1.5",
+            "9223372036854775807 + 1",
+            "7 / 2",
+            "7 / 0",
+            "7 % 0",
+            "7.0 / 0",
+            "-7 / 2",
+            "-7 % 3",
+            "7 / 2.0",
+            "`${()}`",
+            "`${1.0}`",
+            "`${1.5}`",
+            "`${1e20}`",
+            "`${0.1+0.2}`",
+            "`${true}`",
+            "`${[1, \"a\"]}`",
+            "`${#{a: 1}}`",
+            "`${'c'}`",
+            "`x${1}y${\"z\"}`",
+            "1 && true",
+            "true && 1",
+            "!1",
+            "() ?? 2",
+            "3 ?? 2",
+            "if 1 { 2 }",
+            "\"a\" in [\"a\", \"b\"]",
+            "1 in [1.0]",
+            "() in [()]",
+            "\"x\" in \"abc\"",
+            "\"b\" in \"abc\"",
+            "'b' in \"abc\"",
+            "\"a\" in #{a: 1}",
+            "1 in [\"1\"]",
+            "[1,2].len()",
+            "\"héllo\".len()",
+            "\"abc\".contains(\"b\")",
+            "\"abc\".starts_with(\"a\")",
+            "\"abc\".to_upper()",
+            "#{a: 1}.b",
+            "#{a: 1}.a",
+            "-(-9223372036854775807 - 1)",
+            "9223372036854775807 * 2",
+            "2 ** 3",
+            "5 - 10",
+            "let x = 1; x += 2; x",
+            "let s = \"a\"; s += \"b\"; s",
+            "let s = \"a\"; s += 1; s",
+        ] {
+            let r = engine.eval::<rhai::Dynamic>(src);
+            match r {
+                Ok(v) => eprintln!("{src:40} => {} : {}", v.type_name(), v),
+                Err(e) => eprintln!("{src:40} => ERR {e}"),
+            }
+        }
+    }
+}
+#[cfg(test)]
+mod explore_ast {
+    #[test]
+    fn dump() {
+        let limits = super::Limits::default();
+        let engine = super::sandboxed(
+            &limits,
+            100_000,
+            1000,
+            super::globals_module(&super::Globals::default(), vec![]),
+            "X",
+        );
+        let ast = engine
+            .compile(
+                r#"
+fn check(node) {
+    let prod = param("prod_groups", ["prod"]);
+    if !(node.group in prod) { return; }
+    let x = node.missing.critical ?? 0;
+    x += 1;
+    for (r, i) in node.list { x -= 1; }
+    `${node.name ?? node.id} misses ${x}`;
+    deny(`a`, #{ properties: #{ critical: x, group: node.group } })
+}
+"#,
+            )
+            .unwrap();
+        for f in ast.iter_fn_def() {
+            eprintln!("{:#?}", f.body);
+        }
     }
 }

@@ -10,12 +10,13 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};
 
+use super::compiled::{Budget, GaveUp};
 use super::engine::{ReportRef, ResourceRef, FINDING_KEYS};
 use super::load::function_span;
 use super::Policy;
 use crate::error::{self, Error};
 use crate::model::fingerprint;
-use crate::model::resource::Resource;
+use crate::model::resource::{Resource, ResourceKind};
 use crate::model::Report;
 use crate::model::Rule;
 use crate::model::{Finding, Level, Severity, Subject};
@@ -62,17 +63,49 @@ impl Batch {
 /// Evaluate every policy against every report.
 pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
     let resources: Vec<&Arc<Resource>> = reports.iter().flat_map(|r| r.resources.iter()).collect();
+    // The policies each kind of resource meets, worked out once rather than per resource.
+    let by_kind: Vec<(ResourceKind, Vec<&Policy>)> = ResourceKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let applying = policies
+                .iter()
+                .filter(|p| p.check.is_some() && p.rule.applies_to(kind))
+                .collect();
+            (kind, applying)
+        })
+        .collect();
     let per_resource: Vec<Batch> = resources
         .par_iter()
         .map(|resource| {
             let kind = resource.kind();
-            let value = Dynamic::from(ResourceRef(Arc::clone(resource)));
+            let applying = by_kind
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(&[][..], |(_, p)| p.as_slice());
             let mut batch = Batch::default();
-            for p in policies.iter().filter(|p| p.rule.applies_to(kind)) {
-                if let Some(engine) = p.check.as_ref() {
-                    let subject = Subject::Resource(Arc::clone(resource));
-                    batch.add(run(p, engine, "check", value.clone(), subject, None));
-                }
+            // Made for the interpreter when a policy needs it, once per resource.
+            let mut value: Option<Dynamic> = None;
+            for p in applying {
+                let compiled = p.compiled.as_ref().and_then(|c| c.check.as_ref());
+                let done = compiled.map(|f| f.check(resource, Budget::check(&p.limits)));
+                let subject = || Subject::Resource(Arc::clone(resource));
+                let outcome = match done {
+                    Some(Ok(None)) => {
+                        batch.calls += 1;
+                        continue;
+                    }
+                    Some(Ok(Some(returned))) => judge(p, "check", returned, &subject(), None),
+                    Some(Err(GaveUp)) | None => {
+                        let Some(engine) = p.check.as_ref() else {
+                            continue;
+                        };
+                        let arg = value
+                            .get_or_insert_with(|| Dynamic::from(ResourceRef(Arc::clone(resource))))
+                            .clone();
+                        run(p, engine, "check", arg, subject(), None)
+                    }
+                };
+                batch.add(outcome);
             }
             batch
         })
@@ -80,27 +113,33 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
     let per_report: Vec<Batch> = reports
         .par_iter()
         .map(|report| {
-            let value = Dynamic::from(ReportRef(Arc::clone(report)));
             let kinds = report.kind.resource_kinds();
             let mut batch = Batch::default();
             for p in policies
                 .iter()
                 .filter(|p| kinds.iter().any(|k| p.rule.applies_to(*k)))
             {
-                if let Some(engine) = p.check_report.as_ref() {
-                    let subject = Subject::Report {
-                        kind: report.kind,
-                        origin: report.origin.clone(),
-                    };
-                    batch.add(run(
-                        p,
-                        engine,
-                        "check_report",
-                        value.clone(),
-                        subject,
-                        Some(report),
-                    ));
-                }
+                let Some(engine) = p.check_report.as_ref() else {
+                    continue;
+                };
+                let subject = Subject::Report {
+                    kind: report.kind,
+                    origin: report.origin.clone(),
+                };
+                let compiled = p.compiled.as_ref().and_then(|c| c.check_report.as_ref());
+                let done =
+                    compiled.map(|f| f.check_report(report, Budget::check_report(&p.limits)));
+                let outcome = match done {
+                    Some(Ok(None)) => Ok(Vec::new()),
+                    Some(Ok(Some(returned))) => {
+                        judge(p, "check_report", returned, &subject, Some(report))
+                    }
+                    Some(Err(GaveUp)) | None => {
+                        let arg = Dynamic::from(ReportRef(Arc::clone(report)));
+                        run(p, engine, "check_report", arg, subject, Some(report))
+                    }
+                };
+                batch.add(outcome);
             }
             batch
         })
@@ -132,6 +171,7 @@ fn rule_of(err: &Error) -> String {
     }
 }
 
+/// One call in the interpreter.
 fn run(
     policy: &Policy,
     engine: &Engine,
@@ -145,11 +185,22 @@ fn run(
     let value = engine
         .call_fn_with_options::<Dynamic>(options, &mut scope, &policy.ast, function, (arg,))
         .map_err(|e| runtime_error(policy, &subject, &e))?;
+    judge(policy, function, value, &subject, report)
+}
+
+/// The findings what a call returned stands for, whichever engine ran it.
+fn judge(
+    policy: &Policy,
+    function: &str,
+    value: Dynamic,
+    subject: &Subject,
+    report: Option<&Arc<Report>>,
+) -> Outcome {
     let lookup = match report {
         Some(report) => Lookup::Report(report),
         None => Lookup::None,
     };
-    collect(&policy.rule, value, &subject, lookup).map_err(|reason| Error::PolicyRuntime {
+    collect(&policy.rule, value, subject, lookup).map_err(|reason| Error::PolicyRuntime {
         rule: policy.rule.id.clone(),
         subject: subject.describe(),
         at: function_span(&policy.src, function),

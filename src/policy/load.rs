@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rhai::{Dynamic, Engine, AST};
 
+use super::compiled::{self, Compiled, EngineChoice, Mode};
 use super::engine::{self, globals_module};
 use super::lint::{self, Lint};
 use super::{Globals, Limits};
@@ -42,6 +43,22 @@ pub struct Policy {
     /// What the static checks made of it: `None` when it was compiled without them
     /// ([`compile`]), as [`load`] and `tollgate test` never do.
     pub lint: Option<Lint>,
+    /// Its compiled functions, when it compiled (see [`super::compiled`]).
+    pub(crate) compiled: Option<Compiled>,
+    /// How it runs: compiled, or interpreted and why.
+    pub mode: Mode,
+    /// The sandbox limits its calls run under (the compiled ones too).
+    pub(crate) limits: Limits,
+}
+
+impl Policy {
+    /// The same policy, to be run by the interpreter alone (for tests that hold the two
+    /// engines to the same answer).
+    pub fn interpreted(mut self) -> Self {
+        self.compiled = None;
+        self.mode = Mode::Asked;
+        self
+    }
 }
 
 impl std::fmt::Debug for Policy {
@@ -269,6 +286,17 @@ pub fn compile(
             &rule.id,
         )
     };
+    let engine = EngineChoice::from_env().map_err(|reason| Error::Config {
+        reason,
+        hint: Some("unset it, or set it to `compiled` or `interpreted`".into()),
+    })?;
+    let (compiled, mode) = match engine {
+        EngineChoice::Interpreted => (None, Mode::Asked),
+        EngineChoice::Compiled => match compiled::compile(&ast, globals, &constants) {
+            Ok(c) => (Some(c), Mode::Compiled),
+            Err(why) => (None, Mode::Interpreted(why)),
+        },
+    };
     Ok(Policy {
         check: has_check.then(|| build(limits.operations, limits.array_len)),
         check_report: has_check_report
@@ -278,6 +306,9 @@ pub fn compile(
         src,
         ast,
         lint: None,
+        compiled,
+        mode,
+        limits: *limits,
     })
 }
 

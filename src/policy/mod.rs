@@ -4,6 +4,7 @@
 //! sandboxed engine (`engine`).
 //! This stage reads reports and produces findings; it knows nothing of outputs or verdicts.
 
+pub mod compiled;
 mod engine;
 mod eval;
 mod fixture;

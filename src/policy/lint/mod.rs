@@ -235,7 +235,7 @@ fn unoptimized(policy: &Policy) -> AST {
 /// The statements of one of the policy's functions. Rhai does not export the type of a
 /// function's body, so the body is reached through `AST::walk` over an AST that holds only
 /// that function.
-fn body_of(ast: &AST, name: &str, arity: usize) -> Vec<Stmt> {
+pub(in crate::policy) fn body_of(ast: &AST, name: &str, arity: usize) -> Vec<Stmt> {
     let mut one = ast.clone();
     one.clear_statements();
     one.retain_functions(|_, _, n, a| n == name && a == arity);
