@@ -1,0 +1,88 @@
+//! What the outputs hold while they are written, counted exactly: every allocation of the
+//! writing thread goes through a counting global allocator (tests/support/heap.rs), so the
+//! numbers are the same on every run and the tests can assert on them (no test here looks
+//! at time). The verdicts are the output benchmark's (tests/support/large.rs): one blocking
+//! finding per node, 2,000 and 20,000 of them.
+
+use std::io::Write;
+use std::sync::OnceLock;
+
+use tollgate::output::{self, Format};
+use tollgate::verdict::Verdict;
+
+#[path = "../support/heap.rs"]
+mod heap;
+#[path = "../support/large.rs"]
+mod large;
+
+const SMALL: usize = 2_000;
+const LARGE: usize = 20_000;
+
+/// The two verdicts, built once for every test of this binary.
+fn verdicts() -> &'static (Verdict, Verdict) {
+    static VERDICTS: OnceLock<(Verdict, Verdict)> = OnceLock::new();
+    VERDICTS.get_or_init(|| (large::verdict(SMALL), large::verdict(LARGE)))
+}
+
+/// What writing `format` for `verdict` cost: the most heap held at once beyond the
+/// verdict, and the bytes written (counted, not kept).
+fn written(format: Format, verdict: &Verdict) -> (usize, u64) {
+    let cx = large::context();
+    let (bytes, peak) = heap::peak_during(|| {
+        let mut sink = large::Count(0);
+        output::emit(format, verdict, &cx, &mut sink).unwrap();
+        sink.flush().unwrap();
+        sink.0
+    });
+    (peak, bytes)
+}
+
+/// JUnit and JSON are written as they are produced: the heap they take does not grow with
+/// the findings, and stays a small fraction of the document (a buffer and one testcase's
+/// or finding's text at a time). Building the JUnit document in memory, as tollgate did
+/// with the junit-report crate, took 24.5 MB here for an 8.9 MB document.
+#[test]
+fn junit_and_json_hold_no_more_for_more_findings() {
+    const BOUND: usize = 64 * 1024;
+    let (small, large) = verdicts();
+    for format in [Format::Junit, Format::Json] {
+        let (peak_small, _) = written(format, small);
+        let (peak, bytes) = written(format, large);
+        assert!(
+            bytes > 100 * BOUND as u64,
+            "{format:?}: the document ({bytes} bytes) dwarfs the bound"
+        );
+        assert!(
+            peak < BOUND,
+            "{format:?} held {peak} bytes of heap to write {bytes} bytes for {LARGE} findings"
+        );
+        assert!(
+            peak <= peak_small + 1024,
+            "{format:?} held {peak_small} bytes for {SMALL} findings and {peak} for {LARGE}"
+        );
+    }
+}
+
+/// No output holds a copy of every finding's text. Some keep a few machine words per
+/// finding: an index or a pointer to rank them (human, Markdown, GitHub: most severe
+/// first; SARIF: blocking and most severe first, for its cap). The HTML page counts each
+/// non-compliant resource once in its charts, with a map of references by resource (about
+/// 120 bytes a finding, twice that while the map grows); that is its bound here.
+#[test]
+fn no_output_copies_the_findings() {
+    let (small, large) = verdicts();
+    for format in Format::ALL {
+        let per_finding = match format {
+            Format::Junit | Format::Json => 0,
+            Format::Html => 200,
+            _ => 32,
+        };
+        let (peak_small, _) = written(format, small);
+        let (peak, _) = written(format, large);
+        let grown = peak.saturating_sub(peak_small) / (LARGE - SMALL);
+        assert!(
+            grown <= per_finding,
+            "{format:?}: {grown} bytes of heap more per finding ({peak_small} bytes for {SMALL} findings, {peak} for {LARGE})"
+        );
+    }
+}
