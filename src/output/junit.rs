@@ -279,7 +279,9 @@ fn applicable(verdict: &Verdict, rule: &Rule) -> usize {
 // The writer. The bytes are those of the junit-report crate (0.9), which wrote tollgate's
 // JUnit before: no whitespace between elements; attributes in its order; an element with
 // nothing inside written empty (`<testcase .../>`); attribute values with `<`, `>`, `&`,
-// `'` and `"` escaped; texts (`system-out`, a failure's trace) as CDATA sections.
+// `'` and `"` escaped; texts (`system-out`, a failure's trace) as CDATA sections. Where
+// junit-report wrote a document that was not XML (control characters, `]]>` in a text),
+// this one differs: see [`characters`].
 
 /// A JUnit document, written as it goes: the declaration and `<testsuites>` first, then
 /// each suite's opening tag with its counts, its cases one at a time, and its closing tag.
@@ -484,31 +486,66 @@ pub(super) fn timestamp(unix_seconds: Option<i64>) -> String {
         .to_string()
 }
 
-/// An attribute value, between double quotes.
+/// An attribute value, between double quotes: `<`, `>`, `&`, `'` and `"` escaped.
 fn attribute(out: &mut impl Write, text: &str) -> io::Result<()> {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match b {
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'&' => b"&amp;",
-            b'\'' => b"&apos;",
-            b'"' => b"&quot;",
-            _ => continue,
-        };
-        out.write_all(&bytes[start..i])?;
-        out.write_all(escaped)?;
-        start = i + 1;
-    }
-    out.write_all(&bytes[start..])
+    characters(out, text, Place::Attribute)
 }
 
-/// Text as a CDATA section.
+/// Text as CDATA. A `]]>` in it would end the section: the section is ended after its
+/// `]]` and a new one starts with its `>`, which readers join into the text as it was.
 fn cdata(out: &mut impl Write, text: &str) -> io::Result<()> {
     out.write_all(b"<![CDATA[")?;
-    out.write_all(text.as_bytes())?;
+    characters(out, text, Place::CData)?;
     out.write_all(b"]]>")
+}
+
+/// Where text is written, which decides what is escaped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Attribute,
+    CData,
+}
+
+/// U+FFFD, written for a character XML cannot hold.
+const REPLACEMENT: &[u8] = "\u{fffd}".as_bytes();
+
+/// `text`, escaped for `place`. XML 1.0 has no way to write the C0 control characters
+/// other than tab, line feed and carriage return, nor U+FFFE and U+FFFF, not even as
+/// character references (<https://www.w3.org/TR/xml/#charsets>), and a document holding
+/// one is not XML that CI servers can read: each is written as U+FFFD instead. Such
+/// text comes from reports and policies (a resource name, a `deny` message).
+fn characters(out: &mut impl Write, text: &str, place: Place) -> io::Result<()> {
+    let bytes = text.as_bytes();
+    let attribute = place == Place::Attribute;
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let (with, len): (&[u8], usize) = match bytes[i] {
+            b'<' if attribute => (b"&lt;", 1),
+            b'>' if attribute => (b"&gt;", 1),
+            b'&' if attribute => (b"&amp;", 1),
+            b'\'' if attribute => (b"&apos;", 1),
+            b'"' if attribute => (b"&quot;", 1),
+            b']' if !attribute && bytes[i..].starts_with(b"]]>") => (b"]]]]><![CDATA[>", 3),
+            b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            0x00..=0x1f => (REPLACEMENT, 1),
+            // U+FFFE and U+FFFF, in UTF-8.
+            0xef if matches!(bytes.get(i + 1..i + 3), Some([0xbf, 0xbe | 0xbf])) => {
+                (REPLACEMENT, 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.write_all(&bytes[start..i])?;
+        out.write_all(with)?;
+        i += len;
+        start = i;
+    }
+    out.write_all(&bytes[start..])
 }
 
 #[cfg(test)]
@@ -608,6 +645,64 @@ mod tests {
         assert!(failure.attribute("message").is_some());
         let case = failure.parent().unwrap();
         assert!(case.attribute("classname").is_some() && case.attribute("file").is_some());
+    }
+
+    /// Text from reports and policies cannot break the document: the characters XML
+    /// cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) become U+FFFD, and a
+    /// `]]>` in a CDATA text splits the section, so readers get the text as it was.
+    #[test]
+    fn any_text_gives_well_formed_xml() {
+        let mut names: Vec<String> = (0u8..0x20).map(|b| format!("n{}x", b as char)).collect();
+        names.extend(
+            [
+                "a]]>b",
+                "]]]]>>",
+                "]]",
+                "x]]",
+                "\u{fffe}\u{ffff}\u{fffd}",
+                "\u{7f}\u{85}\u{feff}\u{10ffff}",
+                "<![CDATA[",
+                "&lt;'\"",
+            ]
+            .map(String::from),
+        );
+        for name in names {
+            let json = serde_json::to_string(&name).unwrap();
+            let nodes = format!(
+                r#"{{"count":1,"instance_compliant":[{{"instance_id":"i-1","name":{json},"group":{json},
+                "non_compliant_summary":{{"non_compliant_count":1,"severity_summary":{{"critical_count":1}}}}}}]}}"#
+            );
+            let xml = render(Format::Junit, &crate::output::tests::verdict_on(&nodes));
+            let doc =
+                roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{name:?}: {e}\n{xml}"));
+            // What a reader gets back: XML's line ends and (in attributes) white space
+            // normalised, and U+FFFD for what XML cannot hold.
+            let held: String = name
+                .replace("\r\n", "\n")
+                .chars()
+                .map(|c| match c {
+                    '\r' => '\n',
+                    '\t' | '\n' => c,
+                    '\0'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+                    c => c,
+                })
+                .collect();
+            let failure = doc
+                .descendants()
+                .find(|n| n.has_tag_name("failure"))
+                .unwrap();
+            let in_attribute = held.replace(['\t', '\n'], " ");
+            assert_eq!(
+                failure.attribute("message").unwrap(),
+                format!("{in_attribute} misses 1 critical </script><!-- & -->"),
+                "{name:?}"
+            );
+            let trace: String = failure.children().filter_map(|n| n.text()).collect();
+            assert!(
+                trace.contains(&format!("\ngroup: {held}\n")),
+                "{name:?}: {trace:?}"
+            );
+        }
     }
 
     /// The reproduction of the issue: a gate that passes has no failure and no error,
