@@ -14,6 +14,7 @@
 //! Like every emitter, this one reads neither the clock nor the environment, and streams:
 //! the findings are serialized row by row into the output, never held as one string.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::io::{self, Write};
@@ -37,18 +38,19 @@ const PAGE_ROWS: usize = 100;
 /// Bars per chart; the rest are summed into one line under the chart.
 const MAX_BARS: usize = 15;
 
-/// One incident ticket or alarm the run opened or found, as the page lists it.
+/// One incident ticket or alarm the run opened or found, as the page lists it. The texts
+/// are borrowed from the run's records, which may be one per finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct IncidentRow {
+pub(crate) struct IncidentRow<'a> {
     /// The sink: `coc_incident` (a ticket) or `coc_alarm`.
-    pub sink: String,
+    pub sink: Cow<'a, str>,
     /// What the run did: opened, found open, cleared, would open (dry run), failed.
-    pub action: String,
+    pub action: Cow<'a, str>,
     /// The ticket number, or the group fingerprint (the alarm id) when there is none.
-    pub number: String,
+    pub number: Cow<'a, str>,
     /// The ticket's state as COC reported it, or why sending failed.
-    pub status: String,
-    pub title: String,
+    pub status: Cow<'a, str>,
+    pub title: Cow<'a, str>,
     /// Findings the ticket covers.
     pub findings: usize,
 }
@@ -63,18 +65,19 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         .iter()
         .flat_map(|report| &report.records)
         .map(|r| IncidentRow {
-            sink: r.sink.name().to_string(),
+            sink: r.sink.name().into(),
             action: match dry_run {
-                true => format!("{} (dry run)", r.action.describe()),
-                false => r.action.describe().to_string(),
+                true => format!("{} (dry run)", r.action.describe()).into(),
+                false => r.action.describe().into(),
             },
-            number: r.incident_num.clone().unwrap_or_else(|| r.group.clone()),
+            number: r.incident_num.as_deref().unwrap_or(&r.group).into(),
             status: r
                 .error
-                .clone()
-                .or_else(|| r.status.clone())
-                .unwrap_or_default(),
-            title: r.title.clone(),
+                .as_deref()
+                .or(r.status.as_deref())
+                .unwrap_or_default()
+                .into(),
+            title: r.title.as_str().into(),
             findings: r.findings.len(),
         })
         .collect();
@@ -179,7 +182,7 @@ struct Page<'a> {
     errors: &'a [ErrorSummary],
     error_count: usize,
     baseline: Option<String>,
-    incidents: &'a [IncidentRow],
+    incidents: &'a [IncidentRow<'a>],
     data: Data<'a>,
 }
 
@@ -449,7 +452,7 @@ fn note(j: &Judged) -> String {
     }
 }
 
-fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow]) -> Page<'a> {
+fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow<'a>]) -> Page<'a> {
     let (state, headline) = match verdict.status {
         ExitStatus::Pass => ("passed", "Gate passed"),
         ExitStatus::Fail => ("failed", "Gate failed"),
