@@ -14,6 +14,7 @@
 //! Like every emitter, this one reads neither the clock nor the environment, and streams:
 //! the findings are serialized row by row into the output, never held as one string.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::io::{self, Write};
@@ -37,18 +38,19 @@ const PAGE_ROWS: usize = 100;
 /// Bars per chart; the rest are summed into one line under the chart.
 const MAX_BARS: usize = 15;
 
-/// One incident ticket or alarm the run opened or found, as the page lists it.
+/// One incident ticket or alarm the run opened or found, as the page lists it. The texts
+/// are borrowed from the run's records, which may be one per finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct IncidentRow {
+pub(crate) struct IncidentRow<'a> {
     /// The sink: `coc_incident` (a ticket) or `coc_alarm`.
-    pub sink: String,
+    pub sink: Cow<'a, str>,
     /// What the run did: opened, found open, cleared, would open (dry run), failed.
-    pub action: String,
+    pub action: Cow<'a, str>,
     /// The ticket number, or the group fingerprint (the alarm id) when there is none.
-    pub number: String,
+    pub number: Cow<'a, str>,
     /// The ticket's state as COC reported it, or why sending failed.
-    pub status: String,
-    pub title: String,
+    pub status: Cow<'a, str>,
+    pub title: Cow<'a, str>,
     /// Findings the ticket covers.
     pub findings: usize,
 }
@@ -63,18 +65,19 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         .iter()
         .flat_map(|report| &report.records)
         .map(|r| IncidentRow {
-            sink: r.sink.name().to_string(),
+            sink: r.sink.name().into(),
             action: match dry_run {
-                true => format!("{} (dry run)", r.action.describe()),
-                false => r.action.describe().to_string(),
+                true => format!("{} (dry run)", r.action.describe()).into(),
+                false => r.action.describe().into(),
             },
-            number: r.incident_num.clone().unwrap_or_else(|| r.group.clone()),
+            number: r.incident_num.as_deref().unwrap_or(&r.group).into(),
             status: r
                 .error
-                .clone()
-                .or_else(|| r.status.clone())
-                .unwrap_or_default(),
-            title: r.title.clone(),
+                .as_deref()
+                .or(r.status.as_deref())
+                .unwrap_or_default()
+                .into(),
+            title: r.title.as_str().into(),
             findings: r.findings.len(),
         })
         .collect();
@@ -179,7 +182,7 @@ struct Page<'a> {
     errors: &'a [ErrorSummary],
     error_count: usize,
     baseline: Option<String>,
-    incidents: &'a [IncidentRow],
+    incidents: &'a [IncidentRow<'a>],
     data: Data<'a>,
 }
 
@@ -449,7 +452,7 @@ fn note(j: &Judged) -> String {
     }
 }
 
-fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow]) -> Page<'a> {
+fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow<'a>]) -> Page<'a> {
     let (state, headline) = match verdict.status {
         ExitStatus::Pass => ("passed", "Gate passed"),
         ExitStatus::Fail => ("failed", "Gate failed"),
@@ -616,49 +619,41 @@ fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow])
     }
 }
 
-/// A non-compliant resource as the charts count it.
-struct Worst<'a> {
-    /// The severity of its worst finding.
-    severity: Severity,
-    group: Option<&'a str>,
-    region: Option<&'a str>,
-}
-
 /// The three charts. A resource with several findings counts once, at the severity of its
 /// worst finding; report-level findings have no group or region and count only per rule.
 fn charts(verdict: &Verdict) -> Vec<Chart> {
     // Resources are told apart by their report file and id: two reports may list one id.
-    let mut worst: HashMap<(&str, &str), Worst> = HashMap::new();
-    let mut report_level = 0;
-    for j in &verdict.findings {
-        match &j.finding.subject {
-            Subject::Resource(r) => {
-                let e = worst
-                    .entry((r.origin.file().name(), r.id()))
-                    .or_insert(Worst {
-                        severity: j.finding.severity,
-                        group: r.group(),
-                        region: r.region(),
-                    });
-                e.severity = e.severity.max(j.finding.severity);
-            }
-            Subject::Report { .. } => report_level += 1,
-        }
-    }
+    // The findings about resources are sorted by resource, then in the verdict's order, so
+    // that each resource is one run of them: an index a finding, where a map by resource
+    // took some 140 bytes a finding (more than the page, on a large fleet).
+    let resource = |i: usize| match &verdict.findings[i].finding.subject {
+        Subject::Resource(r) => Some(r),
+        Subject::Report { .. } => None,
+    };
+    let key = |i: usize| resource(i).map(|r| (r.origin.file().name(), r.id()));
+    let mut about_resources: Vec<usize> = (0..verdict.findings.len())
+        .filter(|&i| resource(i).is_some())
+        .collect();
+    let report_level = verdict.findings.len() - about_resources.len();
+    about_resources.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
     let mut by_group: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut by_region: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for Worst {
-        severity,
-        group,
-        region,
-    } in worst.values()
-    {
-        let i = severity_index(*severity);
+    for findings in about_resources.chunk_by(|&a, &b| key(a) == key(b)) {
+        // Its place as its first finding saw it, its severity its worst finding's.
+        let Some(r) = resource(findings[0]) else {
+            continue;
+        };
+        let worst = findings
+            .iter()
+            .map(|&i| verdict.findings[i].finding.severity)
+            .max()
+            .unwrap_or(Severity::Info);
+        let i = severity_index(worst);
         by_group
-            .entry(group.unwrap_or("(no group)").to_string())
+            .entry(r.group().unwrap_or("(no group)").to_string())
             .or_insert_with(|| vec![0; 5])[i] += 1;
         by_region
-            .entry(region.unwrap_or("(no region)").to_string())
+            .entry(r.region().unwrap_or("(no region)").to_string())
             .or_insert_with(|| vec![0; 5])[i] += 1;
     }
     let severity_columns: Vec<(&'static str, &'static str)> = Severity::DESCENDING

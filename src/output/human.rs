@@ -43,8 +43,15 @@ impl Paint {
     }
 }
 
-pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
-    let paint = Paint { on: cx.color };
+/// `color`: whether to colour the text (the caller's choice, from [`Context::color`] and
+/// where the text goes).
+pub(super) fn emit(
+    verdict: &Verdict,
+    cx: &Context,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let paint = Paint { on: color };
     let mut quiet_rules = Vec::new();
     // Most severe first within each rule, so the list cut at SHOWN_PER_RULE keeps them.
     let ranked = verdict.ranked();
@@ -414,10 +421,12 @@ mod tests {
         let verdict = sample_verdict();
         let mut plain = Vec::new();
         let cx = crate::output::tests::context();
-        emit(&verdict, &cx, &mut plain).unwrap();
+        let human = crate::output::Format::Human;
+        crate::output::emit(human, &verdict, &cx, &mut plain).unwrap();
         assert!(!String::from_utf8(plain).unwrap().contains('\u{1b}'));
         let mut coloured = Vec::new();
-        emit(&verdict, &Context { color: true, ..cx }, &mut coloured).unwrap();
+        let cx = Context { color: true, ..cx };
+        crate::output::emit(human, &verdict, &cx, &mut coloured).unwrap();
         assert!(String::from_utf8(coloured).unwrap().contains('\u{1b}'));
     }
 }

@@ -158,8 +158,20 @@ pub fn emit(
     cx: &Context,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    emit_in(format, verdict, cx, cx.color, out)
+}
+
+/// [`emit`], colouring the human format only when `color` says so: one [`Context`] serves
+/// every output, and a copy of it per output would copy its incident records too.
+fn emit_in(
+    format: Format,
+    verdict: &Verdict,
+    cx: &Context,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Human => human::emit(verdict, cx, out),
+        Format::Human => human::emit(verdict, cx, color, out),
         Format::Json => json::emit(verdict, cx, out),
         Format::Sarif => sarif::emit(verdict, cx, out),
         Format::Junit => junit::emit(verdict, cx, out),
@@ -229,11 +241,7 @@ fn independent(parallel: &[&OutputSpec], specs: &[OutputSpec], cx: &Context) -> 
 fn write_one(spec: &OutputSpec, verdict: &Verdict, cx: &Context) -> Result<(), Error> {
     let what = format!("{} output", spec.format.as_str());
     deliver(spec.path.as_deref(), &what, |out, to_file| {
-        let cx = Context {
-            color: cx.color && !to_file,
-            ..cx.clone()
-        };
-        emit(spec.format, verdict, &cx, out)
+        emit_in(spec.format, verdict, cx, cx.color && !to_file, out)
     })?;
     if let (Format::Github, Some(summary)) = (spec.format, &cx.step_summary) {
         append_summary(summary, verdict, cx)?;
@@ -250,11 +258,7 @@ fn append_summary(path: &Path, verdict: &Verdict, cx: &Context) -> Result<(), Er
         .open(path);
     let written = file.and_then(|file| {
         let mut out = std::io::BufWriter::new(file);
-        let file_cx = Context {
-            color: false,
-            ..cx.clone()
-        };
-        markdown::emit(verdict, &file_cx, &mut out)?;
+        markdown::emit(verdict, cx, &mut out)?; // Markdown has no colour
         writeln!(out)?;
         out.flush()
     });

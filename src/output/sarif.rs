@@ -117,6 +117,13 @@ impl Write for Counter {
     }
 }
 
+/// How long `value` is as JSON, counted as it is serialized rather than kept: the run's
+/// properties hold every incident record, one per finding with `group_by = "resource"`.
+fn json_len(value: &impl Serialize) -> u64 {
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, value).map_or(0, |()| counter.0)
+}
+
 /// The output, with everything written also measured by the [`Gauge`].
 struct Metered<'a, W: Write> {
     out: BufWriter<W>,
@@ -601,9 +608,7 @@ impl<'a> Emitter<'a> {
     /// Measure what follows the results (the invocation with its notifications, the run's
     /// properties and the closing brackets), with room for the note about a cut.
     fn with_tail(mut self) -> Self {
-        let invocation = serde_json::to_vec(&self.invocation()).map_or(0, |v| v.len());
-        let properties = serde_json::to_vec(&self.properties()).map_or(0, |v| v.len());
-        self.tail = (invocation + properties) as u64 + 4096;
+        self.tail = json_len(&self.invocation()) + json_len(&self.properties()) + 4096;
         self
     }
 

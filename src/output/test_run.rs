@@ -1,7 +1,7 @@
 //! Results of `tollgate test`: `human` (one line per failing test with file:line and the
 //! reason, then `N passed, N failed`) and `junit` (one testsuite per policy, one testcase
-//! per test; the JUnit XML that GitLab, Jenkins and Azure DevOps read, written with the
-//! junit-report crate).
+//! per test; the JUnit XML that GitLab, Jenkins and Azure DevOps read, written as it is
+//! produced by the writer of `-o junit`).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -138,33 +138,52 @@ pub(crate) fn junit(
     now: chrono::DateTime<chrono::Utc>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    use junit_report::{
-        Duration, OffsetDateTime, ReportBuilder, TestCaseBuilder, TestSuiteBuilder,
-    };
-    let timestamp =
-        OffsetDateTime::from_unix_timestamp(now.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let mut report = ReportBuilder::new();
+    use super::junit::{timestamp, Case, CaseResult, Junit, Suite};
+    let stamp = timestamp(Some(now.timestamp()));
+    let mut doc = Junit::start(io::BufWriter::new(out))?;
     for suite in run.suites.iter().filter(|s| !s.cases.is_empty()) {
-        let mut builder =
-            TestSuiteBuilder::new(&format!("{}: {}", suite.rule.id, suite.rule.title));
-        builder.set_timestamp(timestamp);
-        for case in &suite.cases {
-            let elapsed = Duration::try_from(case.elapsed).unwrap_or(Duration::ZERO);
-            let mut tc = match &case.outcome {
-                Outcome::Passed => TestCaseBuilder::success(&case.name, elapsed),
-                Outcome::Failed { reason, at } => {
-                    let mut tc = TestCaseBuilder::failure(&case.name, elapsed, "assertion", reason);
-                    tc.set_trace(&format!("{}:{}: {reason}", at.file.display(), at.line));
-                    tc
-                }
-            };
-            tc.set_classname(&suite.rule.id);
-            tc.set_filepath(&suite.file.display().to_string());
-            builder.add_testcase(tc.build());
-        }
-        report.add_testsuite(builder.build());
+        let name = format!("{}: {}", suite.rule.id, suite.rule.title);
+        let failures = suite
+            .cases
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::Failed { .. }))
+            .count();
+        let head = Suite {
+            name: &name,
+            timestamp: &stamp,
+            tests: suite.cases.len(),
+            failures,
+            errors: 0,
+            time: suite.cases.iter().map(|c| c.elapsed).sum(),
+        };
+        let file = suite.file.display().to_string();
+        doc.suite(&head, None, |doc| {
+            for case in &suite.cases {
+                let trace;
+                let result = match &case.outcome {
+                    Outcome::Passed => CaseResult::Success,
+                    Outcome::Failed { reason, at } => {
+                        trace = format!("{}:{}: {reason}", at.file.display(), at.line);
+                        CaseResult::Failure {
+                            kind: "assertion",
+                            message: reason,
+                            trace: Some(&trace),
+                        }
+                    }
+                };
+                doc.case(&Case {
+                    name: &case.name,
+                    time: case.elapsed,
+                    classname: Some(&suite.rule.id),
+                    file: Some(&file),
+                    result,
+                    system_out: None,
+                })?;
+            }
+            Ok(())
+        })?;
     }
-    report.build().write_xml(out).map_err(io::Error::other)
+    doc.finish()?.flush()
 }
 
 fn one_line(text: &str) -> String {
