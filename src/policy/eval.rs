@@ -35,6 +35,10 @@ pub struct Evaluation {
     pub error_count: usize,
     /// How many policy calls ran.
     pub calls: usize,
+    /// Of those, how many the compiled engine finished.
+    pub compiled: usize,
+    /// How many compiled calls gave up and ran in the interpreter instead.
+    pub fell_back: usize,
 }
 
 type Outcome = Result<Vec<Finding>, Error>;
@@ -46,6 +50,8 @@ type Outcome = Result<Vec<Finding>, Error>;
 #[derive(Default)]
 struct Batch {
     calls: usize,
+    compiled: usize,
+    fell_back: usize,
     findings: Vec<Finding>,
     errors: Vec<Error>,
 }
@@ -89,6 +95,11 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
                 let compiled = p.compiled.as_ref().and_then(|c| c.check.as_ref());
                 let done = compiled.map(|f| f.check(resource, Budget::check(&p.limits)));
                 let subject = || Subject::Resource(Arc::clone(resource));
+                match done {
+                    Some(Ok(_)) => batch.compiled += 1,
+                    Some(Err(GaveUp)) => batch.fell_back += 1,
+                    None => {}
+                }
                 let outcome = match done {
                     Some(Ok(None)) => {
                         batch.calls += 1;
@@ -149,6 +160,8 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
     let mut shown: HashMap<String, usize> = HashMap::new();
     for batch in per_resource.into_iter().chain(per_report) {
         out.calls += batch.calls;
+        out.compiled += batch.compiled;
+        out.fell_back += batch.fell_back;
         out.findings.extend(batch.findings);
         for err in batch.errors {
             out.error_count += 1;

@@ -708,6 +708,7 @@ mod tests {
             errors: vec![],
             error_count: errors,
             calls: 1,
+            ..Evaluation::default()
         };
         decide(&evaluation, vec![], &[], options(fail_on), &[], None).status
     }

@@ -19,6 +19,7 @@
 #![allow(unused_imports)]
 
 mod config;
+mod engines;
 mod input;
 mod policies;
 mod reports;

@@ -45,6 +45,36 @@ pub(super) struct Frame<'a> {
     pub max_map: usize,
 }
 
+impl Frame<'_> {
+    /// Is `v` within the data size limits? Rhai weighs what every call, operator and
+    /// property read returns; a value over a limit is an error there, so a fallback here.
+    pub(super) fn fits(&self, v: &Val<'_>) -> bool {
+        if matches!(
+            v,
+            Val::Unit
+                | Val::Bool(_)
+                | Val::Int(_)
+                | Val::Float(_)
+                | Val::Counts(_)
+                | Val::Resource(_)
+                | Val::Report(_)
+        ) {
+            return true;
+        }
+        let (arrays, maps, strings) = value::sizes(v);
+        strings <= self.max_string && arrays <= self.max_array && maps <= self.max_map
+    }
+
+    /// `v`, or a fallback when it is over a data size limit.
+    pub(super) fn checked<'a>(&self, v: Val<'a>) -> Res<'a> {
+        if self.fits(&v) {
+            Ok(v)
+        } else {
+            Err(Stop::Fallback)
+        }
+    }
+}
+
 /// Rhai counts an operation for each statement and expression it evaluates, and a few
 /// more for a call's arguments and dispatch; this many per node is at least as many as it
 /// counts, so a call that stays under the limit here stays under it in Rhai too.
@@ -197,6 +227,7 @@ impl<'e> Compiler<'e> {
                         let v = value(f)?;
                         let now = value::arith(arith, &f.locals[slot], &v, f.max_string)
                             .ok_or(Stop::Fallback)?;
+                        let now = f.checked(now)?;
                         f.locals[slot] = now;
                         Ok(Val::Unit)
                     }),
@@ -318,10 +349,7 @@ impl<'e> Compiler<'e> {
                         let v = part(f)?;
                         out.push_str(&value::text(&v).ok_or(Stop::Fallback)?);
                     }
-                    if out.len() > f.max_string {
-                        return Err(Stop::Fallback);
-                    }
-                    Ok(Val::Owned(out.into()))
+                    f.checked(Val::Owned(out.into()))
                 })
             }
             Expr::Array(items, _) => {
@@ -334,7 +362,7 @@ impl<'e> Compiler<'e> {
                     for item in &items {
                         out.push(item(f)?);
                     }
-                    Ok(Val::List(Rc::new(out)))
+                    f.checked(Val::List(Rc::new(out)))
                 })
             }
             Expr::Map(x, _) => {
@@ -355,7 +383,7 @@ impl<'e> Compiler<'e> {
                         };
                         out.push((key, value(f)?));
                     }
-                    Ok(Val::Map(Rc::new(out)))
+                    f.checked(Val::Map(Rc::new(out)))
                 })
             }
             Expr::Variable(var, _, pos) => {
@@ -461,7 +489,8 @@ impl<'e> Compiler<'e> {
             Box::new(move |f| {
                 let b = base(f)?;
                 let k = key(f)?;
-                index(b, &k).ok_or(Stop::Fallback)
+                let v = index(b, &k).ok_or(Stop::Fallback)?;
+                f.checked(v)
             })
         };
         if !elvis {
@@ -484,7 +513,8 @@ impl<'e> Compiler<'e> {
                 Const::Str(k) => &**k,
                 _ => return Err(Stop::Fallback),
             };
-            property(b, name, field, count).ok_or(Stop::Fallback)
+            let v = property(b, name, field, count).ok_or(Stop::Fallback)?;
+            f.checked(v)
         }))
     }
 
@@ -536,6 +566,8 @@ impl<'e> Compiler<'e> {
                     _ => Err(Stop::Fallback),
                 }),
                 "-" => Box::new(move |f| value::negate(&a(f)?).ok_or(Stop::Fallback)),
+                // `param` and `deny`/`warn` are handled above; any other one-argument call
+                // is not compiled.
                 _ => return Err(unsupported()),
             });
         }
@@ -562,15 +594,16 @@ impl<'e> Compiler<'e> {
                 };
                 Box::new(move |f| {
                     let (x, y) = (a(f)?, b(f)?);
-                    let o = value::order(&x, &y).ok_or(Stop::Fallback)?;
-                    Ok(Val::Bool(test(o)))
+                    let holds = value::compare(&x, &y, test).ok_or(Stop::Fallback)?;
+                    Ok(Val::Bool(holds))
                 })
             }
             "+" | "-" | "*" | "/" | "%" => {
                 let op = arith_of(name).ok_or_else(unsupported)?;
                 Box::new(move |f| {
                     let (x, y) = (a(f)?, b(f)?);
-                    value::arith(op, &x, &y, f.max_string).ok_or(Stop::Fallback)
+                    let v = value::arith(op, &x, &y, f.max_string).ok_or(Stop::Fallback)?;
+                    f.checked(v)
                 })
             }
             // `item in container` is `contains(container, item)`.
@@ -600,7 +633,12 @@ impl<'e> Compiler<'e> {
             // Not set and no default: the interpreter raises the error that says so.
             _ => return Ok(Box::new(|_| Err(Stop::Fallback))),
         };
-        Ok(self.constant(value))
+        // Rhai weighs what `param` returns, as any call's result.
+        let value = self.constant(value);
+        Ok(Box::new(move |f| {
+            let v = value(f)?;
+            f.checked(v)
+        }))
     }
 
     /// `deny(message)`, `deny(message, #{...})` and the same for `warn`: the finding map
@@ -625,7 +663,7 @@ impl<'e> Compiler<'e> {
             };
             let map = super::super::engine::finding(action, message.into(), options)
                 .map_err(|_| Stop::Fallback)?;
-            Ok(Val::Dyn(Rc::new(rhai::Dynamic::from_map(map))))
+            f.checked(Val::Dyn(Rc::new(rhai::Dynamic::from_map(map))))
         }))
     }
 }

@@ -221,3 +221,60 @@ impl Function {
         Ok((!value.is_unit()).then(|| value.to_dynamic()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Input;
+    use crate::report::{load_all, LoadOptions};
+    use std::path::PathBuf;
+
+    fn shipped(globals: &Globals) -> Vec<crate::policy::Policy> {
+        let paths = [
+            PathBuf::from("policies"),
+            PathBuf::from("src/init/starter.rhai"),
+        ];
+        crate::policy::load(&paths, &Limits::default(), globals).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_policies_and_the_starter_compile() {
+        for p in shipped(&Globals::default()) {
+            assert_eq!(p.mode, Mode::Compiled, "{}", p.rule.id);
+        }
+    }
+
+    /// On the example reports, every call of the shipped policies is finished compiled:
+    /// none gives up and runs in the interpreter.
+    #[test]
+    fn the_shipped_policies_never_give_up_on_the_examples() {
+        let globals = Globals {
+            now: 1_795_420_000_000,
+            ..Globals::default()
+        };
+        let policies = shipped(&globals);
+        let mut reports = Vec::new();
+        for entry in std::fs::read_dir("examples/reports").unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let input = Input {
+                    origin: crate::model::ReportOrigin::File(path.display().to_string().into()),
+                    text: std::fs::read_to_string(&path).unwrap().into(),
+                };
+                reports.extend(
+                    load_all(&input, LoadOptions::default())
+                        .unwrap()
+                        .into_iter()
+                        .map(Arc::new),
+                );
+            }
+        }
+        let out = crate::policy::evaluate(&policies, &reports);
+        assert!(out.compiled > 0);
+        assert_eq!(
+            out.fell_back, 0,
+            "{} of {} calls gave up",
+            out.fell_back, out.calls
+        );
+    }
+}

@@ -10,6 +10,7 @@
 //! non-boolean condition): the interpreter then raises it, with its own message and
 //! position, so errors never depend on which engine ran.
 
+use std::cmp::Ordering;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -201,9 +202,77 @@ fn const_dynamic(c: &Const) -> Dynamic {
     }
 }
 
+/// The sizes Rhai weighs a value by against its limits: elements of arrays, entries of
+/// maps, bytes of strings, each summed over everything the value holds.
+pub(crate) fn sizes(v: &Val<'_>) -> (usize, usize, usize) {
+    fn add(a: (usize, usize, usize), b: (usize, usize, usize)) -> (usize, usize, usize) {
+        (a.0 + b.0, a.1 + b.1, a.2 + b.2)
+    }
+    // Inside an array or a map, each element also counts as one.
+    fn inner(v: &Val<'_>) -> (usize, usize, usize) {
+        match v {
+            Val::Str(s) => (0, 0, s.len()),
+            Val::Owned(s) => (0, 0, s.len()),
+            other => sizes(other),
+        }
+    }
+    match v {
+        Val::Str(s) => (0, 0, s.len()),
+        Val::Owned(s) => (0, 0, s.len()),
+        Val::Resources(list) => (list.len(), 0, 0),
+        Val::List(items) => items
+            .iter()
+            .fold((0, 0, 0), |acc, i| add(add(acc, (1, 0, 0)), inner(i))),
+        Val::Map(entries) => entries
+            .iter()
+            .fold((0, 0, 0), |acc, (_, i)| add(add(acc, (0, 1, 0)), inner(i))),
+        Val::Const(c) => const_sizes(c),
+        Val::Dyn(d) => dynamic_sizes(d),
+        _ => (0, 0, 0),
+    }
+}
+
+fn const_sizes(c: &Const) -> (usize, usize, usize) {
+    match c {
+        Const::Str(s) => (0, 0, s.len()),
+        Const::Array(items) => items.iter().fold((0, 0, 0), |(a, m, s), i| {
+            let (a2, m2, s2) = const_sizes(i);
+            (a + 1 + a2, m + m2, s + s2)
+        }),
+        Const::Map(entries) => entries.iter().fold((0, 0, 0), |(a, m, s), (_, i)| {
+            let (a2, m2, s2) = const_sizes(i);
+            (a + a2, m + 1 + m2, s + s2)
+        }),
+        _ => (0, 0, 0),
+    }
+}
+
+fn dynamic_sizes(d: &Dynamic) -> (usize, usize, usize) {
+    if let Some(array) = d.read_lock::<rhai::Array>() {
+        return array.iter().fold((0, 0, 0), |(a, m, s), i| {
+            let (a2, m2, s2) = dynamic_sizes(i);
+            (a + 1 + a2, m + m2, s + s2)
+        });
+    }
+    if let Some(map) = d.read_lock::<rhai::Map>() {
+        return map.values().fold((0, 0, 0), |(a, m, s), i| {
+            let (a2, m2, s2) = dynamic_sizes(i);
+            (a + a2, m + 1 + m2, s + s2)
+        });
+    }
+    if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
+        return (0, 0, s.len());
+    }
+    (0, 0, 0)
+}
+
 /// `a == b` as Rhai answers it, when this module knows the answer.
 pub(crate) fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
     use Val as V;
+    // Rhai's comparisons with NaN do not follow IEEE (`NaN != 0` is false there).
+    if is_nan(a) || is_nan(b) {
+        return None;
+    }
     Some(match (a, b) {
         (V::Int(x), V::Int(y)) => x == y,
         (V::Float(x), V::Float(y)) => x == y,
@@ -223,6 +292,10 @@ pub(crate) fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
     })
 }
 
+fn is_nan(v: &Val<'_>) -> bool {
+    matches!(v, Val::Float(x) if x.is_nan())
+}
+
 /// A unit, boolean, number or string.
 fn primitive(v: &Val<'_>) -> bool {
     matches!(
@@ -231,21 +304,30 @@ fn primitive(v: &Val<'_>) -> bool {
     )
 }
 
-/// `a < b` (and the other orderings) as Rhai answers it, when this module knows it.
-pub(crate) fn order(a: &Val<'_>, b: &Val<'_>) -> Option<std::cmp::Ordering> {
+/// `a OP b` for an ordering operator (`Less` for `<`, `Less`/`Equal` for `<=`, ...) as
+/// Rhai answers it, when this module knows the answer.
+pub(crate) fn compare(a: &Val<'_>, b: &Val<'_>, holds: fn(Ordering) -> bool) -> Option<bool> {
     use Val as V;
-    match (a, b) {
-        (V::Int(x), V::Int(y)) => Some(x.cmp(y)),
-        (V::Float(x), V::Float(y)) => x.partial_cmp(y),
-        #[allow(clippy::cast_precision_loss)]
-        (V::Int(x), V::Float(y)) => (*x as f64).partial_cmp(y),
-        #[allow(clippy::cast_precision_loss)]
-        (V::Float(x), V::Int(y)) => x.partial_cmp(&(*y as f64)),
-        _ => match (a.as_str(), b.as_str()) {
-            (Some(x), Some(y)) => Some(x.cmp(y)),
-            _ => None,
-        },
+    if is_nan(a) || is_nan(b) {
+        return None;
     }
+    let ordering = match (a, b) {
+        (V::Int(x), V::Int(y)) => x.cmp(y),
+        (V::Float(x), V::Float(y)) => x.partial_cmp(y)?,
+        #[allow(clippy::cast_precision_loss)]
+        (V::Int(x), V::Float(y)) => (*x as f64).partial_cmp(y)?,
+        #[allow(clippy::cast_precision_loss)]
+        (V::Float(x), V::Int(y)) => x.partial_cmp(&(*y as f64))?,
+        // `()` against a number is the error tollgate registers: Rhai raises it.
+        (V::Unit, V::Int(_) | V::Float(_)) | (V::Int(_) | V::Float(_), V::Unit) => return None,
+        _ => match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x.cmp(y),
+            // Rhai orders no other pair of its primitive types: every comparison is false.
+            _ if primitive(a) && primitive(b) => return Some(false),
+            _ => return None,
+        },
+    };
+    Some(holds(ordering))
 }
 
 /// An arithmetic operator.
@@ -281,13 +363,13 @@ pub(crate) fn arith<'a>(op: Arith, a: &Val<'a>, b: &Val<'a>, max_string: usize) 
             }))
         }
         _ if op == Arith::Add => {
-            // Strings join, and a number beside a string joins as its text.
-            let joined = match (a.as_str(), b.as_str()) {
-                (Some(x), Some(y)) => format!("{x}{y}"),
-                (Some(x), None) if matches!(b, V::Int(_)) => format!("{x}{}", text(b)?),
-                (None, Some(y)) if matches!(a, V::Int(_)) => format!("{}{y}", text(a)?),
-                _ => return None,
-            };
+            // A string joins with a string, and with any other primitive as its text
+            // (`()` as nothing).
+            let string = a.as_str().is_some() || b.as_str().is_some();
+            if !(string && primitive(a) && primitive(b)) {
+                return None;
+            }
+            let joined = format!("{}{}", text(a)?, text(b)?);
             (joined.len() <= max_string).then(|| V::Owned(joined.into()))
         }
         _ => None,
@@ -386,14 +468,17 @@ mod tests {
         assert_eq!(equal(&Val::Unit, &Val::Str("x")), Some(false));
         assert_eq!(equal(&Val::Unit, &Val::Unit), Some(true));
         assert_eq!(equal(&Val::Str("a"), &Val::Owned("a".into())), Some(true));
+        let lt = Ordering::is_lt;
         assert_eq!(
-            order(&Val::Unit, &Val::Int(0)),
+            compare(&Val::Unit, &Val::Int(0), lt),
             None,
             "Rhai raises this one"
         );
+        assert_eq!(compare(&Val::Int(1), &Val::Float(1.5), lt), Some(true));
+        assert_eq!(compare(&Val::Str("a"), &Val::Bool(true), lt), Some(false));
         assert_eq!(
-            order(&Val::Int(1), &Val::Float(1.5)),
-            Some(std::cmp::Ordering::Less)
+            compare(&Val::Unit, &Val::Unit, Ordering::is_le),
+            Some(false)
         );
     }
 
