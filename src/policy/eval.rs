@@ -140,6 +140,11 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
                 let compiled = p.compiled.as_ref().and_then(|c| c.check_report.as_ref());
                 let done =
                     compiled.map(|f| f.check_report(report, Budget::check_report(&p.limits)));
+                match done {
+                    Some(Ok(_)) => batch.compiled += 1,
+                    Some(Err(GaveUp)) => batch.fell_back += 1,
+                    None => {}
+                }
                 let outcome = match done {
                     Some(Ok(None)) => Ok(Vec::new()),
                     Some(Ok(Some(returned))) => {

@@ -436,10 +436,14 @@ fn engines() {
     eprintln!(
         "fuzz engines: {finished} calls finished compiled, {gave_up} gave up and ran interpreted"
     );
-    assert!(
-        finished > 0,
-        "no call was ever finished by the compiled engine: nothing was compared"
-    );
+    // Under TOLLGATE_ENGINE=interpreted (the suite's second run) both sides interpret.
+    use tollgate::policy::compiled::EngineChoice;
+    if EngineChoice::from_env() == Ok(EngineChoice::Compiled) {
+        assert!(
+            finished > 0,
+            "no call was ever finished by the compiled engine: nothing was compared"
+        );
+    }
 }
 
 /// Everything a finding says, and every error in full.

@@ -237,10 +237,20 @@ mod tests {
         crate::policy::load(&paths, &Limits::default(), globals).unwrap()
     }
 
+    /// Under `TOLLGATE_ENGINE=interpreted` (the test suite's second run) nothing compiles.
+    fn asked_to_interpret() -> bool {
+        EngineChoice::from_env() == Ok(EngineChoice::Interpreted)
+    }
+
     #[test]
     fn the_shipped_policies_and_the_starter_compile() {
+        let want = if asked_to_interpret() {
+            Mode::Asked
+        } else {
+            Mode::Compiled
+        };
         for p in shipped(&Globals::default()) {
-            assert_eq!(p.mode, Mode::Compiled, "{}", p.rule.id);
+            assert_eq!(p.mode, want, "{}", p.rule.id);
         }
     }
 
@@ -270,11 +280,15 @@ mod tests {
             }
         }
         let out = crate::policy::evaluate(&policies, &reports);
-        assert!(out.compiled > 0);
         assert_eq!(
             out.fell_back, 0,
             "{} of {} calls gave up",
             out.fell_back, out.calls
         );
+        if asked_to_interpret() {
+            assert_eq!(out.compiled, 0);
+        } else {
+            assert_eq!(out.compiled, out.calls, "every call ran compiled");
+        }
     }
 }
