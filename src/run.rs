@@ -288,9 +288,15 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
         sarif_max_results: settings.sarif_max_results,
     };
     // An output that cannot be written is the one failure the outputs cannot state.
+    let began = Instant::now();
     if let Err(err) = output::write_all(&settings.outputs, &verdict, &cx) {
         failures.insert(0, err);
     }
+    log.step(format_args!(
+        "wrote {} outputs in {:.1?}",
+        settings.outputs.len(),
+        began.elapsed()
+    ));
     log.step(format_args!("done in {:.0?}", started.elapsed()));
 
     let mut failures = failures.into_iter();
@@ -337,18 +343,29 @@ fn gate(
         params: settings.params.clone(),
         now: settings.now.timestamp_millis(),
     };
+    let began = Instant::now();
     let policies = policy::load(&settings.policies, &settings.limits, &globals)?;
-    log.step(format_args!("compiled {} policies", policies.len()));
+    let compiled = policies
+        .iter()
+        .filter(|p| p.mode == policy::compiled::Mode::Compiled)
+        .count();
+    log.step(format_args!(
+        "loaded {} policies in {:.1?} ({compiled} compiled, {} interpreted)",
+        policies.len(),
+        began.elapsed(),
+        policies.len() - compiled
+    ));
     warnings.extend(settings::unread_params(
         &settings.params,
         &policy::params::read_by(&policies),
     ));
     for p in &policies {
         log.detail(format_args!(
-            "  {} ({}) from {}",
+            "  {} ({}) from {}: {}",
             p.rule.id,
             p.rule.severity,
-            p.rule.file.display()
+            p.rule.file.display(),
+            p.mode
         ));
     }
 
@@ -407,6 +424,7 @@ fn gate(
         };
         inputs.push((input, live_options));
     }
+    let began = Instant::now();
     let mut reports = Vec::with_capacity(inputs.len());
     for (input, options) in &inputs {
         for report in report::load_all(input, *options)? {
@@ -421,15 +439,20 @@ fn gate(
     }
     drop(inputs);
     log.step(format_args!(
-        "read {} reports with {} resources",
+        "read {} reports with {} resources in {:.1?}",
         reports.len(),
-        reports.iter().map(|r| r.resources.len()).sum::<usize>()
+        reports.iter().map(|r| r.resources.len()).sum::<usize>(),
+        began.elapsed()
     ));
 
+    let began = Instant::now();
     let evaluation = policy::evaluate(&policies, &reports);
     log.step(format_args!(
-        "evaluated {} policy calls: {} findings, {} errors",
+        "evaluated {} policy calls in {:.1?} ({} compiled, {} left to the interpreter): {} findings, {} errors",
         evaluation.calls,
+        began.elapsed(),
+        evaluation.compiled,
+        evaluation.calls - evaluation.compiled,
         evaluation.findings.len(),
         evaluation.error_count
     ));

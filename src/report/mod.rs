@@ -231,7 +231,7 @@ fn evidence_reports(
 /// Read a report: detect (or take) its kind, normalize its records, and check that the
 /// evidence is whole (declared totals, duplicates, last page, emptiness).
 ///
-/// The fast route ([`walk`]) splits the records with a parallel structural scan; when it
+/// The fast route (the `walk` module) splits the records with a parallel structural scan; when it
 /// cannot, or when reading fails in any way, the careful route parses the document's top
 /// level with serde_json first and names the error as it always has.
 pub fn load(input: &Input, options: LoadOptions) -> Result<Report, Error> {
@@ -788,27 +788,45 @@ fn chars(bytes: &[u8]) -> usize {
     bytes.iter().filter(|b| (**b as i8) >= -0x40).count()
 }
 
-/// Two records with one id are an error naming both. The ids are sorted (on all cores)
-/// rather than hashed: a sort needs a pointer per record where a map needed three, and
-/// finds every repeat next to its twin.
+/// Two records with one id are an error naming both. Each id is hashed once (on all
+/// cores) and the hashes are sorted, so equal ids end up side by side without a map of
+/// every id and without reading the ids again but for a matching pair.
 fn check_duplicates(input: &Input, resources: &[Arc<Resource>]) -> Result<(), Error> {
-    let mut ids: Vec<&Resource> = resources.iter().map(|r| &**r).collect();
-    ids.par_sort_unstable_by(|a, b| a.id().cmp(b.id()).then(a.raw_offset().cmp(&b.raw_offset())));
+    use std::hash::BuildHasher;
+    let state = std::hash::RandomState::new();
+    let mut hashed: Vec<(u64, u32)> = resources
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| (state.hash_one(r.id()), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    hashed.par_sort_unstable();
     // Of all repeats, the one whose second record comes first in the document.
-    let repeat = ids
-        .windows(2)
-        .filter(|w| w[0].id() == w[1].id())
-        .min_by_key(|w| w[1].raw_offset());
+    let mut repeat: Option<(&Resource, &Resource)> = None;
+    for run in hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        // Equal hashes, most likely equal ids: the records in document order.
+        let records: Vec<&Resource> = run.iter().map(|(_, i)| &*resources[*i as usize]).collect();
+        for (j, again) in records.iter().enumerate() {
+            let Some(first) = records[..j].iter().find(|r| r.id() == again.id()) else {
+                continue;
+            };
+            if repeat.is_none_or(|(_, seen)| again.raw_offset() < seen.raw_offset()) {
+                repeat = Some((first, again));
+            }
+            break;
+        }
+    }
     match repeat {
         None => Ok(()),
-        Some([first, again]) => Err(Error::ReportDuplicate {
+        Some((first, again)) => Err(Error::ReportDuplicate {
             name: input.origin.to_string(),
             id: again.id().to_string(),
             src: error::source(input.origin.name(), &input.text),
             first: (first.raw_offset(), 1).into(),
             again: (again.raw_offset(), 1).into(),
         }),
-        Some(_) => Ok(()),
     }
 }
 
@@ -1233,6 +1251,22 @@ mod tests {
         let text = r#"{"count":2,"instance_compliant":[{"instance_id":"a"},{"instance_id":"a"}]}"#;
         let err = load_str(text).unwrap_err();
         assert_eq!(code(&err), "tollgate::report::duplicate");
+        // Of several repeats, the one met first in the document, pointing at both records.
+        let ids = ["c", "b", "x", "b", "c", "b"];
+        let records: Vec<String> = ids
+            .iter()
+            .map(|id| format!(r#"{{"instance_id":"{id}"}}"#))
+            .collect();
+        let text = format!(r#"{{"instance_compliant":[{}]}}"#, records.join(","));
+        let Error::ReportDuplicate {
+            id, first, again, ..
+        } = load_str(&text).unwrap_err()
+        else {
+            panic!("a duplicate")
+        };
+        assert_eq!(id, "b");
+        let at = |n: usize| text.match_indices("{\"instance_id\"").nth(n).unwrap().0;
+        assert_eq!((first.offset(), again.offset()), (at(1), at(3)));
     }
 
     #[test]

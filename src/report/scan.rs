@@ -4,14 +4,14 @@
 //! A record array holds objects at a known depth (2 in a vendor response or an array of
 //! pages, 4 in an evidence file), so knowing those objects is enough to split it into
 //! records, which are then parsed in parallel. The text is cut into chunks at arbitrary
-//! bytes and read three times, each time all chunks at once:
+//! bytes and read twice, each time all chunks at once:
 //!
 //! 1. each chunk counts its quotes (less the escaped ones), its newlines and the
-//!    characters after its last newline; adding them up says, for every chunk, whether it
-//!    starts inside a string, and at which line and column;
-//! 2. each chunk, now knowing whether it starts in a string, adds up its braces outside
-//!    strings, which gives every chunk's starting depth;
-//! 3. each chunk lists the objects that open and close at the wanted depth, with the line
+//!    characters after its last newline, and adds up its braces twice: those outside
+//!    strings if it starts outside one, and those outside strings if it starts inside one
+//!    (the same braces, their sides swapped). Adding the chunks up in order says, for
+//!    every chunk, whether it starts inside a string, at which depth, line and column;
+//! 2. each chunk lists the objects that open and close at the wanted depth, with the line
 //!    and column where each opens.
 //!
 //! The passes jump from brace to brace with `memchr` (a record has a dozen braces and a
@@ -52,6 +52,10 @@ struct Tally {
     /// Offsets of the chunk's escaped quotes, in order (almost always none).
     escaped: Vec<usize>,
     odd_quotes: bool,
+    /// Braces opened less braces closed outside strings, when the chunk starts outside a
+    /// string, and when it starts inside one.
+    delta_out: i64,
+    delta_in: i64,
     newlines: u32,
     /// Characters after the last newline (all of them when there is none).
     tail_chars: u32,
@@ -94,6 +98,11 @@ fn objects_in_chunks(text: &str, depth: u32, chunk: usize) -> Option<Vec<Object>
     };
     for t in &tallies {
         starts.push(state);
+        state.depth += if state.in_string {
+            t.delta_in
+        } else {
+            t.delta_out
+        };
         state.in_string ^= t.odd_quotes;
         if t.newlines > 0 {
             state.line = state.line.saturating_add(t.newlines);
@@ -102,29 +111,7 @@ fn objects_in_chunks(text: &str, depth: u32, chunk: usize) -> Option<Vec<Object>
             state.column_chars = state.column_chars.saturating_add(t.tail_chars);
         }
     }
-    if state.in_string {
-        return None;
-    }
-
-    let deltas: Vec<i64> = chunks
-        .par_iter()
-        .zip(&starts)
-        .zip(&tallies)
-        .map(|((&(s, e), start), tally)| {
-            let mut delta = 0i64;
-            braces(bytes, s, e, start.in_string, &tally.escaped, |_, open| {
-                delta += if open { 1 } else { -1 };
-                true
-            });
-            delta
-        })
-        .collect();
-    let mut depth_now = 0i64;
-    for (start, delta) in starts.iter_mut().zip(deltas) {
-        start.depth = depth_now;
-        depth_now += delta;
-    }
-    if depth_now != 0 {
+    if state.in_string || state.depth != 0 {
         return None;
     }
 
@@ -166,7 +153,30 @@ fn objects_in_chunks(text: &str, depth: u32, chunk: usize) -> Option<Vec<Object>
 fn tally(bytes: &[u8], s: usize, e: usize) -> Tally {
     let chunk = &bytes[s..e];
     let escaped = escaped_quotes(bytes, s, e);
-    let quotes = memchr::memchr_iter(b'"', chunk).count() - escaped.len();
+    // Every brace, on the side of a string it is when the chunk starts outside one.
+    let (mut delta_out, mut delta_in) = (0i64, 0i64);
+    let mut in_string = false;
+    let mut last = s;
+    let mut unescaped = escaped.iter().peekable();
+    let mut flip = |from: usize, to: usize, in_string: &mut bool| {
+        let mut quotes = memchr::memchr_iter(b'"', &bytes[from..to]).count();
+        while unescaped.next_if(|q| **q < to).is_some() {
+            quotes -= 1;
+        }
+        *in_string ^= quotes % 2 == 1;
+    };
+    for k in memchr::memchr2_iter(b'{', b'}', chunk) {
+        let at = s + k;
+        flip(last, at, &mut in_string);
+        last = at;
+        let step = if bytes[at] == b'{' { 1 } else { -1 };
+        if in_string {
+            delta_in += step;
+        } else {
+            delta_out += step;
+        }
+    }
+    flip(last, e, &mut in_string);
     let newlines = memchr::memchr_iter(b'\n', chunk).count();
     let tail = match memchr::memrchr(b'\n', chunk) {
         Some(nl) => &chunk[nl + 1..],
@@ -174,7 +184,9 @@ fn tally(bytes: &[u8], s: usize, e: usize) -> Tally {
     };
     Tally {
         escaped,
-        odd_quotes: quotes % 2 == 1,
+        odd_quotes: in_string,
+        delta_out,
+        delta_in,
         newlines: u32::try_from(newlines).unwrap_or(u32::MAX),
         tail_chars: u32::try_from(chars(tail)).unwrap_or(u32::MAX),
     }

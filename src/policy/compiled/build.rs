@@ -32,6 +32,44 @@ pub(super) type Res<'a> = Result<Val<'a>, Stop<'a>>;
 /// A compiled expression or statement.
 pub(super) type Node = Box<dyn for<'a> Fn(&mut Frame<'a>) -> Res<'a> + Send + Sync>;
 
+/// A compiled condition: an expression whose value must be a boolean, computed without
+/// making a value of it.
+type Test = Box<dyn for<'a> Fn(&mut Frame<'a>) -> Result<bool, Stop<'a>> + Send + Sync>;
+
+/// A read of a resource field on a local (`node.group`), or of a count beneath it
+/// (`node.missing.critical`): the shape most conditions test, read without a closure a
+/// step.
+#[derive(Clone)]
+struct Read {
+    slot: usize,
+    name: Box<str>,
+    field: Option<FieldId>,
+    /// The index of a count in [`Severities::FIELDS`], for `node.missing.critical`.
+    count: Option<usize>,
+}
+
+impl Read {
+    /// The value, when the local is a resource and the read is one Rhai answers without
+    /// an error; `None` sends the caller to its general path.
+    fn value<'a>(&self, f: &Frame<'a>) -> Option<Val<'a>> {
+        let Val::Resource(r) = f.locals[self.slot] else {
+            return None;
+        };
+        let field = match self.field {
+            Some(id) => r.get(id).or_else(|| r.column(&self.name))?,
+            None => r.column(&self.name)?,
+        };
+        let v = match (self.count, field) {
+            (None, field) => Val::of_field(field),
+            (Some(i), crate::model::resource::Field::Counts(c)) => {
+                c.at(i).map_or(Val::Unit, Val::Int)
+            }
+            (Some(_), _) => return None,
+        };
+        f.fits(&v).then_some(v)
+    }
+}
+
 /// Everything one compiled call computes with.
 pub(super) struct Frame<'a> {
     pub pool: &'a [Const],
@@ -234,14 +272,10 @@ impl<'e> Compiler<'e> {
                 }
             }
             Stmt::If(x, _) => {
-                let cond = self.expr(&x.expr)?;
+                let cond = self.test(&x.expr)?;
                 let then = self.block(x.body.statements())?;
                 let other = self.block(x.branch.statements())?;
-                Box::new(move |f| match cond(f)? {
-                    Val::Bool(true) => then(f),
-                    Val::Bool(false) => other(f),
-                    _ => Err(Stop::Fallback),
-                })
+                Box::new(move |f| if cond(f)? { then(f) } else { other(f) })
             }
             Stmt::For(x, pos) => self.for_loop(x, *pos)?,
             Stmt::BreakLoop(value, flags, pos) => {
@@ -429,6 +463,141 @@ impl<'e> Compiler<'e> {
             Expr::Stmt(block) => self.block(block.statements())?,
             Expr::FnCall(call, pos) => self.call(call, *pos)?,
             other => return Err(Unsupported::at("this expression", other.start_position())),
+        })
+    }
+
+    /// A condition. The shapes policies test most (a field against a constant, a field in
+    /// a constant list, `&&`, `||`, `!`) compare without making values; anything else is
+    /// an expression whose value must be a boolean.
+    fn test(&mut self, expr: &Expr) -> Out<Test> {
+        match expr {
+            Expr::And(items, _) | Expr::Or(items, _) => {
+                self.nodes += 1;
+                let and = matches!(expr, Expr::And(..));
+                let items: Vec<Test> = items.iter().map(|i| self.test(i)).collect::<Out<_>>()?;
+                return Ok(Box::new(move |f| {
+                    for item in &items {
+                        if item(f)? != and {
+                            return Ok(!and);
+                        }
+                    }
+                    Ok(and)
+                }));
+            }
+            Expr::FnCall(call, _) if call.namespace.is_empty() => {
+                if let Some(test) = self.fast_test(call)? {
+                    self.nodes += 1 + call.args.len() as u64 * 2;
+                    return Ok(test);
+                }
+            }
+            _ => {}
+        }
+        let value = self.expr(expr)?;
+        Ok(Box::new(move |f| match value(f)? {
+            Val::Bool(b) => Ok(b),
+            _ => Err(Stop::Fallback),
+        }))
+    }
+
+    /// `!test`, `read OP constant` and `read in constant`, when the call is one of them.
+    fn fast_test(&mut self, call: &FnCallExpr) -> Out<Option<Test>> {
+        let name = call.name.as_str();
+        match (name, call.args.as_slice()) {
+            ("!", [inner]) => {
+                let inner = self.test(inner)?;
+                Ok(Some(Box::new(move |f| inner(f).map(|b| !b))))
+            }
+            ("==" | "!=" | "<" | "<=" | ">" | ">=", [lhs, rhs]) => {
+                let Some(read) = self.read_of(lhs) else {
+                    return Ok(None);
+                };
+                let other = self.expr(rhs)?;
+                let general = self.general_test(call)?;
+                let holds: Option<fn(std::cmp::Ordering) -> bool> = match name {
+                    "<" => Some(std::cmp::Ordering::is_lt),
+                    "<=" => Some(std::cmp::Ordering::is_le),
+                    ">" => Some(std::cmp::Ordering::is_gt),
+                    ">=" => Some(std::cmp::Ordering::is_ge),
+                    _ => None,
+                };
+                let want = name == "==";
+                Ok(Some(Box::new(move |f| {
+                    let Some(v) = read.value(f) else {
+                        return general(f);
+                    };
+                    let k = other(f)?;
+                    let answer = match holds {
+                        Some(holds) => value::compare(&v, &k, holds),
+                        None => value::equal(&v, &k).map(|eq| eq == want),
+                    };
+                    answer.ok_or(Stop::Fallback)
+                })))
+            }
+            // `read in container` is `contains(container, read)`.
+            ("contains", [container, item]) => {
+                let Some(read) = self.read_of(item) else {
+                    return Ok(None);
+                };
+                let container = self.expr(container)?;
+                let general = self.general_test(call)?;
+                Ok(Some(Box::new(move |f| {
+                    // Rhai evaluates the container first.
+                    let c = container(f)?;
+                    let Some(v) = read.value(f) else {
+                        return general(f);
+                    };
+                    value::contains(&c, &v).ok_or(Stop::Fallback)
+                })))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The call as a general expression, for the fast tests to fall back on.
+    fn general_test(&mut self, call: &FnCallExpr) -> Out<Test> {
+        let value = self.call(call, Position::NONE)?;
+        Ok(Box::new(move |f| match value(f)? {
+            Val::Bool(b) => Ok(b),
+            _ => Err(Stop::Fallback),
+        }))
+    }
+
+    /// `local.field` or `local.field.count`, as a [`Read`].
+    fn read_of(&self, expr: &Expr) -> Option<Read> {
+        let Expr::Dot(x, flags, _) = expr else {
+            return None;
+        };
+        if flags.intersects(ASTFlags::NEGATED) {
+            return None;
+        }
+        let Expr::Variable(var, _, pos) = &x.lhs else {
+            return None;
+        };
+        if !var.2.is_empty() {
+            return None;
+        }
+        let slot = self.slot(&var.1, *pos).ok()?;
+        let (name, count) = match &x.rhs {
+            Expr::Property(p, _) => (p.2.as_str(), None),
+            Expr::Dot(inner, inner_flags, _)
+                if !inner_flags.intersects(ASTFlags::NEGATED | ASTFlags::BREAK) =>
+            {
+                let (Expr::Property(p, _), Expr::Property(c, _)) = (&inner.lhs, &inner.rhs) else {
+                    return None;
+                };
+                let count = Severities::FIELDS.iter().position(|f| *f == c.2.as_str())?;
+                (p.2.as_str(), Some(count))
+            }
+            _ => return None,
+        };
+        if matches!(name, "raw" | "results" | "tags" | "columns" | "headers") {
+            return None;
+        }
+        Some(Read {
+            slot,
+            name: name.into(),
+            field: FieldId::parse(name),
+            count,
         })
     }
 

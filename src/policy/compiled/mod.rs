@@ -1,7 +1,7 @@
 //! The compiled evaluator: policies of the common shape run as native closures over the
 //! typed resource, and Rhai's interpreter stays the reference and the fallback.
 //!
-//! A policy compiles when its `check` and `check_report` use only what [`build`]
+//! A policy compiles when its `check` and `check_report` use only what the `build` module
 //! translates: property reads on resources, counts, the report and maps; literals;
 //! arithmetic and comparisons with Rhai's rules for mixed integers and floats and for
 //! `()`; `&&`, `||`, `!`, `??` and `in`; `if`/`else`, `let`, assignments, `return`;
