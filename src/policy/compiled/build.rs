@@ -49,6 +49,34 @@ struct Read {
 }
 
 impl Read {
+    /// The field, when it is a string within the size limit: the common case of a
+    /// condition, answered in registers. `None` sends the caller to [`Read::value`].
+    #[inline]
+    fn str_value<'a>(&self, f: &Frame<'a>) -> Option<&'a str> {
+        let (Val::Resource(r), None) = (&f.locals[self.slot], self.count) else {
+            return None;
+        };
+        match r.get(self.field?)? {
+            crate::model::resource::Field::Str(s) if f.fits(&Val::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The field or count, when it is an integer. `None` sends the caller to
+    /// [`Read::value`].
+    #[inline]
+    fn int_value(&self, f: &Frame<'_>) -> Option<i64> {
+        use crate::model::resource::Field;
+        let Val::Resource(r) = &f.locals[self.slot] else {
+            return None;
+        };
+        match (self.count, r.get(self.field?)?) {
+            (Some(i), Field::Counts(c)) => c.at(i),
+            (None, Field::Int(n)) => Some(n),
+            _ => None,
+        }
+    }
+
     /// The value, when the local is a resource and the read is one Rhai answers without
     /// an error; `None` sends the caller to its general path.
     fn value<'a>(&self, f: &Frame<'a>) -> Option<Val<'a>> {
@@ -432,7 +460,18 @@ impl<'e> Compiler<'e> {
                     return Err(Unsupported::at("a module variable", *pos));
                 }
             }
-            Expr::Dot(..) | Expr::Index(..) => self.chain(expr)?,
+            Expr::Dot(..) => match self.read_of(expr) {
+                // `node.group`, `node.missing.high`: one step, the chain when it cannot.
+                Some(read) => {
+                    let general = self.chain(expr)?;
+                    Box::new(move |f| match read.value(f) {
+                        Some(v) => Ok(v),
+                        None => general(f),
+                    })
+                }
+                None => self.chain(expr)?,
+            },
+            Expr::Index(..) => self.chain(expr)?,
             Expr::And(items, _) | Expr::Or(items, _) => {
                 let and = matches!(expr, Expr::And(..));
                 let items: Vec<Node> = items.iter().map(|i| self.expr(i)).collect::<Out<_>>()?;
@@ -511,7 +550,6 @@ impl<'e> Compiler<'e> {
                 let Some(read) = self.read_of(lhs) else {
                     return Ok(None);
                 };
-                let other = self.expr(rhs)?;
                 let general = self.general_test(call)?;
                 let holds: Option<fn(std::cmp::Ordering) -> bool> = match name {
                     "<" => Some(std::cmp::Ordering::is_lt),
@@ -521,6 +559,14 @@ impl<'e> Compiler<'e> {
                     _ => None,
                 };
                 let want = name == "==";
+                if matches!(
+                    rhs,
+                    Expr::StringConstant(..) | Expr::IntegerConstant(..) | Expr::Unit(..)
+                ) {
+                    let _counted = self.expr(rhs)?; // its cost counted like any operand
+                    return Ok(Some(literal_test(read, rhs, holds, want, general)));
+                }
+                let other = self.expr(rhs)?;
                 Ok(Some(Box::new(move |f| {
                     let Some(v) = read.value(f) else {
                         return general(f);
@@ -951,5 +997,74 @@ impl Method {
                 (out.len() <= max_string).then(|| Val::Owned(out.into()))
             }
         }
+    }
+}
+
+/// `read OP literal`, the commonest condition of all (`node.group == "prod"`,
+/// `node.missing.critical > 0`): the literal is held in the closure and compared without
+/// making a value of it. Anything but a string or an integer on the left takes the general
+/// comparison, and a read Rhai would not answer takes `general` (which is all there is
+/// when `rhs` is not a string or integer literal).
+fn literal_test(
+    read: Read,
+    rhs: &Expr,
+    holds: Option<fn(std::cmp::Ordering) -> bool>,
+    want: bool,
+    general: Test,
+) -> Test {
+    match rhs {
+        Expr::StringConstant(k, _) => {
+            let k: Box<str> = k.as_str().into();
+            Box::new(move |f| {
+                if let (Some(s), None) = (read.str_value(f), holds) {
+                    return Ok((s == &*k) == want);
+                }
+                let Some(v) = read.value(f) else {
+                    return general(f);
+                };
+                let answer = match (&v, holds) {
+                    (Val::Str(s), None) => Some((*s == &*k) == want),
+                    (_, Some(holds)) => value::compare(&v, &Val::Str(&k), holds),
+                    (_, None) => value::equal(&v, &Val::Str(&k)).map(|eq| eq == want),
+                };
+                answer.ok_or(Stop::Fallback)
+            })
+        }
+        Expr::IntegerConstant(k, _) => {
+            let k = *k;
+            Box::new(move |f| {
+                if let Some(n) = read.int_value(f) {
+                    return Ok(match holds {
+                        Some(holds) => holds(n.cmp(&k)),
+                        None => (n == k) == want,
+                    });
+                }
+                let Some(v) = read.value(f) else {
+                    return general(f);
+                };
+                let answer = match (&v, holds) {
+                    (Val::Int(n), Some(holds)) => Some(holds(n.cmp(&k))),
+                    (Val::Int(n), None) => Some((*n == k) == want),
+                    (_, Some(holds)) => value::compare(&v, &Val::Int(k), holds),
+                    (_, None) => value::equal(&v, &Val::Int(k)).map(|eq| eq == want),
+                };
+                answer.ok_or(Stop::Fallback)
+            })
+        }
+        // `read == ()`: a string or number that is there is not `()`.
+        Expr::Unit(_) => Box::new(move |f| {
+            if holds.is_none() && (read.str_value(f).is_some() || read.int_value(f).is_some()) {
+                return Ok(!want);
+            }
+            let Some(v) = read.value(f) else {
+                return general(f);
+            };
+            let answer = match holds {
+                Some(holds) => value::compare(&v, &Val::Unit, holds),
+                None => value::equal(&v, &Val::Unit).map(|eq| eq == want),
+            };
+            answer.ok_or(Stop::Fallback)
+        }),
+        _ => general,
     }
 }

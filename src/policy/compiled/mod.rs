@@ -201,9 +201,13 @@ impl Function {
         if self.base_ops > budget.operations {
             return Err(GaveUp);
         }
+        // Each slot is written in place: cloning one `Val::Unit` into all of them costs a
+        // store-forwarding stall per slot on every call.
         let mut locals: SmallVec<[Val<'a>; 8]> = SmallVec::new();
-        locals.resize(self.slots, Val::Unit);
-        locals[0] = arg;
+        locals.push(arg);
+        for _ in 1..self.slots {
+            locals.push(Val::Unit);
+        }
         let mut frame = Frame {
             pool: &self.pool,
             locals,
@@ -213,7 +217,12 @@ impl Function {
             max_array: budget.array_len,
             max_map: budget.map_len,
         };
-        let value = match (self.body)(&mut frame) {
+        let done = (self.body)(&mut frame);
+        // Most calls pass: look at the tag before moving the whole value.
+        if matches!(done, Ok(Val::Unit) | Err(Stop::Return(Val::Unit))) {
+            return Ok(None);
+        }
+        let value = match done {
             Ok(v) | Err(Stop::Return(v)) => v,
             // `break`/`continue` outside a loop is a parse error; give up all the same.
             Err(Stop::Break | Stop::Continue | Stop::Fallback) => return Err(GaveUp),
