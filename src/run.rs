@@ -151,7 +151,10 @@ pub fn rules(args: &RulesOptions, global: Global) -> Result<ExitStatus, Error> {
         now: settings.now.timestamp_millis(),
     };
     let policies = policy::load(&settings.policies, &settings.limits, &globals)?;
-    let rules: Vec<&crate::model::Rule> = policies.iter().map(|p| &*p.rule).collect();
+    let rules: Vec<output::rules::Listed<'_>> = policies
+        .iter()
+        .map(|p| output::rules::Listed::new(&p.rule, &p.mode))
+        .collect();
     output::deliver(None, "rules", |out, _| match args.format {
         RulesFormat::Table => output::rules::table(&rules, out),
         RulesFormat::Json => output::rules::json(&rules, out),
@@ -163,7 +166,9 @@ pub fn rules(args: &RulesOptions, global: Global) -> Result<ExitStatus, Error> {
             .collect();
         // Notes, like every `-v` note: when standard error cannot take them, there is
         // nowhere left to say so, and the listing itself was written.
-        let _ = output::rules::lint(&lints, &mut std::io::stderr().lock());
+        let mut err = std::io::stderr().lock();
+        let _ = output::rules::lint(&lints, &mut err);
+        let _ = output::rules::engines(&rules, &mut err);
     }
     Ok(ExitStatus::Pass)
 }

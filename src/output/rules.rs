@@ -1,11 +1,45 @@
 //! `tollgate rules`: the rules under the policy paths, as an aligned table for people or
-//! as a JSON array (the same rule objects as the `rules` of `-o json`); with `-v`, what the
-//! static checks left to run time in each rule.
+//! as a JSON array (the rule objects of the `rules` of `-o json`, with the engine each runs
+//! in); with `-v`, what the static checks left to run time in each rule.
 
 use std::io::{self, Write};
 
+use serde::Serialize;
+
 use crate::model::Rule;
+use crate::policy::compiled::Mode;
 use crate::policy::lint::Lint;
+
+/// A rule as `tollgate rules` lists it: its metadata and the engine its policy runs in.
+#[derive(Serialize)]
+pub struct Listed<'a> {
+    #[serde(flatten)]
+    pub rule: &'a Rule,
+    /// `compiled` or `interpreted`.
+    pub engine: &'static str,
+    /// Why the policy runs interpreted: the construct and where it is, or the setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpreted_because: Option<String>,
+}
+
+impl<'a> Listed<'a> {
+    pub fn new(rule: &'a Rule, mode: &Mode) -> Self {
+        let interpreted_because = match mode {
+            Mode::Compiled => None,
+            other => Some(
+                other
+                    .to_string()
+                    .trim_start_matches("interpreted: ")
+                    .to_string(),
+            ),
+        };
+        Listed {
+            rule,
+            engine: mode.as_str(),
+            interpreted_because,
+        }
+    }
+}
 
 /// How `tollgate rules` prints the rules.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,11 +51,12 @@ pub enum RulesFormat {
     Json,
 }
 
-/// Columns: id, severity, enforcement, applies_to, title, file.
-pub fn table(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
-    let rows: Vec<[String; 6]> = rules
+/// Columns: id, severity, enforcement, applies_to, engine, title, file.
+pub fn table(rules: &[Listed<'_>], out: &mut dyn Write) -> io::Result<()> {
+    let rows: Vec<[String; 7]> = rules
         .iter()
-        .map(|r| {
+        .map(|listed| {
+            let r = listed.rule;
             let applies_to = if r.applies_to.is_empty() {
                 "*".to_string()
             } else {
@@ -36,6 +71,7 @@ pub fn table(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
                 r.severity.to_string(),
                 r.enforcement.as_str().to_string(),
                 applies_to,
+                listed.engine.to_string(),
                 r.title.clone(),
                 format!("{}:{}", r.file.display(), r.line),
             ]
@@ -46,6 +82,7 @@ pub fn table(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
         "SEVERITY",
         "ENFORCEMENT",
         "APPLIES TO",
+        "ENGINE",
         "TITLE",
         "FILE",
     ];
@@ -111,8 +148,23 @@ pub fn lint(rules: &[(&Rule, Option<&Lint>)], out: &mut dyn Write) -> io::Result
     Ok(())
 }
 
+/// For `rules -v`: each rule that runs in the interpreter, and why.
+pub fn engines(rules: &[Listed<'_>], out: &mut dyn Write) -> io::Result<()> {
+    for listed in rules {
+        if let Some(why) = &listed.interpreted_because {
+            writeln!(
+                out,
+                "{} {}: runs in the interpreter: {why}",
+                listed.rule.id,
+                listed.rule.file.display()
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// A JSON array of rule objects.
-pub fn json(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
+pub fn json(rules: &[Listed<'_>], out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, rules).map_err(io::Error::from)?;
     writeln!(out)
 }
@@ -177,18 +229,44 @@ mod tests {
     }
 
     #[test]
-    fn table_aligns_columns() {
+    fn table_aligns_columns_and_names_the_engine() {
+        use crate::policy::compiled::Unsupported;
         let (a, b) = (rule("A-1", "first"), rule("LONGER-002", "second"));
+        let kept = Mode::Interpreted(Unsupported {
+            construct: "the method `split`".into(),
+            line: 4,
+            column: 9,
+        });
+        let listed = [Listed::new(&a, &Mode::Compiled), Listed::new(&b, &kept)];
         let mut out = Vec::new();
-        table(&[&a, &b], &mut out).unwrap();
+        table(&listed, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("ID          SEVERITY"), "{text}");
         assert!(
-            lines[1].starts_with("A-1         high      advisory     patch_node,patch_item  first"),
+            lines[1].starts_with(
+                "A-1         high      advisory     patch_node,patch_item  compiled     first"
+            ),
             "{text}"
         );
+        assert!(lines[2].contains("  interpreted  second  "), "{text}");
         assert!(lines[2].ends_with("second  policies/a.rhai:3"), "{text}");
+
+        let mut out = Vec::new();
+        engines(&listed, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "LONGER-002 policies/a.rhai: runs in the interpreter: the method `split` at 4:9\n"
+        );
+
+        let mut out = Vec::new();
+        json(&listed, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v[0]["id"], "A-1");
+        assert_eq!(v[0]["engine"], "compiled");
+        assert!(v[0].get("interpreted_because").is_none());
+        assert_eq!(v[1]["engine"], "interpreted");
+        assert_eq!(v[1]["interpreted_because"], "the method `split` at 4:9");
     }
 }

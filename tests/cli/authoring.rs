@@ -275,12 +275,14 @@ fn test_judges_params_by_the_params_a_test_file_pins() {
 fn rules_verbose_lists_the_reads_left_to_run_time() {
     let path = format!("{FIX}/policies/lint/deferred.rhai");
     let plain = tollgate()
+        .env_remove("TOLLGATE_ENGINE")
         .args(["rules", "-c", "tests/fixtures/cli.toml", &path])
         .assert()
         .code(0)
         .stderr("");
     let (table, _) = texts(plain.get_output());
     let verbose = tollgate()
+        .env_remove("TOLLGATE_ENGINE")
         .args(["rules", "-v", "-c", "tests/fixtures/cli.toml", &path])
         .assert()
         .code(0);
@@ -293,20 +295,37 @@ fn rules_verbose_lists_the_reads_left_to_run_time() {
             "  tests/fixtures/policies/lint/deferred.rhai:5:36: r.missing: not a field of config_rule, where reading it is an error when it runs: a guard (on `kind`, say) must keep those resources away",
             "  tests/fixtures/policies/lint/deferred.rhai:5:55: r.missing: not a field of config_rule, where reading it is an error when it runs: a guard (on `kind`, say) must keep those resources away",
             "  tests/fixtures/policies/lint/deferred.rhai:6:41: r.raw.OsName: `raw` is a plain map, whose keys are the report's: a key it lacks reads as ()",
+            "LINT-002 tests/fixtures/policies/lint/deferred.rhai: runs in the interpreter: `.raw` at 6:37",
         ],
         "{stderr}"
     );
     // The shipped policies leave nothing to run time.
     let shipped = tollgate()
+        .env_remove("TOLLGATE_ENGINE")
         .args(["rules", "-v", "-c", "tests/fixtures/cli.toml", "policies"])
         .assert()
         .code(0);
-    let (_, stderr) = texts(shipped.get_output());
+    let (stdout, stderr) = texts(shipped.get_output());
+    // ... and every one of them runs compiled.
+    assert_eq!(stdout.matches("  compiled  ").count(), 11, "{stdout}");
     assert!(
         stderr.contains("PATCH-001 policies/patch/prod-no-critical.rhai: 15 reads checked when loaded, none left to run time"),
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 11, "one line per rule: {stderr}");
+
+    // Asked to interpret, every rule says so, and why.
+    let asked = tollgate()
+        .env("TOLLGATE_ENGINE", "interpreted")
+        .args(["rules", "-v", "-c", "tests/fixtures/cli.toml", "policies"])
+        .assert()
+        .code(0);
+    let (stdout, stderr) = texts(asked.get_output());
+    assert_eq!(stdout.matches("  interpreted  ").count(), 11, "{stdout}");
+    assert!(
+        stderr.contains("PATCH-001 policies/patch/prod-no-critical.rhai: runs in the interpreter: TOLLGATE_ENGINE=interpreted"),
+        "{stderr}"
+    );
 }
 
 #[test]

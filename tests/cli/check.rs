@@ -295,7 +295,7 @@ fn report_kind_override() {
 }
 
 #[test]
-fn parallel_and_single_threaded_runs_write_identical_json() {
+fn parallel_and_single_threaded_runs_in_either_engine_write_identical_json() {
     // A fleet large enough that work is really split between threads.
     let base: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string("examples/reports/huawei-coc-patch-compliance.json").unwrap(),
@@ -314,8 +314,9 @@ fn parallel_and_single_threaded_runs_write_identical_json() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fleet.json");
     std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
-    let run = |jobs: &str| {
+    let run = |jobs: &str, engine: &str| {
         let out = tollgate()
+            .env("TOLLGATE_ENGINE", engine)
             .args([
                 "check",
                 "-c",
@@ -336,11 +337,20 @@ fn parallel_and_single_threaded_runs_write_identical_json() {
         );
         out.stdout
     };
-    let serial = run("1");
-    let parallel = run("4");
+    let serial = run("1", "compiled");
+    let parallel = run("4", "compiled");
     let json: serde_json::Value = serde_json::from_slice(&serial).unwrap();
     assert!(json["findings"].as_array().unwrap().len() > 300);
     assert!(serial == parallel, "-j 1 and -j 4 disagree");
+    // The interpreter, the reference, writes the same bytes, serial or parallel.
+    assert!(
+        serial == run("1", "interpreted"),
+        "compiled and interpreted disagree"
+    );
+    assert!(
+        serial == run("4", "interpreted"),
+        "compiled and interpreted disagree at -j 4"
+    );
 }
 
 #[test]
