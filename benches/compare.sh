@@ -272,7 +272,7 @@ if [ "$MODE" = linear ]; then
     for key in "${KEYS[@]}"; do
         time_it "$key"
     done
-    python3 - "$N1" "$N2" "$(stat -c %s "$R1")" "$(stat -c %s "$R2")" "$RUNS" "$WARMUP" \
+    python3 - "$N1" "$N2" "$(stat -L -c %s "$R1")" "$(stat -L -c %s "$R2")" "$RUNS" "$WARMUP" \
         "${MEDIAN[floor@$N1]}" "${MEDIAN[floor@$N2]}" "${MEDIAN[one@$N1]}" "${MEDIAN[one@$N2]}" \
         "${RSS[floor@$N1]}" "${RSS[floor@$N2]}" "${RSS[one@$N1]}" "${RSS[one@$N2]}" \
         > "$WORK/linear.md" <<'EOF'
@@ -306,7 +306,7 @@ fi
 
 N=$N1
 REPORT=$(report_of "$N")
-SIZE=$(stat -c %s "$REPORT")
+SIZE=$(stat -L -c %s "$REPORT")
 POLICY_REGO="$SHARED/peers/regorus/policy.rego"
 
 add_floor_and_one_rule "" "" "$REPORT"

@@ -406,10 +406,18 @@ fn gate(
         allow_empty: settings.allow_empty,
     };
     // Each input with how it may be read: a source may accept empty evidence itself.
-    let mut inputs: Vec<(Input, LoadOptions)> = source::read_all(&settings.reports)?
-        .into_iter()
-        .map(|input| (input, load))
-        .collect();
+    let began = Instant::now();
+    let files = source::read_all(&settings.reports)?;
+    if !files.is_empty() {
+        log.step(format_args!(
+            "read {} report inputs ({} bytes) in {:.1?}",
+            files.len(),
+            files.iter().map(|i| i.text.len()).sum::<usize>(),
+            began.elapsed()
+        ));
+    }
+    let mut inputs: Vec<(Input, LoadOptions)> =
+        files.into_iter().map(|input| (input, load)).collect();
     for live in &settings.sources {
         let started = Instant::now();
         let text = source::live::fetch(live, http_options(settings.verbose), settings.now)?;
@@ -444,7 +452,7 @@ fn gate(
     }
     drop(inputs);
     log.step(format_args!(
-        "read {} reports with {} resources in {:.1?}",
+        "parsed {} reports with {} resources in {:.1?}",
         reports.len(),
         reports.iter().map(|r| r.resources.len()).sum::<usize>(),
         began.elapsed()

@@ -385,7 +385,7 @@ fn verbose_notes_go_to_standard_error() {
     ])
     .assert()
     .code(0)
-    .stderr(contains("read 1 reports with 3 resources"))
+    .stderr(contains("parsed 1 reports with 3 resources"))
     .stderr(contains("huawei.coc.patch_compliance, 3 resources"))
     .stdout(predicate::str::starts_with("{"));
 }

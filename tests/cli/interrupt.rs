@@ -126,14 +126,14 @@ fn check(node) { let n = 0; loop { n += 1; } }"#,
         ],
         tmp.path(),
     );
-    // With -v the run says when the report is read; evaluation (an endless loop) follows.
+    // With -v the run says when the report is parsed; evaluation (an endless loop) follows.
     let dir = tmp.path().to_path_buf();
     let (code, stderr) = interrupt(child, tmp.path(), "-INT", || {
-        stderr_of(&dir).contains("read 1 reports")
+        stderr_of(&dir).contains("parsed 1 reports")
     });
     assert_eq!(code, Some(130), "{stderr}");
     assert!(
-        stderr.contains("read 1 reports"),
+        stderr.contains("parsed 1 reports"),
         "stopped during evaluation: {stderr}"
     );
     assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
