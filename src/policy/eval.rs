@@ -163,11 +163,24 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
 
     let mut out = Evaluation::default();
     let mut shown: HashMap<String, usize> = HashMap::new();
+    // Findings by rule id, each rule's in the order they were found: what a stable sort by
+    // rule id gives, without moving every finding log n times.
+    let mut ids: Vec<&str> = policies.iter().map(|p| p.rule.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut by_rule: Vec<Vec<Finding>> = ids.iter().map(|_| Vec::new()).collect();
     for batch in per_resource.into_iter().chain(per_report) {
         out.calls += batch.calls;
         out.compiled += batch.compiled;
         out.fell_back += batch.fell_back;
-        out.findings.extend(batch.findings);
+        for finding in batch.findings {
+            match ids.binary_search(&finding.rule.id.as_str()) {
+                Ok(i) => by_rule[i].push(finding),
+                // Every finding is of one of these policies' rules; were one not, it
+                // would still be kept, and sorted below.
+                Err(_) => out.findings.push(finding),
+            }
+        }
         for err in batch.errors {
             out.error_count += 1;
             let rule = rule_of(&err);
@@ -178,7 +191,9 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
             *n += 1;
         }
     }
-    out.findings.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
+    let strays = std::mem::take(&mut out.findings);
+    out.findings = by_rule.into_iter().flatten().chain(strays).collect();
+    out.findings.sort_by(|a, b| a.rule.id.cmp(&b.rule.id)); // already in order: one pass
     out
 }
 
