@@ -106,7 +106,7 @@ pub enum Error {
     #[error("{path} is not valid tollgate configuration")]
     #[diagnostic(
         code(tollgate::config::syntax),
-        help("every key is documented in the README's tollgate.toml reference")
+        help("every key is documented in the docs' Configuration reference (docs/configuration.md)")
     )]
     ConfigSyntax {
         path: PathBuf,
@@ -518,7 +518,7 @@ pub enum Error {
     #[error("{path} is not a valid waivers file")]
     #[diagnostic(
         code(tollgate::waiver::syntax),
-        help("a waivers file is a list of [[waiver]] tables with the keys rule, resource, reason, owner and expires (see the README's \"Waivers and baselines\")")
+        help("a waivers file is a list of [[waiver]] tables with the keys rule, resource, reason, owner and expires (see docs/waivers.md)")
     )]
     WaiverSyntax {
         path: String,

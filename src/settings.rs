@@ -321,7 +321,7 @@ fn resolve_incidents(
         if mode != Mode::Off {
             return Err(config_error(
                 "--incidents needs an [incident] table in tollgate.toml: there is nowhere to send tickets",
-                Some("add [incident] with [incident.coc_incident] or [incident.coc_alarm] (see the README, \"Incidents and alarms\"), or drop --incidents"),
+                Some("add [incident] with [incident.coc_incident] or [incident.coc_alarm] (see docs/incidents.md), or drop --incidents"),
             ));
         }
         return Ok(None);

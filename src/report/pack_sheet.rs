@@ -3,7 +3,7 @@
 //! becomes one `pack_result` resource per row. The live source downloads the file and calls
 //! [`read`] with its bytes; nothing here touches the network or the file system.
 //!
-//! How a sheet is read (README "Resource fields" and docs/policies.md say the same to users):
+//! How a sheet is read (docs/resources.md says the same to users):
 //!
 //! - **Format** by content, not by name: a zip (`PK\x03\x04`) is read as .xlsx, an OLE2
 //!   compound file (`D0 CF 11 E0`) as .xls. Anything else is a `tollgate::report::sheet`

@@ -1,7 +1,7 @@
 //! action.yml keeps its contract: every input reaches the script of the step it
 //! is mapped to, every step output that something reads is written by that step, no `run:`
 //! script has an expression pasted into it (script injection), the SARIF upload runs even
-//! when the gate failed and before the job is failed, and the README documents every input
+//! when the gate failed and before the job is failed, and docs/ci.md documents every input
 //! and output. `.ci/action-test.py` runs the same file end to end.
 
 use std::collections::BTreeSet;
@@ -310,15 +310,15 @@ fn sarif_is_uploaded_even_on_a_failed_gate_and_the_job_fails_after() {
 }
 
 #[test]
-fn readme_documents_every_input_and_output() {
+fn docs_document_every_input_and_output() {
     let action = action();
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    assert!(readme.contains("## Use in CI"));
+    let readme = std::fs::read_to_string("docs/ci.md").unwrap();
+    assert!(readme.contains("## GitHub Action"));
     for section in ["inputs", "outputs"] {
         for name in keys(&action[section]) {
             assert!(
                 readme.contains(&format!("| `{name}` |")),
-                "README's Use in CI tables lack the {section} row for {name}"
+                "docs/ci.md's GitHub Action tables lack the {section} row for {name}"
             );
         }
     }

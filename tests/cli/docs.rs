@@ -1,6 +1,7 @@
-//! The README documents what the code does: every resource field (and, for kinds whose
-//! fields are a sheet's columns, how columns are named), report kind, output format, exit
-//! code and shipped policy appears in it.
+//! The docs document what the code does: every resource field (and, for kinds whose fields
+//! are a sheet's columns, how columns are named) in docs/resources.md, every report kind in
+//! docs/sources.md, every shipped policy and limit in docs/policies.md; the README's first
+//! policy and its test run as written.
 
 use tollgate::model::resource::ResourceKind;
 use tollgate::model::ReportKind;
@@ -9,27 +10,31 @@ fn readme() -> String {
     std::fs::read_to_string("README.md").unwrap()
 }
 
+fn page(name: &str) -> String {
+    std::fs::read_to_string(format!("docs/{name}")).unwrap()
+}
+
 #[test]
 fn every_resource_field_is_documented() {
-    let text = readme();
+    let text = page("resources.md");
     for kind in ResourceKind::ALL {
         for field in kind.field_names() {
             assert!(
                 text.contains(&format!("`{field}`")),
-                "README does not document {kind}.{field}"
+                "docs/resources.md does not document {kind}.{field}"
             );
         }
         assert!(
             text.contains(&format!("`{kind}`")),
-            "README does not name {kind}"
+            "the docs do not name {kind}"
         );
         // A spreadsheet row's fields are its sheet's columns: no list can name them, so the
-        // README must say how a header becomes a field name instead.
+        // page must say how a header becomes a field name instead.
         if kind.has_dynamic_fields() {
             for phrase in ["one field per column", "`column_N`", "snake_case"] {
                 assert!(
                     text.contains(phrase),
-                    "README does not explain {kind}'s column fields ({phrase})"
+                    "docs/resources.md does not explain {kind}'s column fields ({phrase})"
                 );
             }
         }
@@ -38,18 +43,18 @@ fn every_resource_field_is_documented() {
 
 #[test]
 fn every_report_kind_is_documented() {
-    let text = readme();
+    let text = page("sources.md");
     for kind in ReportKind::ALL {
         assert!(
             text.contains(&format!("`{}`", kind.id())),
-            "README does not name {kind}"
+            "the docs do not name {kind}"
         );
     }
 }
 
 #[test]
 fn every_shipped_policy_is_documented() {
-    let text = readme();
+    let text = page("policies.md");
     let mut ids = Vec::new();
     let mut stack = vec![std::path::PathBuf::from("policies")];
     while let Some(dir) = stack.pop() {
@@ -75,18 +80,18 @@ fn every_shipped_policy_is_documented() {
     for id in ids {
         assert!(
             text.contains(&format!("| {id} |")),
-            "README's policy table lacks {id}"
+            "docs/policies.md's policy table lacks {id}"
         );
     }
 }
 
 #[test]
 fn limits_table_matches_the_defaults() {
-    let text = readme();
+    let text = page("policies.md");
     for (key, value) in tollgate::policy::Limits::default().entries() {
         assert!(
             text.contains(&format!("| `{key}` | {value} |")),
-            "README's [limits] row for {key} is not {value}"
+            "docs/policies.md's [limits] row for {key} is not {value}"
         );
     }
 }
@@ -123,21 +128,47 @@ fn every_reliability_row_names_a_test_that_exists() {
     assert!(named >= 30, "only {named} tests named");
 }
 
-/// The README's first policy runs as it is written, without a tollgate.toml: it finds the
-/// three critical prod nodes of the examples (before, it read `global::PARAMS.prod_groups`
-/// and failed with "Function not found: contains ((), ())" when no params were set).
+/// The README's first five minutes run as written: `init`, then the README's policy and its
+/// test saved beside the starter, pass `tollgate test` and `tollgate rules`, and the policy
+/// finds the three critical prod nodes of the examples without a tollgate.toml (it once read
+/// `global::PARAMS.prod_groups` and failed with "Function not found: contains ((), ())" when
+/// no params were set).
 #[test]
-fn the_readmes_first_policy_runs_as_written() {
+fn the_readmes_first_five_minutes_run_as_written() {
     let text = readme();
-    let section = text.split("## Writing a policy").nth(1).unwrap();
-    let policy = section
-        .split("```rhai\n")
+    let section = text
+        .split("## The first five minutes")
         .nth(1)
-        .and_then(|b| b.split("```").next())
+        .and_then(|s| s.split("\n## ").next())
         .unwrap();
+    let mut blocks = section
+        .split("```rhai\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap());
+    let (policy, test) = (blocks.next().unwrap(), blocks.next().unwrap());
+
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("readme.rhai");
-    std::fs::write(&path, policy).unwrap();
+    crate::tollgate()
+        .current_dir(dir.path())
+        .arg("init")
+        .assert()
+        .code(0);
+    std::fs::write(dir.path().join("policies/prod.rhai"), policy).unwrap();
+    std::fs::write(dir.path().join("policies/prod_test.rhai"), test).unwrap();
+    crate::tollgate()
+        .current_dir(dir.path())
+        .arg("test")
+        .assert()
+        .code(0)
+        .stdout(predicates::str::ends_with("4 passed, 0 failed\n"));
+    crate::tollgate()
+        .current_dir(dir.path())
+        .arg("rules")
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("PATCH-001"));
+
+    let path = dir.path().join("policies/prod.rhai");
     let out = crate::tollgate()
         .args([
             "check",

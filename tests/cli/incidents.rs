@@ -888,10 +888,10 @@ fn the_readme_shows_the_example_dry_run_as_it_is() {
         shown.contains("\"incident_level\": \"level_10\""),
         "{stderr}"
     );
-    let readme = std::fs::read_to_string("README.md").unwrap();
+    let doc = std::fs::read_to_string("docs/incidents.md").unwrap();
     assert!(
-        readme.contains(&shown),
-        "README's incident dry run is stale; it prints:\n{shown}"
+        doc.contains(&shown),
+        "docs/incidents.md's incident dry run is stale; it prints:\n{shown}"
     );
 }
 
