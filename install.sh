@@ -118,9 +118,10 @@ tollgate_install() {
   chmod 0755 "$work/unpacked/tollgate"
   # Run it before installing: a binary that cannot run here replaces nothing.
   installed=$("$work/unpacked/tollgate" --version) || die "the downloaded tollgate does not run on this machine ($target)"
+  # `tollgate 0.2.0`, or `tollgate 0.2.0 (COMMIT DATE)` for a build from a git checkout.
   if [ -n "$version" ]; then
     case "$installed" in
-      *" ${version#v}") ;;
+      "tollgate ${version#v}" | "tollgate ${version#v} "*) ;;
       *) die "asked for $version, but the download says '$installed': refusing to install" ;;
     esac
   fi

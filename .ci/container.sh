@@ -42,6 +42,14 @@ if [ "${#copied[@]}" -eq 0 ] || [ "${copied[*]}" != "${admitted[*]}" ]; then
   echo "FAILED: make the two lists the same" >&2
   exit 1
 fi
+# Files at the root that cargo reads when they exist (a build script above all): a new
+# one must be copied too, or the image builds without it.
+for f in Cargo.toml Cargo.lock build.rs; do
+  if [ -e "$f" ] && ! printf '%s\n' "${copied[@]}" | grep -qx "$f"; then
+    echo "FAILED: $f exists, but the Dockerfile's build stage does not copy it (add it to a COPY line and to .dockerignore)" >&2
+    exit 1
+  fi
+done
 grep -qx '\*' .dockerignore || {
   echo "FAILED: .dockerignore must exclude everything (*) before admitting" >&2
   exit 1

@@ -17,8 +17,8 @@ if [ ! -x "$bin" ]; then
   echo "== building $bin"
   cargo build --release --locked
 fi
-version=$("$bin" --version) # "tollgate X.Y.Z"
-tag="v${version##* }"
+version=$("$bin" --version) # "tollgate X.Y.Z", and " (COMMIT DATE)" from a git checkout
+tag=v$(printf '%s\n' "$version" | awk '{ print $2 }')
 
 # The asset install.sh asks for on this machine (its own detect_target, restated).
 case "$(uname -s)/$(uname -m)" in
@@ -64,6 +64,14 @@ cp -R "$release" "$root/download/v0.0.1"
 grep -v " $archive\$" "$release/SHA256SUMS" >"$root/download/v0.0.1/SHA256SUMS"
 # A release whose archive and sums agree, but hold a binary of another version.
 cp -R "$release" "$root/download/v9.9.9"
+# A release whose binary stamps its version with the commit it was built from, as a
+# build from a git checkout does: `tollgate 0.3.0 (0123456789ab 2026-12-05)`.
+stamped="$tmp/stamped"
+mkdir -p "$stamped/stage" "$root/download/v0.3.0"
+printf '#!/bin/sh\necho "tollgate 0.3.0 (0123456789ab 2026-12-05)"\n' >"$stamped/stage/tollgate"
+chmod +x "$stamped/stage/tollgate"
+tar -C "$stamped/stage" -czf "$root/download/v0.3.0/$archive" tollgate
+(cd "$root/download/v0.3.0" && sha256sum -- "$archive" >SHA256SUMS)
 # A release whose archive was changed after SHA256SUMS was written.
 cp -R "$release" "$root/download/v0.0.2"
 printf 'tampered' >>"$root/download/v0.0.2/$archive"
@@ -132,6 +140,13 @@ if PATH="$dir:$PATH" run again sh --version "${tag#v}" --to="$dir" && installed_
   pass "reinstall over an existing binary, version without its v"
 else
   fail "reinstall: $(cat "$tmp/again.err")"
+fi
+
+dir="$tmp/stamped/bin"
+if run stamped sh --version v0.3.0 --to "$dir" && [ "$("$dir/tollgate" --version)" = "tollgate 0.3.0 (0123456789ab 2026-12-05)" ]; then
+  pass "--version v0.3.0 accepts a binary that says 'tollgate 0.3.0 (COMMIT DATE)'"
+else
+  fail "stamped version: $(cat "$tmp/stamped.err")"
 fi
 
 # wget instead of curl, shasum instead of sha256sum: a PATH with only the tools install.sh
