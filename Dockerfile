@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # tollgate in a container:
 #
 #   docker run --rm -v "$PWD:/work" ghcr.io/tollgate-dev/tollgate:0.2.0 check -r evidence/
@@ -14,7 +13,9 @@
 # docker) then keeps tag and digest current.
 #
 # The release workflow builds it on one native runner per architecture (linux/amd64,
-# linux/arm64); `uname -m` picks the matching musl target.
+# linux/arm64); `uname -m` picks the matching musl target. No `# syntax=` line: the
+# Dockerfile frontend built into BuildKit (Docker 23 and later) knows RUN --mount, and a
+# syntax line would fetch a frontend image, by tag, at every build.
 
 FROM rust:1.95.0-alpine AS build
 # musl-dev: the C library headers and start files that aws-lc-sys (rustls' crypto, C

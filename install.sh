@@ -135,9 +135,7 @@ tollgate_install() {
     die "cannot install into $to"
   }
   say "installed $installed to $to/tollgate"
-  if [ -f "$work/unpacked/tollgate.1" ] || [ -d "$work/unpacked/completions" ]; then
-    say "the archive also has the man page (tollgate.1) and shell completions (completions/); or run: tollgate completions bash|zsh|fish"
-  fi
+  say "shell completions: tollgate completions bash|zsh|fish|powershell; the man page: tollgate man > tollgate.1"
 
   case ":${PATH:-}:" in
     *":$to:"*) ;;
