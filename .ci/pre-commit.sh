@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 PRE_COMMIT_VERSION=4.7.0
-venv=target/ci-tools/venv
+venv=$root/target/ci-tools/venv
 own_target=${CARGO_TARGET_DIR:-$root/target}
 export PRE_COMMIT_HOME="$root/target/ci-tools/pre-commit"
 export CARGO_TARGET_DIR="$root/target/ci-tools/pre-commit-cargo"
@@ -23,7 +23,7 @@ export PRE_COMMIT_COLOR=never
 started=$(date +%s)
 elapsed() { echo "$(($(date +%s) - started)) s"; }
 
-echo "== pre-commit $PRE_COMMIT_VERSION (PyPI, into $venv)"
+echo "== pre-commit $PRE_COMMIT_VERSION (PyPI, into ${venv#"$root"/})"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" || { echo "cannot create a Python venv in $venv (is python3-venv installed?)" >&2; exit 1; }
 fi
