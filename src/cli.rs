@@ -12,11 +12,19 @@ use tollgate::model::incident::Mode;
 use tollgate::model::{ReportKind, Severity};
 use tollgate::output::rules::RulesFormat as Rules;
 use tollgate::run::{FetchOptions, RulesOptions, TestOptions};
-use tollgate::settings::{CheckOptions, ColorChoice as Color};
+use tollgate::settings::{param_vars, CheckOptions, ColorChoice as Color};
 
 /// tollgate: a policy-as-code compliance gate for cloud patch and configuration reports.
 #[derive(Debug, Parser)]
-#[command(name = "tollgate", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "tollgate",
+    // The package version and, from a git checkout, the commit: `0.2.0 (0123456789ab
+    // 2026-12-05)` (build.rs).
+    version = env!("TOLLGATE_BUILD_VERSION"),
+    about,
+    long_about = None,
+    propagate_version = true
+)]
 pub struct Args {
     /// When to colour output and diagnostics.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "TOLLGATE_COLOR")]
@@ -49,6 +57,10 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff), every subcommand in one page: `tollgate man >
+    /// tollgate.1`. Hidden: packagers run it, users read its output with `man`.
+    #[command(hide = true)]
+    Man,
 }
 
 /// `tollgate check`.
@@ -100,6 +112,10 @@ pub struct CheckArgs {
 
     /// A policy parameter, KEY=VALUE; VALUE is read as TOML (5, true, ["a","b"]) or else as
     /// a string. Overrides [params] in tollgate.toml. Repeatable.
+    ///
+    /// The environment sets params too: TOLLGATE_PARAM_<NAME>=VALUE sets the param <name>
+    /// (NAME in lower case), VALUE read as here; an empty VALUE sets nothing. --param
+    /// overrides the variable, the variable overrides [params].
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
 
@@ -197,6 +213,9 @@ pub struct TestArgs {
     pub outputs: Vec<String>,
 
     /// A policy parameter, KEY=VALUE, as for `check`. Repeatable.
+    ///
+    /// TOLLGATE_PARAM_<NAME>=VALUE sets the param <name> (NAME in lower case) too; --param
+    /// overrides it. A test file's `const PARAMS` replaces them all.
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
 
@@ -222,6 +241,9 @@ pub struct RulesArgs {
 
     /// A policy parameter, KEY=VALUE, as for `check`: `param("KEY")` without a default
     /// must name one to load. Repeatable.
+    ///
+    /// TOLLGATE_PARAM_<NAME>=VALUE sets the param <name> (NAME in lower case) too; --param
+    /// overrides it.
     #[arg(long = "param", value_name = "KEY=VALUE")]
     pub params: Vec<String>,
 }
@@ -362,6 +384,7 @@ impl CheckArgs {
             outputs: self.outputs.clone(),
             fail_on: self.fail_on.map(Into::into),
             params: self.params.clone(),
+            env_params: param_vars(std::env::vars_os()),
             allow_empty: self.allow_empty,
             no_fail: self.no_fail,
             jobs: self.jobs,
@@ -386,6 +409,7 @@ impl TestArgs {
             filter: self.filter.clone(),
             outputs: self.outputs.clone(),
             params: self.params.clone(),
+            env_params: param_vars(std::env::vars_os()),
             now: self.now.clone(),
         }
     }
@@ -399,6 +423,7 @@ impl RulesArgs {
             config: self.config.clone(),
             format: self.format.into(),
             params: self.params.clone(),
+            env_params: param_vars(std::env::vars_os()),
         }
     }
 }
@@ -414,3 +439,97 @@ impl FetchArgs {
         }
     }
 }
+
+/// The manual page, roff for `man`: the whole command line in one page, each subcommand a
+/// subsection of COMMANDS with its synopsis and options, then the exit status, the
+/// environment and the files. clap_mangen renders the pieces; its own layout, one page per
+/// subcommand, would need `tollgate-check(1)` and the others installed beside this one.
+pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut cmd = <Args as clap::CommandFactory>::command();
+    cmd.build(); // names each subcommand `tollgate check`, as its synopsis shows it
+    let main = clap_mangen::Man::new(cmd.clone());
+    main.render_title(out)?;
+    main.render_name_section(out)?;
+    main.render_synopsis_section(out)?;
+    out.write_all(MAN_DESCRIPTION.as_bytes())?;
+    main.render_options_section(out)?;
+    writeln!(out, ".SH COMMANDS")?;
+    let global: Vec<clap::Id> = cmd.get_arguments().map(|a| a.get_id().clone()).collect();
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        // The global options are described once, above, not again for each subcommand.
+        let mut sub = sub.clone();
+        for id in &global {
+            sub = sub.mut_arg(id, |a| a.hide(true));
+        }
+        let page = clap_mangen::Man::new(sub.clone());
+        writeln!(out, ".SS {}", sub.get_bin_name().unwrap_or(sub.get_name()))?;
+        let mut parts = Vec::new();
+        page.render_synopsis_section(&mut parts)?;
+        parts.extend_from_slice(b".PP\n");
+        page.render_description_section(&mut parts)?;
+        page.render_options_section(&mut parts)?;
+        // The pieces' own section headings would end COMMANDS; the subsection heading
+        // above stands for them.
+        let parts = String::from_utf8_lossy(&parts);
+        for line in parts.lines().filter(|l| !l.starts_with(".SH ")) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    out.write_all(MAN_TAIL.as_bytes())?;
+    main.render_version_section(out)
+}
+
+/// The page's DESCRIPTION: more than the one line of `--help`.
+const MAN_DESCRIPTION: &str = r#".SH DESCRIPTION
+\fBtollgate\fR is a policy\-as\-code compliance gate. It reads compliance reports (Huawei
+Cloud COC and Config, Alibaba Cloud OOS and Config) from files or from the clouds' APIs,
+evaluates Rhai policies against every resource in them, and decides: exit 0 when the gate
+passes, 1 when a finding blocks it, 2 when it cannot decide. It writes the result for
+people and for CI systems (human, JSON, JUnit, SARIF, GitHub annotations, Markdown, HTML)
+and can open Huawei Cloud COC incident tickets and alarms for what blocks.
+.PP
+\fBtollgate init\fR writes a starter tollgate.toml, a policy and its test;
+\fBtollgate test\fR runs the policies' own tests; \fBtollgate rules\fR lists the
+rules after the static checks; \fBtollgate check\fR runs the gate.
+"#;
+
+/// What the page says beyond the flags' help.
+const MAN_TAIL: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+The gate passed: no finding blocks it. For \fBtollgate test\fR, every policy test passed.
+.TP
+\fB1\fR
+The gate failed: a finding at or above \fB\-\-fail\-on\fR (default high) blocks it, and
+\fB\-\-no\-fail\fR was not given. For \fBtollgate test\fR, a policy test failed.
+.TP
+\fB2\fR
+tollgate could not decide: a bad flag or configuration, an unreadable or unrecognised
+report, a policy that does not compile or fails when it runs, a failed fetch or incident.
+.SH ENVIRONMENT
+Each option that a CI job sets has a variable, named in its description above
+(\fBTOLLGATE_FAIL_ON\fR for \fB\-\-fail\-on\fR); the flag wins over the variable, and the
+variable over tollgate.toml.
+.TP
+\fBTOLLGATE_PARAM_\fR\fINAME\fR
+Sets the policy param \fIname\fR, the variable's suffix in lower case
+(\fBTOLLGATE_PARAM_MAX_HIGH_MISSING=3\fR sets \fBmax_high_missing\fR), for
+\fBcheck\fR, \fBtest\fR and \fBrules\fR. The value is read as \fB\-\-param\fR reads
+one. \fB\-\-param\fR overrides it; it overrides \fB[params]\fR in tollgate.toml. An empty
+value sets nothing. A param whose name has upper-case letters can only be set with
+\fB\-\-param\fR.
+.TP
+\fBNO_COLOR\fR
+When set and not empty, \fB\-\-color auto\fR does not colour.
+.SH FILES
+.TP
+\fBtollgate.toml\fR
+Read from the working directory when present (\fB\-c\fR names another): reports,
+policies, outputs, [params], [limits], waivers, sources and incidents. Paths in it are
+relative to it. \fBtollgate init\fR writes one with every key documented.
+.SH "SEE ALSO"
+https://github.com/tollgate\-dev/tollgate
+"#;

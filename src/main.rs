@@ -45,5 +45,13 @@ fn dispatch(args: cli::Args) -> Result<ExitStatus, Error> {
             clap_complete::generate(shell, &mut cmd, "tollgate", &mut std::io::stdout());
             Ok(ExitStatus::Pass)
         }
+        cli::Command::Man => {
+            cli::man_page(&mut std::io::stdout().lock()).map_err(|source| Error::Write {
+                what: "the manual page".into(),
+                path: "-".into(),
+                source,
+            })?;
+            Ok(ExitStatus::Pass)
+        }
     }
 }

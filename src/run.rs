@@ -1,6 +1,7 @@
 //! The pipeline, in order: settings → policies → waivers and baseline → sources → reports
 //! → evaluation → verdict → outputs → exit status. Each stage hands the next a plain value.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,8 +33,11 @@ pub struct TestOptions {
     pub filter: Option<String>,
     /// `FORMAT[=PATH]` strings (human, junit).
     pub outputs: Vec<String>,
-    /// `KEY=VALUE` strings.
+    /// `KEY=VALUE` strings. They override `env_params`.
     pub params: Vec<String>,
+    /// `TOLLGATE_PARAM_<NAME>` variables, as for `check`
+    /// ([`CheckOptions::env_params`](crate::settings::CheckOptions::env_params)).
+    pub env_params: Vec<(OsString, OsString)>,
     /// RFC 3339 or Unix milliseconds.
     pub now: Option<String>,
 }
@@ -46,6 +50,8 @@ pub struct RulesOptions {
     pub format: RulesFormat,
     /// `KEY=VALUE` strings: the static checks judge `param("KEY")` against them.
     pub params: Vec<String>,
+    /// `TOLLGATE_PARAM_<NAME>` variables, as for `check`; `params` override them.
+    pub env_params: Vec<(OsString, OsString)>,
 }
 
 /// What the user asked `tollgate fetch` for.
@@ -83,6 +89,7 @@ pub fn test(args: &TestOptions, global: Global) -> Result<ExitStatus, Error> {
     let settings = PolicySettings::resolve(
         args.config.as_deref(),
         &args.paths,
+        &args.env_params,
         &args.params,
         args.now.as_deref(),
     )?;
@@ -144,8 +151,13 @@ pub fn test(args: &TestOptions, global: Global) -> Result<ExitStatus, Error> {
 /// `tollgate rules`: every rule under the policy paths, validated as `check` would. At
 /// `-v`, what the static checks left to run time in each rule goes to standard error.
 pub fn rules(args: &RulesOptions, global: Global) -> Result<ExitStatus, Error> {
-    let settings =
-        PolicySettings::resolve(args.config.as_deref(), &args.paths, &args.params, None)?;
+    let settings = PolicySettings::resolve(
+        args.config.as_deref(),
+        &args.paths,
+        &args.env_params,
+        &args.params,
+        None,
+    )?;
     let globals = Globals {
         params: settings.params,
         now: settings.now.timestamp_millis(),

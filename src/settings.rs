@@ -1,8 +1,11 @@
 //! Settings: the command line merged over tollgate.toml, validated, with every default in
 //! one place. Flags (and their `TOLLGATE_*` environment variables) override the file;
-//! `--param` overrides `[params]` key by key. Paths in the file are relative to the file.
+//! `--param` overrides `TOLLGATE_PARAM_<NAME>` variables, which override `[params]`, key by
+//! key. Paths in the file are relative to the file. The binary reads the environment and
+//! hands it in; nothing here reads a `TOLLGATE_*` variable itself.
 
 use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -109,8 +112,11 @@ pub struct CheckOptions {
     /// `FORMAT[=PATH]` strings.
     pub outputs: Vec<String>,
     pub fail_on: Option<Severity>,
-    /// `KEY=VALUE` strings.
+    /// `KEY=VALUE` strings. They override `env_params`.
     pub params: Vec<String>,
+    /// `TOLLGATE_PARAM_<NAME>` variables as (name, value), from [`param_vars`]. They
+    /// override `[params]` in tollgate.toml.
+    pub env_params: Vec<(OsString, OsString)>,
     pub allow_empty: bool,
     pub no_fail: bool,
     pub jobs: Option<usize>,
@@ -239,7 +245,7 @@ impl Settings {
             ));
         }
 
-        let params = merge_params(file.params, &args.params)?;
+        let params = merge_params(file.params, &args.env_params, &args.params)?;
 
         let limits = file.limits.unwrap_or_default();
         validate_limits(&limits)?;
@@ -449,6 +455,7 @@ impl PolicySettings {
     pub(crate) fn resolve(
         config: Option<&Path>,
         paths: &[PathBuf],
+        env_params: &[(OsString, OsString)],
         params: &[String],
         now: Option<&str>,
     ) -> Result<Self, Error> {
@@ -464,7 +471,7 @@ impl PolicySettings {
         validate_limits(&limits)?;
         Ok(PolicySettings {
             policies,
-            params: merge_params(file.params, params)?,
+            params: merge_params(file.params, env_params, params)?,
             limits,
             now: time_or_now(now)?,
         })
@@ -525,11 +532,87 @@ pub(crate) fn unread_params(
         .collect()
 }
 
-/// `[params]` with `--param` over them, as values policies can read.
+/// The prefix of the environment variables that set policy params.
+pub const PARAM_ENV_PREFIX: &str = "TOLLGATE_PARAM_";
+
+/// The `TOLLGATE_PARAM_<NAME>` variables among `vars` (`std::env::vars_os()`), sorted by
+/// name. Windows matches the prefix in any case, as it does variable names.
+pub fn param_vars(
+    vars: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Vec<(OsString, OsString)> {
+    let mut found: Vec<(OsString, OsString)> = vars
+        .into_iter()
+        .filter(|(name, _)| {
+            let prefix = name
+                .as_encoded_bytes()
+                .get(..PARAM_ENV_PREFIX.len())
+                .unwrap_or_default();
+            if cfg!(windows) {
+                prefix.eq_ignore_ascii_case(PARAM_ENV_PREFIX.as_bytes())
+            } else {
+                prefix == PARAM_ENV_PREFIX.as_bytes()
+            }
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// A `TOLLGATE_PARAM_<NAME>` variable as the param `<name>`, lower-cased (variable names
+/// are upper case by convention, and any case on Windows), its value read as `--param`'s
+/// is. An empty value sets nothing, as for the flags' variables; `None` then.
+fn env_param(var: &OsStr, value: &OsStr) -> Result<Option<(String, toml::Value)>, Error> {
+    let shown = var.to_string_lossy();
+    let Some(value) = value.to_str() else {
+        return Err(config_error(
+            &format!("environment variable {shown} is not UTF-8"),
+            None,
+        ));
+    };
+    if value.is_empty() {
+        return Ok(None);
+    }
+    // The prefix is ASCII (param_vars matched it), so it ends on a char boundary.
+    let name = shown
+        .get(PARAM_ENV_PREFIX.len()..)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(config_error(
+            &format!(
+                "environment variable {shown}: param name {name:?} must be letters, digits and `_`"
+            ),
+            Some("TOLLGATE_PARAM_<NAME> sets the param <name> in lower case; set other names with --param NAME=VALUE"),
+        ));
+    }
+    Ok(Some((name, param_value(value))))
+}
+
+/// `[params]` with `TOLLGATE_PARAM_<NAME>` variables over them and `--param` over both, as
+/// values policies can read.
 fn merge_params(
     mut params: BTreeMap<String, toml::Value>,
+    env: &[(OsString, OsString)],
     args: &[String],
 ) -> Result<rhai::Map, Error> {
+    // On Unix TOLLGATE_PARAM_X and TOLLGATE_PARAM_x are two variables for one param.
+    let mut set_by: BTreeMap<String, &OsStr> = BTreeMap::new();
+    for (var, value) in env {
+        let Some((key, value)) = env_param(var, value)? else {
+            continue;
+        };
+        if let Some(other) = set_by.insert(key.clone(), var) {
+            return Err(config_error(
+                &format!(
+                    "environment variables {} and {} both set param `{key}`",
+                    other.to_string_lossy(),
+                    var.to_string_lossy()
+                ),
+                Some("unset one of them"),
+            ));
+        }
+        params.insert(key, value);
+    }
     for param in args {
         let (key, value) = parse_param(param)?;
         params.insert(key, value);
@@ -600,13 +683,15 @@ fn parse_param(param: &str) -> Result<(String, toml::Value), Error> {
             None,
         ));
     }
-    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+    Ok((key.to_string(), param_value(value)))
+}
+
+/// A param's value: TOML when it parses (5, true, ["a","b"]), else the text as a string.
+fn param_value(value: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {value}"))
         .ok()
-        .and_then(|mut t| t.remove("v"));
-    Ok((
-        key.to_string(),
-        parsed.unwrap_or_else(|| toml::Value::String(value.to_string())),
-    ))
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()))
 }
 
 /// The largest `call_levels × expr_depth` a configuration may ask for. Rhai checks neither
@@ -941,6 +1026,51 @@ mod tests {
             s.params["word"].clone().into_string().unwrap(),
             "hello world"
         );
+    }
+
+    #[test]
+    fn param_variables_are_found_by_their_prefix() {
+        let vars = [
+            ("TOLLGATE_PARAM_B", "2"),
+            ("TOLLGATE_FAIL_ON", "low"),
+            ("TOLLGATE_PARAM_A", "1"),
+            ("tollgate_param_c", "3"),
+            ("X_TOLLGATE_PARAM_D", "4"),
+            ("TOLLGATE_PARAM", "5"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let names: Vec<String> = param_vars(vars)
+            .into_iter()
+            .map(|(k, _)| k.into_string().unwrap())
+            .collect();
+        let mut want = vec!["TOLLGATE_PARAM_A", "TOLLGATE_PARAM_B"];
+        if cfg!(windows) {
+            want.push("tollgate_param_c");
+        }
+        assert_eq!(names, want);
+    }
+
+    #[test]
+    fn param_variables_sit_between_the_file_and_the_flags() {
+        let env = |pairs: &[(&str, &str)]| -> Vec<(OsString, OsString)> {
+            pairs.iter().map(|(k, v)| (k.into(), v.into())).collect()
+        };
+        let text = "[params]\nfile = 1\nboth = 1\nall = 1\n";
+        let cli = CheckOptions {
+            env_params: env(&[
+                ("TOLLGATE_PARAM_BOTH", "2"),
+                ("TOLLGATE_PARAM_ALL", "2"),
+                ("TOLLGATE_PARAM_LIST", "[\"a\", 3]"),
+                ("TOLLGATE_PARAM_EMPTY", ""),
+            ]),
+            params: vec!["all=3".into()],
+            ..args(&["r.json"])
+        };
+        let s = with_config(text, cli).unwrap();
+        let int = |k: &str| s.params[k].as_int().unwrap();
+        assert_eq!((int("file"), int("both"), int("all")), (1, 2, 3));
+        assert_eq!(s.params["list"].clone().into_array().unwrap().len(), 2);
+        assert!(!s.params.contains_key("empty"));
     }
 
     #[test]

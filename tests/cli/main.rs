@@ -14,10 +14,13 @@ mod incidents;
 mod interrupt;
 mod layers;
 mod live;
+mod man;
+mod params;
 mod reliability;
 mod sarif;
 mod snapshots;
 mod trust;
+mod versions;
 mod waivers;
 
 use assert_cmd::Command;
@@ -72,6 +75,17 @@ pub fn tollgate() -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("tollgate");
     for var in ENV_CLEARED {
         cmd.env_remove(var);
+    }
+    // TOLLGATE_PARAM_<NAME> sets params: any name at all, so they are found by prefix (in
+    // any case, as Windows reads it).
+    for (var, _) in std::env::vars_os() {
+        if var
+            .to_string_lossy()
+            .to_ascii_uppercase()
+            .starts_with("TOLLGATE_PARAM_")
+        {
+            cmd.env_remove(var);
+        }
     }
     cmd.timeout(std::time::Duration::from_secs(120));
     cmd

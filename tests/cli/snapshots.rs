@@ -3,8 +3,8 @@
 //! change nothing (a refactoring) is proved to change nothing; a change that is meant to
 //! change an output shows the difference for review (`cargo insta review`).
 //!
-//! The working directory is redacted to `[CWD]` (SARIF names it), and the tool's version to
-//! `[VERSION]`.
+//! The working directory is redacted to `[CWD]` (SARIF names it), and the tool's version
+//! (with the commit it was built from, where `--version` prints it) to `[VERSION]`.
 
 use crate::tollgate;
 
@@ -30,6 +30,8 @@ fn run_in(mut cmd: assert_cmd::Command, args: &[&str]) -> String {
     let redact = |bytes: &[u8]| {
         String::from_utf8_lossy(bytes)
             .replace(&cwd.display().to_string(), "[CWD]")
+            // `--version` adds the commit (build.rs), which changes with every commit.
+            .replace(env!("TOLLGATE_BUILD_VERSION"), "[VERSION]")
             .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
     };
     format!(
@@ -119,6 +121,7 @@ fn policy_tests_and_rules() {
 #[test]
 fn help_texts() {
     insta::assert_snapshot!("help", run(&["--help"]));
+    insta::assert_snapshot!("version", run(&["--version"]));
     for command in ["check", "test", "rules", "init", "fetch"] {
         insta::assert_snapshot!(format!("help_{command}"), run(&[command, "--help"]));
     }
