@@ -27,7 +27,7 @@ RUN apk add --no-cache musl-dev
 WORKDIR /src
 # Only what the build reads. benches/ is here because Cargo.toml declares bench targets,
 # which cargo checks exist even when it builds only the binary.
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY benches/ benches/
 COPY src/ src/
 COPY templates/ templates/

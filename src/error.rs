@@ -106,7 +106,9 @@ pub enum Error {
     #[error("{path} is not valid tollgate configuration")]
     #[diagnostic(
         code(tollgate::config::syntax),
-        help("every key is documented in the docs' Configuration reference (docs/configuration.md)")
+        help(
+            "every key is documented in the docs' Configuration reference (docs/configuration.md)"
+        )
     )]
     ConfigSyntax {
         path: PathBuf,
