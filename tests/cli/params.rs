@@ -9,6 +9,8 @@ use crate::{report, texts, tollgate};
 
 /// A directory with tollgate.toml (`[params] who = "file"` unless `file` is `None`) and a
 /// policy that denies every node with `who is <param who>`, whose test fails with the same.
+/// Its default is `()`, so a value of any type is taken (a typed default would refuse the
+/// values of other types, see the last test).
 fn project(file: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let params = file.map_or(String::new(), |v| format!("[params]\nwho = \"{v}\"\n"));
@@ -17,12 +19,12 @@ fn project(file: Option<&str>) -> tempfile::TempDir {
     std::fs::write(
         dir.path().join("policies/echo.rhai"),
         "const RULE = #{ id: \"ECHO-001\", severity: \"high\", applies_to: [\"patch_node\"] };\n\
-         fn check(node) { deny(`who is ${param(\"who\", \"nobody\")}`) }\n",
+         fn check(node) { deny(`who is ${param(\"who\", ()) ?? \"nobody\"}`) }\n",
     )
     .unwrap();
     std::fs::write(
         dir.path().join("policies/echo_test.rhai"),
-        "fn test_who() { throw `who is ${param(\"who\", \"nobody\")}`; }\n",
+        "fn test_who() { throw `who is ${param(\"who\", ()) ?? \"nobody\"}`; }\n",
     )
     .unwrap();
     dir
@@ -223,4 +225,35 @@ fn a_value_that_is_not_utf8_is_an_error() {
         .stderr(contains(
             "environment variable TOLLGATE_PARAM_WHO is not UTF-8",
         ));
+}
+
+/// A param of another type than its default would turn the rule off without a word
+/// (`high > "abc"` is false in Rhai): PATCH-002 with `max_high_missing=abc` passed the
+/// gate. It is an error at load, from the flag, the variable or the file alike.
+#[test]
+fn a_param_of_another_type_than_its_default_is_exit_2() {
+    let check = |args: &[&str], env: Option<&str>| {
+        let mut cmd = tollgate();
+        cmd.args(["check", "--now", "2026-11-23T12:00:00Z"])
+            .args(args);
+        if let Some(v) = env {
+            cmd.env("TOLLGATE_PARAM_MAX_HIGH_MISSING", v);
+        }
+        cmd.assert()
+    };
+    for (args, env) in [
+        (&["--param", "max_high_missing=abc"][..], None),
+        (&[][..], Some("abc")),
+        (&["--param", "max_high_missing=[1]"][..], None),
+    ] {
+        check(args, env)
+            .code(2)
+            .stderr(contains("tollgate::policy::param"))
+            .stderr(contains("param `max_high_missing` is"))
+            .stderr(contains("but its default here is a number"))
+            .stderr(contains("policies/patch/high-backlog.rhai:14:23"));
+    }
+    // A number of the other kind is fine: integers and floats compare with each other.
+    check(&["--param", "max_high_missing=7.5"], None).code(1);
+    check(&["--param", "max_high_missing=7"], None).code(1);
 }

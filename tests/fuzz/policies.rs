@@ -221,9 +221,12 @@ pub(crate) fn shipped_policies() -> &'static Vec<Vec<Policy>> {
         let sets = [
             params(&[("prod_groups", vec![rhai::Dynamic::from("prod")].into())]),
             params(&[]),
+            // Odd values of the right kinds (a param of another kind than its default does
+            // not load at all): a group list of a number, a negative float ceiling, the
+            // largest age.
             params(&[
-                ("prod_groups", rhai::Dynamic::from(5_i64)),
-                ("max_noncompliant_percent", rhai::Dynamic::from("half")),
+                ("prod_groups", vec![rhai::Dynamic::from(5_i64)].into()),
+                ("max_noncompliant_percent", rhai::Dynamic::from(-0.5_f64)),
                 ("max_evidence_age_hours", rhai::Dynamic::from(i64::MAX)),
             ]),
         ];

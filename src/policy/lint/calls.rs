@@ -42,7 +42,79 @@ fn param(call: &FnCallExpr, pos: Position, cx: &Context<'_>) -> Vec<Problem> {
         {
             vec![misused(pos, "param", param_usage(&call.args))]
         }
+        [Expr::StringConstant(name, at), default] => {
+            // A value of another type than the default's would make the policy compare a
+            // string with a number, which Rhai answers `false`: the rule would pass silently.
+            match (cx.params.get(name.as_str()), kind_of_literal(default)) {
+                (Some(value), Some(want)) if !matches!(kind_of(value), Some(k) if k == want) => {
+                    vec![Problem {
+                        code: Code::Param,
+                        pos: *at,
+                        len: name.len() + 2,
+                        reason: format!(
+                            "param `{name}` is {value:?} ({}), but its default here is {}",
+                            describe(kind_of(value)),
+                            describe(Some(want))
+                        ),
+                        hint: Some(format!(
+                            "set `{name}` to {} under [params], with --param {name}=VALUE or with TOLLGATE_PARAM_{}",
+                            describe(Some(want)),
+                            name.to_uppercase()
+                        )),
+                    }]
+                }
+                _ => Vec::new(),
+            }
+        }
         _ => Vec::new(),
+    }
+}
+
+/// The kinds of value a param and its default must agree on: integers and floats are both
+/// numbers (Rhai compares them with each other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Number,
+    Text,
+    Bool,
+    List,
+    Map,
+}
+
+fn kind_of(v: &Dynamic) -> Option<Kind> {
+    if v.is_int() || v.is_float() {
+        Some(Kind::Number)
+    } else if v.is_string() {
+        Some(Kind::Text)
+    } else if v.is_bool() {
+        Some(Kind::Bool)
+    } else if v.is_array() {
+        Some(Kind::List)
+    } else if v.is_map() {
+        Some(Kind::Map)
+    } else {
+        None
+    }
+}
+
+/// The kind of a literal default (`None` for `()` or a computed one: anything goes).
+fn kind_of_literal(expr: &Expr) -> Option<Kind> {
+    match expr {
+        Expr::InterpolatedString(..) => Some(Kind::Text),
+        Expr::Array(..) => Some(Kind::List),
+        Expr::Map(..) => Some(Kind::Map),
+        other => other.get_literal_value(None).and_then(|v| kind_of(&v)),
+    }
+}
+
+fn describe(kind: Option<Kind>) -> &'static str {
+    match kind {
+        Some(Kind::Number) => "a number",
+        Some(Kind::Text) => "a string",
+        Some(Kind::Bool) => "true or false",
+        Some(Kind::List) => "an array",
+        Some(Kind::Map) => "a map",
+        None => "another kind of value",
     }
 }
 
