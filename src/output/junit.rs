@@ -252,8 +252,8 @@ fn details(j: &Judged, file: &str) -> String {
     ];
     if let Subject::Resource(r) = &f.subject {
         lines.push(format!("resource: {} {} ({})", r.kind(), r.label(), r.id()));
-        lines.extend(r.group().as_ref().map(|g| format!("group: {g}")));
-        lines.extend(r.region().as_ref().map(|g| format!("region: {g}")));
+        lines.extend(r.group().map(|g| format!("group: {g}")));
+        lines.extend(r.region().map(|g| format!("region: {g}")));
         lines.push(format!(
             "location: {file}:{}:{} ({})",
             r.origin.line,

@@ -212,7 +212,7 @@ fn resource(subject: &Subject) -> String {
                 Some(name) => format!("{name} ({})", r.id()),
                 None => r.id().to_string(),
             };
-            if let Some(g) = &r.group() {
+            if let Some(g) = r.group() {
                 s.push_str(&format!(" · {g}"));
             }
             s

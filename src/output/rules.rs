@@ -24,15 +24,7 @@ pub struct Listed<'a> {
 
 impl<'a> Listed<'a> {
     pub fn new(rule: &'a Rule, mode: &Mode) -> Self {
-        let interpreted_because = match mode {
-            Mode::Compiled => None,
-            other => Some(
-                other
-                    .to_string()
-                    .trim_start_matches("interpreted: ")
-                    .to_string(),
-            ),
-        };
+        let interpreted_because = mode.reason();
         Listed {
             rule,
             engine: mode.as_str(),

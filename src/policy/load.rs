@@ -83,6 +83,8 @@ pub fn load(paths: &[PathBuf], limits: &Limits, globals: &Globals) -> Result<Vec
                 .join(", "),
         });
     }
+    // The engine is the run's, not a file's: a bad TOLLGATE_ENGINE is one error.
+    engine_choice()?;
     let total = files.len();
     let mut policies: Vec<Policy> = Vec::with_capacity(total);
     let mut errors = Vec::new();
@@ -286,11 +288,7 @@ pub fn compile(
             &rule.id,
         )
     };
-    let engine = EngineChoice::from_env().map_err(|reason| Error::Config {
-        reason,
-        hint: Some("unset it, or set it to `compiled` or `interpreted`".into()),
-    })?;
-    let (compiled, mode) = match engine {
+    let (compiled, mode) = match engine_choice()? {
         EngineChoice::Interpreted => (None, Mode::Asked),
         EngineChoice::Compiled => match compiled::compile(&ast, globals, &constants) {
             Ok(c) => (Some(c), Mode::Compiled),
@@ -488,6 +486,14 @@ pub(crate) fn function_span(src: &str, name: &str) -> miette::SourceSpan {
                 .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
         })
         .map_or((0, 0).into(), |(at, _)| (at, needle.len()).into())
+}
+
+/// `TOLLGATE_ENGINE`, or the configuration error it is.
+fn engine_choice() -> Result<EngineChoice, Error> {
+    EngineChoice::from_env().map_err(|reason| Error::Config {
+        reason,
+        hint: Some("unset it, or set it to `compiled` or `interpreted`".into()),
+    })
 }
 
 #[cfg(test)]

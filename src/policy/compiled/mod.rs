@@ -86,12 +86,22 @@ impl Mode {
     }
 }
 
+impl Mode {
+    /// Why the policy runs interpreted: the construct and where, or the setting.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Mode::Compiled => None,
+            Mode::Interpreted(why) => Some(why.to_string()),
+            Mode::Asked => Some(format!("{}=interpreted", EngineChoice::VAR)),
+        }
+    }
+}
+
 impl std::fmt::Display for Mode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Mode::Compiled => f.write_str("compiled"),
-            Mode::Interpreted(why) => write!(f, "interpreted: {why}"),
-            Mode::Asked => write!(f, "interpreted: {}=interpreted", EngineChoice::VAR),
+        match self.reason() {
+            None => f.write_str("compiled"),
+            Some(why) => write!(f, "interpreted: {why}"),
         }
     }
 }
@@ -227,7 +237,7 @@ impl Function {
             // `break`/`continue` outside a loop is a parse error; give up all the same.
             Err(Stop::Break | Stop::Continue | Stop::Fallback) => return Err(GaveUp),
         };
-        Ok((!value.is_unit()).then(|| value.to_dynamic()))
+        Ok(Some(value.to_dynamic()))
     }
 }
 

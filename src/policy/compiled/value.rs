@@ -208,24 +208,17 @@ pub(crate) fn sizes(v: &Val<'_>) -> (usize, usize, usize) {
     fn add(a: (usize, usize, usize), b: (usize, usize, usize)) -> (usize, usize, usize) {
         (a.0 + b.0, a.1 + b.1, a.2 + b.2)
     }
-    // Inside an array or a map, each element also counts as one.
-    fn inner(v: &Val<'_>) -> (usize, usize, usize) {
-        match v {
-            Val::Str(s) => (0, 0, s.len()),
-            Val::Owned(s) => (0, 0, s.len()),
-            other => sizes(other),
-        }
-    }
+    // Inside an array or a map, each element also counts as one (the folds add it).
     match v {
         Val::Str(s) => (0, 0, s.len()),
         Val::Owned(s) => (0, 0, s.len()),
         Val::Resources(list) => (list.len(), 0, 0),
         Val::List(items) => items
             .iter()
-            .fold((0, 0, 0), |acc, i| add(add(acc, (1, 0, 0)), inner(i))),
+            .fold((0, 0, 0), |acc, i| add(add(acc, (1, 0, 0)), sizes(i))),
         Val::Map(entries) => entries
             .iter()
-            .fold((0, 0, 0), |acc, (_, i)| add(add(acc, (0, 1, 0)), inner(i))),
+            .fold((0, 0, 0), |acc, (_, i)| add(add(acc, (0, 1, 0)), sizes(i))),
         Val::Const(c) => const_sizes(c),
         Val::Dyn(d) => dynamic_sizes(d),
         _ => (0, 0, 0),
