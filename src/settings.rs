@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
@@ -658,10 +657,9 @@ fn time_or_now(text: Option<&str>) -> Result<DateTime<Utc>, Error> {
 fn parse_config(path: &Path, text: &str) -> Result<FileConfig, Error> {
     toml::from_str::<FileConfig>(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        let text: Arc<str> = text.into();
         Error::ConfigSyntax {
             path: path.to_path_buf(),
-            src: error::source(&path.display().to_string(), &text),
+            src: error::source(&path.display().to_string(), text),
             at: (span.start, span.len().max(1)).into(),
             reason: e.message().trim().to_string(),
         }

@@ -308,13 +308,6 @@ impl From<&str> for Text {
     }
 }
 
-/// A copy: for texts read as `Arc<str>` (waivers, baselines), which a diagnostic quotes.
-impl From<&Arc<str>> for Text {
-    fn from(text: &Arc<str>) -> Self {
-        Text::from(&**text)
-    }
-}
-
 impl From<&Text> for Text {
     fn from(text: &Text) -> Self {
         text.clone()
@@ -1427,9 +1420,4 @@ mod tests {
         r.name = Str::NONE;
         assert_eq!(r.label(), "i-1");
     }
-}
-#[cfg(test)]
-#[test]
-fn print_sizes() {
-    eprintln!("Resource {} Detail {} PatchNode {} Origin {} Severities {} Common {} ConfigRule {} PackResult {} PatchItem {}", std::mem::size_of::<Resource>(), std::mem::size_of::<Detail>(), std::mem::size_of::<PatchNode>(), std::mem::size_of::<Origin>(), std::mem::size_of::<Option<Severities>>(), std::mem::size_of::<Common>(), std::mem::size_of::<ConfigRule>(), std::mem::size_of::<PackResult>(), std::mem::size_of::<PatchItem>());
 }

@@ -129,7 +129,7 @@ fn load_all_by(input: &Input, options: LoadOptions, fast: bool) -> Result<Vec<Re
         return Ok(vec![load_by(input, options, fast)?]);
     }
     // The fast route first; on any error, the careful one says what it is.
-    if let Some(evidence) = walk::evidence(&input.text).filter(|_| fast) {
+    if let Some(evidence) = fast.then(|| walk::evidence(&input.text)).flatten() {
         if let Ok(reports) = evidence_reports(input, evidence, options) {
             return Ok(reports);
         }
@@ -239,7 +239,7 @@ pub fn load(input: &Input, options: LoadOptions) -> Result<Report, Error> {
 }
 
 fn load_by(input: &Input, options: LoadOptions, fast: bool) -> Result<Report, Error> {
-    if let Some(pages) = walk::pages(&input.text).filter(|_| fast) {
+    if let Some(pages) = fast.then(|| walk::pages(&input.text)).flatten() {
         if let Ok(report) = load_split(input, pages, options) {
             return Ok(report);
         }

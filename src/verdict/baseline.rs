@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -129,7 +128,8 @@ pub fn parse(name: &str, text: &str) -> Result<Baseline, Error> {
 }
 
 fn json_error(name: &str, text: &str, e: &serde_json::Error, field: bool) -> Error {
-    let shared: Arc<str> = text.into();
+    // One shared text: each diagnostic quoting it costs a pointer, not a copy.
+    let shared = crate::model::resource::Text::from(text);
     let at = if e.line() == 0 {
         (0, 0).into()
     } else {

@@ -114,7 +114,8 @@ pub fn load(path: &Path) -> Result<Vec<Arc<Waiver>>, Error> {
 /// Parse and validate waivers from `text`; `name` is the file, for messages. Every invalid
 /// waiver is reported, not only the first.
 pub fn parse(name: &str, text: &str) -> Result<Vec<Arc<Waiver>>, Error> {
-    let shared: Arc<str> = text.into();
+    // One shared text: each diagnostic quoting it costs a pointer, not a copy.
+    let shared = crate::model::resource::Text::from(text);
     let src = || error::source(name, &shared);
     let shape = toml::from_str::<FileShape>(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
