@@ -485,6 +485,16 @@ pub enum Error {
         errors: Vec<Error>,
     },
 
+    #[error("the ledger {store} cannot be used: {reason}")]
+    #[diagnostic(code(tollgate::store))]
+    Store {
+        /// The store's location, with any password left out.
+        store: String,
+        reason: String,
+        #[help]
+        hint: Option<String>,
+    },
+
     #[error("the incident state file {path} cannot be used: {reason}")]
     #[diagnostic(
         code(tollgate::incident::state),

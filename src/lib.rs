@@ -14,7 +14,7 @@
 //! | 5 | [`verdict`] | waivers, baseline, blocking, the run's one outcome |
 //! | 4 | [`policy`] | load, statically check, compile and evaluate policies; a test fixture's records are read with the report parsers' own status rules, hence above `report` |
 //! | 3 | [`report`], [`source`] | parse each vendor's report; fetch or read report text |
-//! | 2 | [`cloud`] | HTTP, retries, signing, credentials |
+//! | 2 | [`cloud`], [`store`] | HTTP, retries, signing, credentials; the ledger (SQLite, PostgreSQL) |
 //! | 1 | `error`, `fsx` | diagnostics; atomic files |
 //! | 0 | [`model`], [`interrupt`] | the values every stage passes along; signals |
 //!
@@ -53,6 +53,7 @@ pub mod report;
 pub mod run;
 pub mod settings;
 pub mod source;
+pub mod store;
 pub mod verdict;
 
 /// Test support shared with the integration tests (tests/support/), compiled only into

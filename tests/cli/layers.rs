@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("error", 1),
     ("fsx", 1),
     ("cloud", 2),
+    ("store", 2),
     ("report", 3),
     ("source", 3),
     ("policy", 4),

@@ -1,0 +1,280 @@
+//! The SQLite backend: one file, in WAL mode so that readers never wait for a writer, with
+//! a busy timeout so that two gates writing at once take turns instead of failing. Every
+//! write is one `BEGIN IMMEDIATE` transaction: the write lock is taken before anything is
+//! read, so two writers never deadlock upgrading a read lock.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use super::schema::{self, VERSION};
+use super::{
+    missing, ordered, severity, too_new, Create, Failure, History, IncidentChanges, IncidentRow,
+    OpenFinding, RunRow, Sighting,
+};
+
+/// How long a writer waits for another to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub(crate) struct Sqlite {
+    conn: Connection,
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(e: rusqlite::Error) -> Self {
+        let reason = e.to_string();
+        let corrupt = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+        );
+        let failure = Failure::new(reason);
+        if corrupt {
+            failure.hint("the file is damaged or is not a ledger: restore it from the copy kept between runs; to start afresh on purpose, move it away and run `tollgate state init`")
+        } else {
+            failure
+        }
+    }
+}
+
+impl Sqlite {
+    pub(crate) fn open(path: &Path, create: Create) -> Result<(Self, bool), Failure> {
+        let exists = path.exists();
+        if !exists && create == Create::No {
+            return Err(missing("the ledger file does not exist"));
+        }
+        if !exists {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Failure::new(format!(
+                        "cannot create its directory {}: {e}",
+                        dir.display()
+                    ))
+                })?;
+            }
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create == Create::IfMissing {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // WAL survives in the file; asking again on every open is cheap. NORMAL syncs at
+        // checkpoints: in WAL mode a crash of the process loses no committed run.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Failure::new(format!(
+                "it cannot be put in WAL mode (it stays in {mode} mode), which concurrent runs need"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let mut db = Sqlite { conn };
+        let created = db.migrate(create)?;
+        Ok((db, created))
+    }
+
+    /// Bring the schema up to this build's version; true if the ledger was new.
+    fn migrate(&mut self, create: Create) -> Result<bool, Failure> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let has_table: bool = tx
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tollgate_schema'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)?;
+        if !has_table && create == Create::No {
+            return Err(missing("the file holds no ledger"));
+        }
+        tx.execute_batch(schema::VERSION_TABLE)?;
+        let version: Option<i64> = tx
+            .query_row("SELECT version FROM tollgate_schema", [], |r| r.get(0))
+            .optional()?;
+        let current = version.unwrap_or(0);
+        if current > VERSION {
+            return Err(too_new(current));
+        }
+        if current == VERSION {
+            return Ok(false);
+        }
+        for index in current as usize..VERSION as usize {
+            tx.execute_batch(&schema::migration(index, "INTEGER", " WITHOUT ROWID"))?;
+        }
+        if version.is_some() {
+            tx.execute("UPDATE tollgate_schema SET version = ?1", [VERSION])?;
+        } else {
+            tx.execute(
+                "INSERT INTO tollgate_schema (version) VALUES (?1)",
+                [VERSION],
+            )?;
+        }
+        tx.commit()?;
+        Ok(current == 0)
+    }
+
+    pub(crate) fn latest_run(&mut self) -> Result<Option<i64>, Failure> {
+        Ok(self
+            .conn
+            .query_row(schema::LATEST_RUN, [], |r| r.get::<_, Option<i64>>(0))?)
+    }
+
+    pub(crate) fn open_findings(&mut self) -> Result<Vec<OpenFinding>, Failure> {
+        let mut stmt = self.conn.prepare(schema::OPEN_FINDINGS)?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(open_finding(row)?);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn record(
+        &mut self,
+        run: &RunRow,
+        seen: &[Sighting<'_>],
+        fixed: &[&str],
+    ) -> Result<i64, Failure> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let [critical, high, medium, low, info] = run.open;
+        let id: i64 = tx.query_row(
+            schema::INSERT_RUN,
+            params![
+                run.at,
+                run.status,
+                critical,
+                high,
+                medium,
+                low,
+                info,
+                run.new,
+                run.fixed,
+                run.overdue,
+                run.within_sla,
+                run.blocking
+            ],
+            |r| r.get(0),
+        )?;
+        {
+            let sql = format!(
+                "{}{}{}",
+                schema::UPSERT_INTO,
+                schema::UPSERT_ONE,
+                schema::ON_CONFLICT
+            );
+            let mut upsert = tx.prepare(&sql)?;
+            for s in ordered(seen) {
+                upsert.execute(params![
+                    s.fingerprint,
+                    s.rule,
+                    s.subject,
+                    s.label,
+                    s.severity.as_str(),
+                    s.first_seen,
+                    run.at,
+                    id
+                ])?;
+            }
+            let mut fix = tx.prepare(schema::FIX_ONE)?;
+            for fingerprint in fixed {
+                fix.execute(params![run.at, id, fingerprint])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub(crate) fn history(&mut self, runs: usize, oldest: usize) -> Result<History, Failure> {
+        let mut history = History::default();
+        let mut stmt = self.conn.prepare(schema::RECENT_RUNS)?;
+        let mut rows = stmt.query([runs as i64])?;
+        while let Some(r) = rows.next()? {
+            history.runs.push(RunRow {
+                at: r.get(0)?,
+                status: r.get(1)?,
+                open: [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                new: r.get(7)?,
+                fixed: r.get(8)?,
+                overdue: r.get(9)?,
+                within_sla: r.get(10)?,
+                blocking: r.get(11)?,
+            });
+        }
+        history.runs.reverse();
+        let mut stmt = self.conn.prepare(schema::TIME_TO_FIX)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let count: i64 = r.get(1)?;
+            let total: i64 = r.get(2)?;
+            history.time_to_fix.insert(
+                severity(&r.get::<_, String>(0)?)?,
+                (count, total / count.max(1)),
+            );
+        }
+        let mut stmt = self.conn.prepare(schema::OPEN_BY_SEVERITY)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            history
+                .open
+                .insert(severity(&r.get::<_, String>(0)?)?, r.get(1)?);
+        }
+        let mut stmt = self.conn.prepare(schema::OLDEST)?;
+        let mut rows = stmt.query([oldest as i64])?;
+        while let Some(row) = rows.next()? {
+            history.oldest.push(open_finding(row)?);
+        }
+        Ok(history)
+    }
+
+    pub(crate) fn incident_rows(
+        &mut self,
+        mark: &str,
+    ) -> Result<(Vec<IncidentRow>, Option<String>), Failure> {
+        let mut stmt = self.conn.prepare(schema::INCIDENT_ROWS)?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(IncidentRow {
+                kind: r.get(0)?,
+                group: r.get(1)?,
+                body: r.get(2)?,
+            });
+        }
+        let marked = self
+            .conn
+            .query_row(schema::META, [mark], |r| r.get(0))
+            .optional()?;
+        Ok((out, marked))
+    }
+
+    pub(crate) fn change_incidents(&mut self, changes: &IncidentChanges) -> Result<(), Failure> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for row in &changes.put {
+            tx.execute(schema::PUT_INCIDENT, params![row.kind, row.group, row.body])?;
+        }
+        for (kind, group) in &changes.delete {
+            tx.execute(schema::DELETE_INCIDENT, params![kind, group])?;
+        }
+        if let Some((key, value)) = &changes.mark {
+            tx.execute(schema::SET_META, params![key, value])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn open_finding(row: &rusqlite::Row<'_>) -> Result<OpenFinding, Failure> {
+    Ok(OpenFinding {
+        fingerprint: row.get(0)?,
+        rule: row.get(1)?,
+        subject: row.get(2)?,
+        label: row.get(3)?,
+        severity: severity(&row.get::<_, String>(4)?)?,
+        first_seen: row.get(5)?,
+    })
+}
