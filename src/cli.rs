@@ -52,6 +52,12 @@ pub enum Command {
     Init(InitArgs),
     /// Fetch a source's evidence and save it, to check later (`check -r FILE`) or keep.
     Fetch(FetchArgs),
+    /// Trends from the findings ledger: open findings by severity per run, overdue, mean
+    /// time to fix, the oldest open findings.
+    History(HistoryArgs),
+    /// The findings ledger itself: `tollgate state init` starts an empty one.
+    #[command(subcommand)]
+    State(StateCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -171,6 +177,64 @@ pub struct CheckArgs {
     /// says: `dry-run` prints the payloads and sends nothing [default: off].
     #[arg(long, value_enum, value_name = "MODE", env = "TOLLGATE_INCIDENTS")]
     pub incidents: Option<IncidentsArg>,
+
+    /// Keep the findings ledger in this store: a SQLite file or a postgres:// URL whose
+    /// password is `${VARIABLE}` or PGPASSWORD [default: [state] store in tollgate.toml,
+    /// else .tollgate/state.db beside it, when [state] or [sla] is there].
+    #[arg(long, value_name = "FILE|URL", env = "TOLLGATE_STATE")]
+    pub state: Option<String>,
+
+    /// Start an empty ledger if the store has none. Needed once when tollgate.toml sets
+    /// [sla]: an empty ledger restarts every SLA clock, so it is never made silently.
+    #[arg(long, env = "TOLLGATE_INIT_STATE")]
+    pub init_state: bool,
+}
+
+/// `tollgate history`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct HistoryArgs {
+    /// Configuration file [default: tollgate.toml when present].
+    #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// The ledger's store, as for `check --state`.
+    #[arg(long, value_name = "FILE|URL", env = "TOLLGATE_STATE")]
+    pub state: Option<String>,
+
+    /// How many of the latest runs to show.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub runs: usize,
+
+    /// How many of the oldest open findings to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub oldest: usize,
+
+    /// `human` for people, `json` for dashboards.
+    #[arg(short = 'o', long, value_enum, default_value_t = HistoryFormat::Human)]
+    pub format: HistoryFormat,
+}
+
+/// `tollgate history -o`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+/// `tollgate state`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum StateCommand {
+    /// Start an empty findings ledger (and migrate its schema); an existing one is left as
+    /// it is.
+    Init {
+        /// Configuration file [default: tollgate.toml when present].
+        #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
+        config: Option<PathBuf>,
+        /// The store, as for `check --state`.
+        #[arg(long, value_name = "FILE|URL", env = "TOLLGATE_STATE")]
+        state: Option<String>,
+    },
 }
 
 /// `tollgate fetch`.
@@ -396,6 +460,8 @@ impl CheckArgs {
             sarif_category: self.sarif_category.clone(),
             sarif_max_results: self.sarif_max_results,
             incidents: self.incidents.map(Into::into),
+            state: self.state.clone(),
+            init_state: self.init_state,
         }
     }
 }

@@ -40,6 +40,16 @@ fn dispatch(args: cli::Args) -> Result<ExitStatus, Error> {
         cli::Command::Rules(rules) => run::rules(&rules.options(), global),
         cli::Command::Init(init) => run::init(&init.dir, init.force),
         cli::Command::Fetch(fetch) => run::fetch(&fetch.options(), global),
+        cli::Command::History(history) => run::history(
+            history.config.as_deref(),
+            history.state.as_deref(),
+            history.runs,
+            history.oldest,
+            history.format == cli::HistoryFormat::Json,
+        ),
+        cli::Command::State(cli::StateCommand::Init { config, state }) => {
+            run::state_init(config.as_deref(), state.as_deref())
+        }
         cli::Command::Completions { shell } => {
             let mut cmd = <cli::Args as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "tollgate", &mut std::io::stdout());

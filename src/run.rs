@@ -14,11 +14,19 @@ use crate::output::rules::RulesFormat;
 use crate::output::{self, Context};
 use crate::policy::{self, Globals};
 use crate::report::{self, LoadOptions};
-use crate::settings::{self, CheckOptions, Global, PolicySettings, Settings};
+use crate::settings::{self, CheckOptions, Global, LedgerSettings, PolicySettings, Settings};
 use crate::source;
+use crate::store::{self, Create, OpenFinding, RunRow, Sighting, Store};
 use crate::verdict::baseline;
+use crate::verdict::sla;
 use crate::verdict::waiver;
 use crate::verdict::{self, ExitStatus, Verdict};
+
+/// Runs the HTML page's trend shows.
+const TREND_RUNS: usize = 90;
+
+/// Oldest open findings the HTML page lists.
+const OLDEST_SHOWN: usize = 10;
 
 /// Stack for worker threads: deep but bounded policy recursion must not overflow it.
 const WORKER_STACK: usize = 16 << 20;
@@ -246,6 +254,49 @@ pub fn init(dir: &std::path::Path, force: bool) -> Result<ExitStatus, Error> {
     Ok(ExitStatus::Pass)
 }
 
+/// `tollgate state init`: make the ledger (and migrate it); an existing one is kept.
+pub fn state_init(
+    config: Option<&std::path::Path>,
+    state: Option<&str>,
+) -> Result<ExitStatus, Error> {
+    let (location, _) = settings::ledger_location(config, state)?;
+    let (_, created) = Store::open(&location, Create::IfMissing)?;
+    if created {
+        println!(
+            "started an empty ledger at {} ({}); every SLA clock starts at the next run",
+            location.label(),
+            location.backend()
+        );
+    } else {
+        println!(
+            "the ledger at {} is already there; left as it was",
+            location.label()
+        );
+    }
+    Ok(ExitStatus::Pass)
+}
+
+/// `tollgate history`: trends from the ledger, for people or (`json`) dashboards.
+pub fn history(
+    config: Option<&std::path::Path>,
+    state: Option<&str>,
+    runs: usize,
+    oldest: usize,
+    json: bool,
+) -> Result<ExitStatus, Error> {
+    let (location, _) = settings::ledger_location(config, state)?;
+    let (mut store, _) = Store::open(&location, Create::No)?;
+    let history = store.history(runs, oldest)?;
+    output::deliver(None, "history", |out, _| {
+        if json {
+            output::history::json(&history, &location.label(), out)
+        } else {
+            output::history::human(&history, &location.label(), out)
+        }
+    })?;
+    Ok(ExitStatus::Pass)
+}
+
 /// `tollgate check` with resolved settings.
 ///
 /// Once the settings are known, so are the outputs, and every output is written whatever
@@ -272,9 +323,43 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
                 mut verdict,
                 evaluation_errors,
                 checked,
+                mut ledger,
             } = gate;
             failures.extend(evaluation_errors);
-            incidents = send_incidents(settings, &mut verdict, &checked, &log, &mut failures);
+            incidents = send_incidents(
+                settings,
+                &mut verdict,
+                &checked,
+                ledger.as_mut().map(|l| &mut l.store),
+                &log,
+                &mut failures,
+            );
+            if let Some(ledger) = &mut ledger {
+                let began = Instant::now();
+                if let Err(err) = record(ledger, &mut verdict, settings.now.timestamp_millis()) {
+                    verdict.fail_with([verdict::ErrorSummary::of(&err)]);
+                    failures.push(err);
+                }
+                log.step(format_args!("ledger: recorded in {:.1?}", began.elapsed()));
+                // The HTML page draws the trend: the ledger as it stands after this run.
+                if settings
+                    .outputs
+                    .iter()
+                    .any(|o| o.format == output::Format::Html)
+                {
+                    match ledger.store.history(TREND_RUNS, OLDEST_SHOWN) {
+                        Ok(history) => {
+                            if let Some(summary) = &mut verdict.ledger {
+                                summary.history = Some(history);
+                            }
+                        }
+                        Err(err) => {
+                            verdict.fail_with([verdict::ErrorSummary::of(&err)]);
+                            failures.push(err);
+                        }
+                    }
+                }
+            }
             verdict
         }
         Err(err) => {
@@ -336,6 +421,135 @@ struct Gate {
     verdict: Verdict,
     evaluation_errors: Option<Error>,
     checked: Checked,
+    /// The open ledger, when the run keeps one.
+    ledger: Option<Ledger>,
+}
+
+/// The ledger as a run holds it: the open store, the findings it held open when the run
+/// began, and the time of its latest run.
+struct Ledger {
+    store: Store,
+    open: Vec<OpenFinding>,
+    latest: Option<i64>,
+}
+
+/// Open the store (migrating it) and read what the verdict needs from it.
+fn open_ledger(settings: &LedgerSettings) -> Result<(Ledger, bool), Error> {
+    let (mut store, created) = Store::open(&settings.location, settings.create)?;
+    let latest = store.latest_run()?;
+    let open = store.open_findings()?;
+    Ok((
+        Ledger {
+            store,
+            open,
+            latest,
+        },
+        created,
+    ))
+}
+
+/// What the ledger gives the verdict: first-seen times, SLA days, and the open findings
+/// this run found fixed (of a rule it loaded, on a subject it read, with every call a
+/// success).
+fn ledger_view(
+    ledger: &Ledger,
+    settings: &LedgerSettings,
+    evaluation: &policy::Evaluation,
+    policies: &[policy::Policy],
+    reports: &[Arc<crate::model::Report>],
+) -> sla::LedgerView {
+    use std::collections::HashSet;
+    let current: HashSet<&str> = evaluation
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    let rules: HashSet<&str> = policies.iter().map(|p| p.rule.id.as_str()).collect();
+    let subjects: HashSet<&str> = reports
+        .iter()
+        .flat_map(|r| std::iter::once(r.kind.id()).chain(r.resources.iter().map(|res| res.id())))
+        .collect();
+    sla::LedgerView {
+        store: settings.location.label(),
+        first_seen: ledger
+            .open
+            .iter()
+            .map(|f| (f.fingerprint.clone(), f.first_seen))
+            .collect(),
+        sla: settings.sla.clone(),
+        fixed: sla::fixed(
+            &ledger.open,
+            &current,
+            &rules,
+            &subjects,
+            evaluation.error_count == 0,
+        ),
+    }
+}
+
+/// Write the run to the ledger: its counts, every finding it saw, the ones it found
+/// fixed. A replay (`--now` before the ledger's latest run) is judged against the ledger
+/// but not written to it, so that replaying the past cannot rewrite it.
+fn record(ledger: &mut Ledger, verdict: &mut Verdict, now: i64) -> Result<(), Error> {
+    let Some(summary) = &verdict.ledger else {
+        return Ok(());
+    };
+    if let Some(latest) = ledger.latest.filter(|latest| *latest > now) {
+        let at = chrono::DateTime::from_timestamp_millis(latest)
+            .map_or(latest.to_string(), |t| t.to_rfc3339());
+        verdict.warnings.push(format!(
+            "the ledger has a run at {at}, after --now: this run was judged against it but not recorded"
+        ));
+        return Ok(());
+    }
+    let mut open = [0i64; 5];
+    for j in &verdict.findings {
+        open[store::severity_index(j.finding.severity)] += 1;
+    }
+    let run = RunRow {
+        at: now,
+        status: match verdict.status {
+            ExitStatus::Pass => "pass",
+            ExitStatus::Fail => "fail",
+            ExitStatus::Error => "error",
+        }
+        .into(),
+        open,
+        new: summary.new as i64,
+        fixed: summary.fixed.len() as i64,
+        overdue: summary.overdue as i64,
+        within_sla: summary.within_sla as i64,
+        blocking: verdict.blocking().count() as i64,
+    };
+    let labels: Vec<String> = verdict
+        .findings
+        .iter()
+        .map(|j| j.finding.subject.label())
+        .collect();
+    let seen: Vec<Sighting<'_>> = verdict
+        .findings
+        .iter()
+        .zip(&labels)
+        .map(|(j, label)| Sighting {
+            fingerprint: &j.finding.fingerprint,
+            rule: &j.finding.rule.id,
+            subject: j.finding.subject.id(),
+            label,
+            severity: j.finding.severity,
+            first_seen: j.aging.map_or(now, |a| a.first_seen),
+        })
+        .collect();
+    let fixed: Vec<&str> = summary
+        .fixed
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    ledger.store.record(&run, &seen, &fixed)?;
+    drop((seen, fixed));
+    if let Some(summary) = &mut verdict.ledger {
+        summary.recorded = true;
+    }
+    Ok(())
 }
 
 /// Which rules and resources the run evaluated, and whether every call succeeded: the
@@ -354,8 +568,15 @@ fn gate(
     warnings: &mut Vec<String>,
 ) -> Result<Gate, Error> {
     if let Some(incidents) = &settings.incidents {
-        incident::preflight(incidents)?;
+        incident::preflight(incidents, settings.ledger.is_some())?;
     }
+    // The store opens (and its open findings are read) while policies load and reports
+    // parse; the verdict waits for it.
+    let opening = settings.ledger.clone().map(|ledger| {
+        std::thread::Builder::new()
+            .name("tollgate-ledger".into())
+            .spawn(move || open_ledger(&ledger))
+    });
     let globals = Globals {
         params: settings.params.clone(),
         now: settings.now.timestamp_millis(),
@@ -481,15 +702,48 @@ fn gate(
         evaluation.findings.len(),
         evaluation.error_count
     ));
+    let ledger = match (opening, &settings.ledger) {
+        (Some(opening), Some(ledger_settings)) => {
+            let began = Instant::now();
+            let (ledger, created) = opening
+                .map_err(|e| Error::Config {
+                    reason: format!("cannot start the ledger's thread: {e}"),
+                    hint: None,
+                })?
+                .join()
+                .map_err(|_| Error::Store {
+                    store: ledger_settings.location.label(),
+                    reason: "reading it failed unexpectedly".into(),
+                    hint: None,
+                })??;
+            if created {
+                eprintln!(
+                    "tollgate: started an empty ledger at {}; keep it between runs (docs/ledger.md)",
+                    ledger_settings.location.label()
+                );
+            }
+            log.step(format_args!(
+                "ledger {}: {} open findings (waited {:.1?})",
+                ledger_settings.location.label(),
+                ledger.open.len(),
+                began.elapsed()
+            ));
+            let view = ledger_view(&ledger, ledger_settings, &evaluation, &policies, &reports);
+            Some((ledger, view))
+        }
+        _ => None,
+    };
     let rules = policies.iter().map(|p| Arc::clone(&p.rule)).collect();
-    let verdict = verdict::decide(
+    let verdict = verdict::decide_with_ledger(
         &evaluation,
         rules,
         &reports,
         options,
         &waivers,
         baseline.as_ref(),
+        ledger.as_ref().map(|(_, view)| view),
     );
+    let ledger = ledger.map(|(ledger, _)| ledger);
     // Said on standard error as well as in the outputs: a waiver that silently stopped
     // applying is how a gate starts failing "for no reason".
     for stale in verdict.stale_waivers() {
@@ -526,6 +780,7 @@ fn gate(
         verdict,
         evaluation_errors,
         checked,
+        ledger,
     })
 }
 
@@ -537,6 +792,7 @@ fn send_incidents(
     settings: &Settings,
     verdict: &mut Verdict,
     checked: &Checked,
+    store: Option<&mut Store>,
     log: &Log,
     failures: &mut Vec<Error>,
 ) -> Option<incident::Report> {
@@ -549,7 +805,14 @@ fn send_incidents(
         rules: checked.rules.iter().map(String::as_str).collect(),
         resources: checked.resources.iter().map(String::as_str).collect(),
     };
-    let outcome = incident::run(verdict, incidents, settings.now, &sets);
+    let mut keeper = match store {
+        Some(store) => incident::state::Keeper::Store {
+            store,
+            file: &incidents.state_file,
+        },
+        None => incident::state::Keeper::File(&incidents.state_file),
+    };
+    let outcome = incident::run(verdict, incidents, settings.now, &sets, &mut keeper);
     log.step(format_args!(
         "incidents ({:?}): {} tickets and alarms, {} failed",
         incidents.mode,

@@ -20,6 +20,8 @@ use crate::output::{Format, OutputSpec};
 use crate::policy::Limits;
 use crate::source::live::SourceConfig;
 use crate::source::ReportInput;
+use crate::store::{Create, Location};
+use crate::verdict::sla::Sla;
 
 /// The configuration file read when `-c` is not given and it exists.
 pub(crate) const DEFAULT_CONFIG: &str = "tollgate.toml";
@@ -60,6 +62,29 @@ struct FileConfig {
     #[serde(default)]
     source: Vec<SourceConfig>,
     incident: Option<CheckedIncident>,
+    state: Option<StateConfig>,
+    sla: Option<Sla>,
+}
+
+/// `[state]`: where the ledger is.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateConfig {
+    /// A SQLite file (relative to tollgate.toml) or a `postgres://` URL.
+    store: Option<String>,
+}
+
+/// The ledger's file when `[state]` does not name a store: beside tollgate.toml.
+pub(crate) const DEFAULT_STORE: &str = ".tollgate/state.db";
+
+/// The ledger a `check` keeps, resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct LedgerSettings {
+    pub(crate) location: Location,
+    pub(crate) sla: Sla,
+    /// Whether the run may start an empty ledger: not with `[sla]` unless asked
+    /// (`--init-state`), since an empty ledger restarts every SLA clock.
+    pub(crate) create: Create,
 }
 
 /// `[incident]`, checked as it is read so that a problem points at the file.
@@ -129,6 +154,10 @@ pub struct CheckOptions {
     pub sarif_category: Option<String>,
     pub sarif_max_results: Option<usize>,
     pub incidents: Option<Mode>,
+    /// `--state`: the ledger's store (a file or a postgres:// URL); turns the ledger on.
+    pub state: Option<String>,
+    /// `--init-state`: start an empty ledger if there is none, even with `[sla]`.
+    pub init_state: bool,
 }
 
 /// Options that apply to every subcommand.
@@ -172,6 +201,8 @@ pub struct Settings {
     pub(crate) incidents: Option<IncidentSettings>,
     /// What the settings themselves should warn about (said with the run's warnings).
     pub(crate) warnings: Vec<String>,
+    /// The ledger; `None` when neither `[state]`, `[sla]` nor `--state` asks for one.
+    pub(crate) ledger: Option<LedgerSettings>,
 }
 
 impl Settings {
@@ -269,6 +300,23 @@ impl Settings {
                 Some("give at least 1; GitHub code scanning takes up to 25000 results a run"),
             ));
         }
+        let on =
+            args.state.is_some() || args.init_state || file.state.is_some() || file.sla.is_some();
+        let ledger = if on {
+            let location = store_location(args.state.as_deref(), file.state.as_ref(), &base)?;
+            let sla_set = file.sla.is_some();
+            Some(LedgerSettings {
+                location,
+                sla: file.sla.unwrap_or_default(),
+                create: if args.init_state || !sla_set {
+                    Create::IfMissing
+                } else {
+                    Create::No
+                },
+            })
+        } else {
+            None
+        };
         let mut warnings = Vec::new();
         let github_max = crate::output::sarif::GITHUB_MAX_RESULTS;
         if sarif_max_results > github_max && outputs.iter().any(|o| o.format == Format::Sarif) {
@@ -309,8 +357,39 @@ impl Settings {
             sarif_max_results,
             incidents,
             warnings,
+            ledger,
         })
     }
+}
+
+/// The store: `--state`, else `[state] store`, else the default file beside tollgate.toml.
+fn store_location(
+    flag: Option<&str>,
+    state: Option<&StateConfig>,
+    base: &Path,
+) -> Result<Location, Error> {
+    let (text, base) = match (flag, state.and_then(|s| s.store.as_deref())) {
+        (Some(flag), _) => (flag, Path::new("")),
+        (None, Some(store)) => (store, base),
+        (None, None) => (DEFAULT_STORE, base),
+    };
+    Location::parse(text, base).map_err(|reason| {
+        config_error(
+            &reason,
+            Some("[state] store (or --state) is a file path or a postgres:// URL; see docs/ledger.md"),
+        )
+    })
+}
+
+/// Where the ledger is, for `tollgate history` and `tollgate state init`, and whether
+/// tollgate.toml sets `[sla]`.
+pub fn ledger_location(
+    config: Option<&Path>,
+    state: Option<&str>,
+) -> Result<(Location, bool), Error> {
+    let (_, base, file) = read_config(config)?;
+    let location = store_location(state, file.state.as_ref(), &base)?;
+    Ok((location, file.sla.is_some()))
 }
 
 /// `[incident]` with `--incidents`: paths relative to the file, defaults filled in.
@@ -785,7 +864,17 @@ mod tests {
             sarif_max_results,
             source,
             incident,
+            state,
+            sla,
         } = file;
+        assert!(
+            state.is_some_and(|s| s.store.is_some()),
+            "the template shows [state]"
+        );
+        assert!(
+            sla.is_some_and(|s| !s.days.is_empty()),
+            "the template shows [sla]"
+        );
         assert!(reports.is_some() && report_kind.is_some() && policies.is_some());
         assert!(outputs.is_some() && fail_on.is_some() && allow_empty.is_some());
         assert!(no_fail.is_some() && jobs.is_some() && !params.is_empty());

@@ -82,6 +82,7 @@ pub(super) fn send(
     settings: &IncidentSettings,
     previous: State,
     now: DateTime<Utc>,
+    keeper: &mut state::Keeper<'_>,
 ) -> (Vec<Record>, Vec<Error>) {
     let mut state = previous.clone();
     let mut records = Vec::new();
@@ -93,7 +94,7 @@ pub(super) fn send(
     let mut saved = previous;
     let mut save = |state: &State, failures: &mut Vec<Error>| {
         if *state != saved {
-            match state::save(&settings.state_file, state) {
+            match keeper.save(&saved, state) {
                 Ok(()) => saved = state.clone(),
                 Err(e) => failures.push(e),
             }

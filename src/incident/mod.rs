@@ -150,7 +150,7 @@ pub(crate) struct Outcome {
 /// alarms are configured, and a state file that can be read and written. Checking only on
 /// the day of a breach would leave a scheduled job green with a missing secret until the
 /// day it matters. Every problem is named at once. A dry run needs none of it.
-pub(crate) fn preflight(settings: &IncidentSettings) -> Result<(), Error> {
+pub(crate) fn preflight(settings: &IncidentSettings, in_store: bool) -> Result<(), Error> {
     if settings.mode != Mode::On {
         return Ok(());
     }
@@ -163,9 +163,14 @@ pub(crate) fn preflight(settings: &IncidentSettings) -> Result<(), Error> {
             problems.push(e);
         }
     }
-    if let Err(e) =
+    // In the ledger, the state file is only read (imported once), and the store is
+    // checked as it is opened.
+    let file = if in_store {
+        state::load(&settings.state_file).map(drop)
+    } else {
         state::load(&settings.state_file).and_then(|_| state::writable(&settings.state_file))
-    {
+    };
+    if let Err(e) = file {
         problems.push(e);
     }
     if problems.is_empty() {
@@ -184,6 +189,7 @@ pub(crate) fn run(
     settings: &IncidentSettings,
     now: DateTime<Utc>,
     checked: &plan::Checked<'_>,
+    keeper: &mut state::Keeper<'_>,
 ) -> Outcome {
     let mut outcome = Outcome {
         report: Report {
@@ -196,7 +202,7 @@ pub(crate) fn run(
     if settings.mode == Mode::Off {
         return outcome;
     }
-    let (previous, existed) = match state::load(&settings.state_file) {
+    let (previous, existed) = match keeper.load() {
         Ok(loaded) => loaded,
         Err(e) => {
             outcome.failures.push(e);
@@ -221,11 +227,11 @@ pub(crate) fn run(
     }
     if !existed {
         eprintln!(
-            "tollgate: no incident state at {}; starting one. Keep this file between runs, or every run opens new tickets.",
-            settings.state_file.display()
+            "tollgate: no incident state at {}; starting one. Keep it between runs, or every run opens new tickets.",
+            keeper.describe()
         );
     }
-    let (records, failures) = client::send(&plan, settings, previous, now);
+    let (records, failures) = client::send(&plan, settings, previous, now, keeper);
     outcome.report.records = records;
     outcome.failures = failures;
     outcome

@@ -20,6 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::store::{IncidentChanges, IncidentRow, Store};
 
 /// The version this build reads and writes.
 pub(crate) const VERSION: u32 = 1;
@@ -88,6 +89,132 @@ pub(crate) struct Alarm {
     #[serde(default)]
     pub resource_name: Option<String>,
     pub raised_at: String,
+}
+
+/// Where the state is kept: its own JSON file, or the ledger's store (when the run keeps a
+/// ledger), into which an existing file is imported once.
+pub(crate) enum Keeper<'a> {
+    File(&'a Path),
+    Store {
+        store: &'a mut Store,
+        /// The JSON file of earlier runs, imported on first use.
+        file: &'a Path,
+    },
+}
+
+/// The `meta` key that marks the file as imported.
+const IMPORTED: &str = "incidents_imported";
+
+impl Keeper<'_> {
+    /// Where the state is, for messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Keeper::File(path) => path.display().to_string(),
+            Keeper::Store { store, .. } => format!("the ledger {}", store.label()),
+        }
+    }
+
+    /// The state, and whether there was one.
+    pub(crate) fn load(&mut self) -> Result<(State, bool), Error> {
+        let (store, file) = match self {
+            Keeper::File(path) => return load(path),
+            Keeper::Store { store, file } => (store, *file),
+        };
+        let (rows, imported) = store.incident_rows(IMPORTED)?;
+        if imported.is_none() {
+            // Once: the file's tickets and alarms move into the store; the file stays.
+            let (state, existed) = load(file)?;
+            let mut changes = diff(&State::default(), &state)?;
+            changes.mark = Some((IMPORTED.into(), file.display().to_string()));
+            store.change_incidents(&changes)?;
+            if existed {
+                eprintln!(
+                    "tollgate: imported the incident state of {} into the ledger {}; the file is no longer read",
+                    file.display(),
+                    store.label()
+                );
+            }
+            return Ok((state, existed));
+        }
+        let mut state = State::default();
+        for row in rows {
+            let bad = |e: serde_json::Error| Error::Store {
+                store: store.label(),
+                reason: format!("its incident {} {} is not valid: {e}", row.kind, row.group),
+                hint: None,
+            };
+            match row.kind.as_str() {
+                "ticket" => {
+                    state.tickets.insert(
+                        row.group.clone(),
+                        serde_json::from_str(&row.body).map_err(bad)?,
+                    );
+                }
+                _ => {
+                    state.alarms.insert(
+                        row.group.clone(),
+                        serde_json::from_str(&row.body).map_err(bad)?,
+                    );
+                }
+            }
+        }
+        Ok((state, true))
+    }
+
+    /// Save `next`, which was `previous`: the file is replaced, the store's changed rows
+    /// are written in one transaction.
+    pub(crate) fn save(&mut self, previous: &State, next: &State) -> Result<(), Error> {
+        match self {
+            Keeper::File(path) => save(path, next),
+            Keeper::Store { store, .. } => store.change_incidents(&diff(previous, next)?),
+        }
+    }
+}
+
+/// The rows that differ between two states.
+fn diff(previous: &State, next: &State) -> Result<IncidentChanges, Error> {
+    let mut changes = IncidentChanges::default();
+    for (group, ticket) in &next.tickets {
+        if previous.tickets.get(group) != Some(ticket) {
+            changes.put.push(IncidentRow {
+                kind: "ticket".into(),
+                group: group.clone(),
+                body: body(ticket)?,
+            });
+        }
+    }
+    for (group, alarm) in &next.alarms {
+        if previous.alarms.get(group) != Some(alarm) {
+            changes.put.push(IncidentRow {
+                kind: "alarm".into(),
+                group: group.clone(),
+                body: body(alarm)?,
+            });
+        }
+    }
+    for group in previous
+        .tickets
+        .keys()
+        .filter(|g| !next.tickets.contains_key(*g))
+    {
+        changes.delete.push(("ticket".into(), group.clone()));
+    }
+    for group in previous
+        .alarms
+        .keys()
+        .filter(|g| !next.alarms.contains_key(*g))
+    {
+        changes.delete.push(("alarm".into(), group.clone()));
+    }
+    Ok(changes)
+}
+
+/// A ticket or an alarm as its row's JSON.
+fn body<T: Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Config {
+        reason: format!("cannot write the incident state: {e}"),
+        hint: None,
+    })
 }
 
 /// Read the state, and whether the file existed.

@@ -38,6 +38,9 @@ pub struct Rule {
     pub title: String,
     pub severity: Severity,
     pub enforcement: Enforcement,
+    /// Days a blocking finding of this rule may stay open before it blocks (`RULE.sla_days`);
+    /// overrides the `[sla]` days of its severity.
+    pub sla_days: Option<u32>,
     /// The resource kinds `check` is called for; empty means every kind.
     pub applies_to: Vec<ResourceKind>,
     pub help: Option<String>,

@@ -104,6 +104,9 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
             (_, Disposition::Blocking) => {}
             (_, other) => message.push_str(&format!(" ({})", other.as_str().replace('_', " "))),
         }
+        if let Some(note) = super::aging_note(j) {
+            message.push_str(&format!(" [{note}]"));
+        }
         writeln!(
             out,
             "::{} {}::{}",

@@ -94,11 +94,14 @@ enum Standing {
     Warning,
     Waived,
     Baseline,
+    /// Would block, but is within its SLA days.
+    WithinSla,
 }
 
 impl Standing {
-    const ALL: [Standing; 4] = [
+    const ALL: [Standing; 5] = [
         Standing::Blocking,
+        Standing::WithinSla,
         Standing::Warning,
         Standing::Waived,
         Standing::Baseline,
@@ -112,6 +115,7 @@ impl Standing {
             }
             Disposition::Waived => Standing::Waived,
             Disposition::Baseline => Standing::Baseline,
+            Disposition::WithinSla => Standing::WithinSla,
         }
     }
 
@@ -121,6 +125,7 @@ impl Standing {
             Standing::Warning => "warning",
             Standing::Waived => "waived",
             Standing::Baseline => "baseline",
+            Standing::WithinSla => "within_sla",
         }
     }
 
@@ -130,8 +135,9 @@ impl Standing {
 }
 
 /// Every status a finding can have, in the order the JSON data indexes them.
-const DISPOSITIONS: [Disposition; 6] = [
+const DISPOSITIONS: [Disposition; 7] = [
     Disposition::Blocking,
+    Disposition::WithinSla,
     Disposition::Warning,
     Disposition::Advisory,
     Disposition::BelowThreshold,
@@ -142,6 +148,7 @@ const DISPOSITIONS: [Disposition; 6] = [
 fn disposition_label(d: Disposition) -> &'static str {
     match d {
         Disposition::BelowThreshold => "below fail-on",
+        Disposition::WithinSla => "within SLA",
         other => other.as_str(),
     }
 }
@@ -182,8 +189,127 @@ struct Page<'a> {
     errors: &'a [ErrorSummary],
     error_count: usize,
     baseline: Option<String>,
+    /// The run's ledger counts, when it keeps a ledger.
+    ledger: Option<String>,
+    /// Trends from the ledger, when it keeps one.
+    trend: Option<Trend>,
     incidents: &'a [IncidentRow<'a>],
     data: Data<'a>,
+}
+
+/// The ledger's trend: a stacked column of open findings by severity per run, the overdue
+/// count as a line over them, mean time to fix and the oldest open findings.
+struct Trend {
+    width: usize,
+    height: usize,
+    /// The largest run's findings: the scale's top.
+    max: i64,
+    columns: Vec<TrendColumn>,
+    /// `x,y` pairs of the overdue line.
+    overdue: String,
+    time_to_fix: Vec<(Severity, String, i64)>,
+    oldest: Vec<OldestRow>,
+}
+
+struct TrendColumn {
+    x: usize,
+    width: usize,
+    /// The run's day and counts, for the tooltip.
+    label: String,
+    /// (severity class, y, height) from the bottom up.
+    segments: Vec<(&'static str, usize, usize)>,
+}
+
+struct OldestRow {
+    since: String,
+    age_days: i64,
+    severity: Severity,
+    rule: String,
+    resource: String,
+}
+
+/// Height of the trend chart's plot, in pixels.
+const TREND_HEIGHT: usize = 160;
+
+fn trend(history: &crate::store::History) -> Trend {
+    let runs = &history.runs;
+    let max = runs
+        .iter()
+        .map(|r| r.open.iter().sum::<i64>().max(r.overdue))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let step = (720 / runs.len().max(1)).clamp(4, 48);
+    let bar = (step * 3 / 4).max(2);
+    let scale = |n: i64| (n.max(0) as usize * TREND_HEIGHT) / max as usize;
+    let mut overdue = Vec::new();
+    let columns = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let x = 40 + i * step;
+            let mut bottom = TREND_HEIGHT + 10;
+            let mut segments = Vec::new();
+            // Least severe at the bottom, so the critical part sits on top where it shows.
+            for (s, n) in Severity::DESCENDING.iter().zip(r.open).rev() {
+                let h = scale(n);
+                if h > 0 {
+                    bottom -= h;
+                    segments.push((s.as_str(), bottom, h));
+                }
+            }
+            overdue.push(format!("{},{}", x + bar / 2, TREND_HEIGHT + 10 - scale(r.overdue)));
+            let [c, h, m, l, info] = r.open;
+            TrendColumn {
+                x,
+                width: bar,
+                label: format!(
+                    "{} ({}): {c} critical, {h} high, {m} medium, {l} low, {info} info; {} overdue, {} new, {} fixed",
+                    super::day(r.at),
+                    r.status,
+                    r.overdue,
+                    r.new,
+                    r.fixed
+                ),
+                segments,
+            }
+        })
+        .collect();
+    let now = runs.last().map_or(0, |r| r.at);
+    Trend {
+        width: 40 + runs.len() * step + 20,
+        height: TREND_HEIGHT + 30,
+        max,
+        columns,
+        overdue: overdue.join(" "),
+        time_to_fix: history
+            .time_to_fix
+            .iter()
+            .rev()
+            .map(|(s, (n, mean))| {
+                (
+                    *s,
+                    format!("{:.1}", *mean as f64 / crate::verdict::sla::DAY_MS as f64),
+                    *n,
+                )
+            })
+            .collect(),
+        oldest: history
+            .oldest
+            .iter()
+            .map(|f| OldestRow {
+                since: super::day(f.first_seen),
+                age_days: (now - f.first_seen).max(0) / crate::verdict::sla::DAY_MS,
+                severity: f.severity,
+                rule: f.rule.clone(),
+                resource: if f.label == f.subject {
+                    f.subject.clone()
+                } else {
+                    format!("{} ({})", f.label, f.subject)
+                },
+            })
+            .collect(),
+    }
 }
 
 struct Tile {
@@ -440,7 +566,7 @@ fn place(subject: &Subject) -> Place<'_> {
 
 /// The status column's note: who waived it and until when, or that it is existing.
 fn note(j: &Judged) -> String {
-    match (&j.waiver, j.disposition) {
+    let text = match (&j.waiver, j.disposition) {
         (Some(w), Disposition::Waived) => format!(
             "{} — {}, until {}",
             w.reason,
@@ -449,6 +575,11 @@ fn note(j: &Judged) -> String {
         ),
         (_, Disposition::Baseline) => "in the baseline".to_string(),
         _ => String::new(),
+    };
+    match (super::aging_note(j), text.is_empty()) {
+        (Some(aging), true) => aging,
+        (Some(aging), false) => format!("{text}; {aging}"),
+        (None, _) => text,
     }
 }
 
@@ -460,6 +591,7 @@ fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow<'
     };
     let tiles = Standing::ALL
         .into_iter()
+        .filter(|s| *s != Standing::WithinSla || verdict.ledger.is_some())
         .map(|standing| {
             let counts = verdict.by_severity(|j| Standing::of(j.disposition) == standing);
             let (label, note) = match standing {
@@ -467,6 +599,9 @@ fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow<'
                 Standing::Warning => ("Warnings", "warnings, advisory rules, below fail-on"),
                 Standing::Waived => ("Waived", "accepted by an active waiver"),
                 Standing::Baseline => ("Baseline", "existing: already in the baseline"),
+                Standing::WithinSla => {
+                    ("Within SLA", "would block; open for less than its SLA days")
+                }
             };
             Tile {
                 class: standing.label(),
@@ -614,6 +749,12 @@ fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow<'
                 thousands(b.fixed.len())
             )
         }),
+        ledger: super::ledger_line(verdict),
+        trend: verdict
+            .ledger
+            .as_ref()
+            .and_then(|l| l.history.as_ref())
+            .map(trend),
         incidents,
         data: Data(verdict),
     }

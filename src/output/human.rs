@@ -98,6 +98,7 @@ pub(super) fn emit(
                     (paint.good(&format!("{:<8}", "waived")), Some(waived(w)))
                 }
                 (Disposition::Baseline, _) => (paint.dim(&format!("{:<8}", "existing")), None),
+                (Disposition::WithinSla, _) => (paint.warn(&format!("{:<8}", "in SLA")), None),
                 _ => (paint.warn(&format!("{:<8}", level_tag(j))), None),
             };
             let why = why
@@ -105,6 +106,14 @@ pub(super) fn emit(
                 .unwrap_or_default();
             writeln!(out, "    {tag} {}{why}", one_line(&f.message))?;
             writeln!(out, "             {}", paint.dim(&where_(&f.subject)))?;
+            if let Some(note) = super::aging_note(j) {
+                let note = if j.overdue() {
+                    paint.bad(&note)
+                } else {
+                    paint.dim(&note)
+                };
+                writeln!(out, "             {note}")?;
+            }
         }
         if findings.len() > SHOWN_PER_RULE {
             writeln!(
@@ -162,6 +171,31 @@ pub(super) fn emit(
                     thousands(b.fixed.len() - SHOWN_PER_RULE)
                 ))
             )?;
+        }
+    }
+    if let Some(line) = super::ledger_line(verdict) {
+        writeln!(out, "{}", paint.dim(&line))?;
+        if let Some(l) = &verdict.ledger {
+            for f in l.fixed.iter().take(SHOWN_PER_RULE) {
+                writeln!(
+                    out,
+                    "    {} {} on {} (open since {})",
+                    paint.good("fixed   "),
+                    f.rule,
+                    f.label,
+                    super::day(f.first_seen)
+                )?;
+            }
+            if l.fixed.len() > SHOWN_PER_RULE {
+                writeln!(
+                    out,
+                    "    {}",
+                    paint.dim(&format!(
+                        "… and {} more fixed (tollgate history shows the ledger)",
+                        thousands(l.fixed.len() - SHOWN_PER_RULE)
+                    ))
+                )?;
+            }
         }
     }
     if verdict.policy_error_count() > 0 {
@@ -274,16 +308,18 @@ pub(super) fn verdict_line(verdict: &Verdict) -> String {
 /// ones that would block without a waiver or a baseline) apart from the other
 /// non-blocking ones. `["2 non-blocking", "1 waived"]`; empty when there are none.
 fn tally<'a>(findings: impl Iterator<Item = &'a Judged>) -> Vec<String> {
-    let (mut other, mut waived, mut existing) = (0, 0, 0);
+    let (mut other, mut waived, mut existing, mut within) = (0, 0, 0, 0);
     for j in findings {
         match j.disposition {
             Disposition::Blocking => {}
             Disposition::Waived => waived += 1,
             Disposition::Baseline => existing += 1,
+            Disposition::WithinSla => within += 1,
             _ => other += 1,
         }
     }
     [
+        (within, "within SLA"),
         (other, "non-blocking"),
         (waived, "waived"),
         (existing, "existing"),
@@ -302,13 +338,18 @@ fn last_line(verdict: &Verdict, paint: &Paint) -> String {
         thousands(verdict.reports.len()),
         if verdict.reports.len() == 1 { "" } else { "s" }
     );
+    let overdue = verdict.ledger.as_ref().map_or(0, |l| l.overdue);
     let blocking_text = match blocking {
         0 => "no blocking findings".to_string(),
         n => format!(
-            "{} blocking finding{} ({})",
+            "{} blocking finding{} ({}{})",
             thousands(n),
             if n == 1 { "" } else { "s" },
-            severity_list(&verdict.by_severity(|j| j.blocking))
+            severity_list(&verdict.by_severity(|j| j.blocking)),
+            match overdue {
+                0 => String::new(),
+                o => format!("; {} overdue", thousands(o)),
+            }
         ),
     };
     let parts = tally(verdict.findings.iter());

@@ -38,6 +38,9 @@ struct Document<'a> {
     strict: bool,
     waivers: Vec<WaiverView<'a>>,
     baseline: Option<BaselineView<'a>>,
+    /// Present when the run keeps a ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<LedgerView<'a>>,
     /// Present when `--incidents` was dry-run or on.
     #[serde(skip_serializing_if = "Option::is_none")]
     incidents: Option<&'a crate::model::incident::Report>,
@@ -101,9 +104,33 @@ struct FindingView<'a> {
     status: &'static str,
     waiver: Option<WaiverRef<'a>>,
     baseline: Option<BaselineMark>,
+    /// First seen, age and due date, when the run keeps a ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<super::AgingView>,
     /// The tickets and alarms that cover this finding, when incidents ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     incidents: Vec<TicketRef<'a>>,
+}
+
+/// The run's ledger counts, and the findings it found fixed.
+#[derive(Serialize)]
+struct LedgerView<'a> {
+    store: &'a str,
+    recorded: bool,
+    new: usize,
+    overdue: usize,
+    within_sla: usize,
+    fixed: Vec<FixedView<'a>>,
+}
+
+#[derive(Serialize)]
+struct FixedView<'a> {
+    rule: &'a str,
+    resource: &'a str,
+    label: &'a str,
+    severity: Severity,
+    fingerprint: &'a str,
+    first_seen: String,
 }
 
 /// The waiver that covers a finding.
@@ -287,6 +314,25 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
             existing: b.existing,
             fixed: &b.fixed,
         }),
+        ledger: verdict.ledger.as_ref().map(|l| LedgerView {
+            store: &l.store,
+            recorded: l.recorded,
+            new: l.new,
+            overdue: l.overdue,
+            within_sla: l.within_sla,
+            fixed: l
+                .fixed
+                .iter()
+                .map(|f| FixedView {
+                    rule: &f.rule,
+                    resource: &f.subject,
+                    label: &f.label,
+                    severity: f.severity,
+                    fingerprint: &f.fingerprint,
+                    first_seen: super::timestamp(f.first_seen),
+                })
+                .collect(),
+        }),
         incidents: cx.incidents.as_ref(),
     }
 }
@@ -339,6 +385,7 @@ fn finding(j: &Judged) -> FindingView<'_> {
         status: j.disposition.as_str(),
         waiver: j.waiver.as_deref().map(WaiverRef::of),
         baseline: j.baseline,
+        ledger: j.aging.as_ref().map(super::AgingView::of),
         incidents: Vec::new(),
     }
 }

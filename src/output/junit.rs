@@ -104,7 +104,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
     }
     // The run's outcome, and its own errors (those that belong to no rule).
     let run_errors = || verdict.errors.iter().filter(|e| e.rule.is_none());
-    let outcome = format!(
+    let mut outcome = format!(
         "verdict: {}\nexit_code: {}\nblocking: {}\nerrors: {}\n{}",
         status_name(verdict),
         verdict.exit_code(),
@@ -112,6 +112,15 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         verdict.error_count,
         verdict_line(verdict)
     );
+    if let Some(l) = &verdict.ledger {
+        outcome.push_str(&format!(
+            "\nnew: {}\nfixed: {}\noverdue: {}\nwithin_sla: {}",
+            l.new,
+            l.fixed.len(),
+            l.overdue,
+            l.within_sla
+        ));
+    }
     let errors = run_errors().count();
     let suite = Suite {
         name: "tollgate",
@@ -262,6 +271,7 @@ fn details(j: &Judged, file: &str) -> String {
         ));
     }
     lines.push(format!("fingerprint: {}", f.fingerprint));
+    lines.extend(super::aging_note(j).map(|note| format!("ledger: {note}")));
     lines.join("\n")
 }
 

@@ -67,6 +67,9 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         writeln!(out)?;
         table(&blocking, out)?;
     }
+    if let Some(l) = &verdict.ledger {
+        ledger(l, &ranked, out)?;
+    }
     let rest: Vec<&Judged> = ranked.iter().copied().filter(|j| !j.blocking).collect();
     if !rest.is_empty() {
         writeln!(
@@ -124,6 +127,70 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         text(&cx.generated_at),
         verdict.fail_on
     )
+}
+
+/// The ledger's sections: overdue findings, new and fixed since the last run.
+fn ledger(
+    l: &crate::verdict::sla::LedgerSummary,
+    ranked: &[&Judged],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let overdue: Vec<&Judged> = ranked.iter().copied().filter(|j| j.overdue()).collect();
+    if !overdue.is_empty() {
+        writeln!(out, "#### Overdue")?;
+        writeln!(out)?;
+        table(&overdue, out)?;
+    }
+    let new: Vec<&Judged> = ranked
+        .iter()
+        .copied()
+        .filter(|j| j.aging.is_some_and(|a| a.new))
+        .collect();
+    if !new.is_empty() {
+        writeln!(out, "#### New since the last run")?;
+        writeln!(out)?;
+        table(&new, out)?;
+    }
+    if !l.fixed.is_empty() {
+        writeln!(out, "#### Fixed since the last run")?;
+        writeln!(out)?;
+        writeln!(out, "| rule | severity | resource | open since |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for f in l.fixed.iter().take(ROWS) {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                text(&f.rule),
+                f.severity,
+                text(&f.label),
+                super::day(f.first_seen)
+            )?;
+        }
+        if l.fixed.len() > ROWS {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "… and {} more (`tollgate history` shows the ledger).",
+                thousands(l.fixed.len() - ROWS)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "Ledger `{}`: {} new, {} fixed, {} overdue, {} within SLA{}.",
+        code(&l.store),
+        thousands(l.new),
+        thousands(l.fixed.len()),
+        thousands(l.overdue),
+        thousands(l.within_sla),
+        if l.recorded {
+            ""
+        } else {
+            " (this run was not recorded)"
+        }
+    )?;
+    writeln!(out)
 }
 
 /// The tickets and alarms of the run.
@@ -184,6 +251,10 @@ fn table(rows: &[&Judged], out: &mut dyn Write) -> io::Result<()> {
                 )
             }
             _ => j.disposition.as_str().replace('_', " "),
+        };
+        let status = match super::aging_note(j) {
+            Some(note) => format!("{status}; {note}"),
+            None => status,
         };
         writeln!(
             out,

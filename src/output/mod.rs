@@ -5,6 +5,7 @@
 //! version and colour come in through [`Context`].
 
 mod github;
+pub mod history;
 mod html;
 mod human;
 mod json;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::error::Error;
-use crate::verdict::Verdict;
+use crate::verdict::{Judged, Verdict};
 
 /// The output formats; the names are what `-o` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -267,6 +268,107 @@ fn append_summary(path: &Path, verdict: &Verdict, cx: &Context) -> Result<(), Er
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A Unix-millisecond time as a day, `2026-11-02`.
+pub(crate) fn day(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| ms.to_string(), |t| t.format("%Y-%m-%d").to_string())
+}
+
+/// A Unix-millisecond time as RFC 3339 (seconds, UTC).
+pub(crate) fn timestamp(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+/// What the ledger says of a finding, in a few words: `first seen 2026-11-02, 8 days open,
+/// due 2026-11-17` or `… overdue since 2026-11-17`. `None` without a ledger.
+pub(crate) fn aging_note(j: &Judged) -> Option<String> {
+    let a = j.aging?;
+    let mut text = if a.new {
+        format!("new, first seen {}", day(a.first_seen))
+    } else {
+        format!(
+            "first seen {}, {} day{} open",
+            day(a.first_seen),
+            a.age_days,
+            if a.age_days == 1 { "" } else { "s" }
+        )
+    };
+    match a.due {
+        Some(due) if a.overdue => text.push_str(&format!(", overdue since {}", day(due))),
+        Some(due) => text.push_str(&format!(", due {}", day(due))),
+        None => {}
+    }
+    Some(text)
+}
+
+/// What the ledger says of one finding, as JSON and SARIF write it.
+#[derive(serde::Serialize)]
+pub(crate) struct AgingView {
+    first_seen: String,
+    age_days: i64,
+    /// `null` when no SLA days apply to the finding.
+    due: Option<String>,
+    new: bool,
+    overdue: bool,
+}
+
+impl AgingView {
+    pub(crate) fn of(a: &crate::verdict::sla::Aging) -> Self {
+        AgingView {
+            first_seen: timestamp(a.first_seen),
+            age_days: a.age_days,
+            due: a.due.map(timestamp),
+            new: a.new,
+            overdue: a.overdue,
+        }
+    }
+}
+
+/// The run's ledger counts, as SARIF's run properties carry them.
+#[derive(serde::Serialize)]
+pub(crate) struct LedgerCounts<'a> {
+    store: &'a str,
+    recorded: bool,
+    new: usize,
+    fixed: usize,
+    overdue: usize,
+    within_sla: usize,
+}
+
+impl<'a> LedgerCounts<'a> {
+    pub(crate) fn of(l: &'a crate::verdict::sla::LedgerSummary) -> Self {
+        LedgerCounts {
+            store: &l.store,
+            recorded: l.recorded,
+            new: l.new,
+            fixed: l.fixed.len(),
+            overdue: l.overdue,
+            within_sla: l.within_sla,
+        }
+    }
+}
+
+/// The run's ledger counts in a sentence, `None` without a ledger.
+pub(crate) fn ledger_line(verdict: &Verdict) -> Option<String> {
+    let l = verdict.ledger.as_ref()?;
+    Some(format!(
+        "Ledger {}: {} new and {} fixed since the last run, {} overdue, {} within SLA{}.",
+        l.store,
+        thousands(l.new),
+        thousands(l.fixed.len()),
+        thousands(l.overdue),
+        thousands(l.within_sla),
+        if l.recorded {
+            ""
+        } else {
+            " (this run was not recorded)"
+        }
+    ))
 }
 
 /// `1204` → `1,204`.

@@ -174,6 +174,7 @@ mod tests {
             title: title.into(),
             severity: Severity::High,
             enforcement: Enforcement::Advisory,
+            sla_days: None,
             applies_to: vec![ResourceKind::PatchNode, ResourceKind::PatchItem],
             help: None,
             description: None,

@@ -328,6 +328,9 @@ struct RunProperties<'a> {
     /// Every ticket and alarm of the run, when `--incidents` was dry-run or on.
     #[serde(skip_serializing_if = "Option::is_none")]
     incidents: Option<&'a crate::model::incident::Report>,
+    /// The run's new, fixed, overdue and within-SLA counts, when it keeps a ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<super::LedgerCounts<'a>>,
 }
 
 /// Where an artifact is: relative to `%SRCROOT%`, or an absolute `file://` URI.
@@ -437,6 +440,9 @@ struct ResultProperties<'a> {
     waiver: Option<WaiverProperties<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<BaselineMark>,
+    /// First seen, age and due date, when the run keeps a ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<super::AgingView>,
     resource: ResourceProperties<'a>,
     /// The `properties` the policy put on the finding; nested so that a policy's `tags`
     /// cannot clash with the property bag's own `tags`.
@@ -681,6 +687,7 @@ impl<'a> Emitter<'a> {
             strict: v.strict,
             results_left_out: LeftOut { emitter: self },
             incidents: self.cx.incidents.as_ref(),
+            ledger: v.ledger.as_ref().map(super::LedgerCounts::of),
         }
     }
 
@@ -964,6 +971,7 @@ impl<'a> Emitter<'a> {
                     line: w.line,
                 }),
                 baseline: j.baseline,
+                ledger: j.aging.as_ref().map(super::AgingView::of),
                 resource,
                 details: &f.properties,
                 incidents: self
@@ -1703,6 +1711,7 @@ fn check(n) { `${n.name} critical` }"#;
             title: "word ".repeat(400),
             severity: Severity::Info,
             enforcement: Enforcement::Hard,
+            sla_days: None,
             applies_to: vec![],
             help: Some("  ".into()),
             description: Some(String::new()),

@@ -814,6 +814,7 @@ mod tests {
             title: "t".into(),
             severity: Severity::Medium,
             enforcement: Enforcement::Hard,
+            sla_days: None,
             applies_to: vec![],
             help: None,
             description: None,

@@ -27,6 +27,7 @@ const RULE_KEYS: &[&str] = &[
     "description",
     "enforcement",
     "tags",
+    "sla_days",
 ];
 
 /// A compiled policy, ready to evaluate.
@@ -417,6 +418,19 @@ fn read_rule(value: &Dynamic, src: &str, bad: &Bad<'_>) -> Result<Rule, Error> {
             ))
         }
     };
+    let sla_days = match map.get("sla_days") {
+        None => None,
+        Some(v) => match v.as_int() {
+            Ok(days) if (0..=36_500).contains(&days) => Some(days as u32),
+            _ => {
+                return Err(bad(
+                    key_span(src, "sla_days"),
+                    format!("`sla_days` must be a whole number of days from 0 to 36500, not {v}"),
+                    Some("e.g. `sla_days: 15`".into()),
+                ))
+            }
+        },
+    };
     let mut applies_to = Vec::new();
     for kind in list("applies_to")? {
         match ResourceKind::parse(&kind) {
@@ -436,6 +450,7 @@ fn read_rule(value: &Dynamic, src: &str, bad: &Bad<'_>) -> Result<Rule, Error> {
         id,
         severity,
         enforcement,
+        sla_days,
         applies_to,
         help: text("help")?,
         description: text("description")?,

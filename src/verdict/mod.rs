@@ -4,6 +4,7 @@
 //! as values, so the same inputs always give the same verdict.
 
 pub mod baseline;
+pub mod sla;
 pub mod waiver;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -66,7 +67,9 @@ pub enum Disposition {
     Waived,
     /// Would block, but its fingerprint is in the baseline: an existing finding.
     Baseline,
-    /// Blocks the gate.
+    /// Would block, but it has been open in the ledger for less than its SLA days.
+    WithinSla,
+    /// Blocks the gate (if the ledger gives it SLA days, it is overdue).
     Blocking,
 }
 
@@ -79,6 +82,7 @@ impl Disposition {
             Disposition::BelowThreshold => "below_threshold",
             Disposition::Waived => "waived",
             Disposition::Baseline => "baseline",
+            Disposition::WithinSla => "within_sla",
             Disposition::Blocking => "blocking",
         }
     }
@@ -106,6 +110,15 @@ pub struct Judged {
     pub waiver: Option<Arc<Waiver>>,
     /// `None` when no baseline was given.
     pub baseline: Option<BaselineMark>,
+    /// First seen, age and due date; `None` when the run keeps no ledger.
+    pub aging: Option<sla::Aging>,
+}
+
+impl Judged {
+    /// Blocking because it is past its SLA.
+    pub fn overdue(&self) -> bool {
+        self.blocking && self.aging.is_some_and(|a| a.overdue)
+    }
 }
 
 /// What became of a waiver in this run.
@@ -293,6 +306,8 @@ pub struct Verdict {
     pub waivers: Vec<WaiverStatus>,
     /// `None` when no baseline was given.
     pub baseline: Option<BaselineSummary>,
+    /// `None` when the run keeps no ledger.
+    pub ledger: Option<sla::LedgerSummary>,
 }
 
 /// How findings are judged.
@@ -322,6 +337,21 @@ pub fn decide(
     waivers: &[Arc<Waiver>],
     baseline: Option<&Baseline>,
 ) -> Verdict {
+    decide_with_ledger(evaluation, rules, reports, options, waivers, baseline, None)
+}
+
+/// [`decide`] with the ledger: each finding is aged from its first-seen time, and one
+/// that would block but is within its SLA days is [`Disposition::WithinSla`] instead.
+pub fn decide_with_ledger(
+    evaluation: &Evaluation,
+    rules: Vec<Arc<Rule>>,
+    reports: &[Arc<Report>],
+    options: Options,
+    waivers: &[Arc<Waiver>],
+    baseline: Option<&Baseline>,
+    ledger: Option<&sla::LedgerView>,
+) -> Verdict {
+    let now = options.now.timestamp_millis();
     let active: Vec<bool> = waivers.iter().map(|w| w.is_active(options.now)).collect();
     // Only a finding's own rule's waivers are tried: findings × all waivers would be slow
     // on a large fleet with a long waivers file.
@@ -351,11 +381,14 @@ pub fn decide(
                     BaselineMark::New
                 }
             });
+            let aging = ledger
+                .map(|l| sla::Aging::of(f, l.first_seen.get(&f.fingerprint).copied(), &l.sla, now));
             let disposition = judge(
                 f,
                 options,
                 waiver.is_some(),
                 mark == Some(BaselineMark::Existing),
+                aging.is_some_and(|a| a.due.is_some() && !a.overdue),
             );
             Judged {
                 finding: f.clone(),
@@ -363,6 +396,7 @@ pub fn decide(
                 disposition,
                 waiver,
                 baseline: mark,
+                aging,
             }
         })
         .collect();
@@ -407,6 +441,21 @@ pub fn decide(
                 .collect(),
         }
     });
+    let ledger = ledger.map(|l| sla::LedgerSummary {
+        store: l.store.clone(),
+        new: findings
+            .iter()
+            .filter(|j| j.aging.is_some_and(|a| a.new))
+            .count(),
+        overdue: findings.iter().filter(|j| j.overdue()).count(),
+        within_sla: findings
+            .iter()
+            .filter(|j| j.disposition == Disposition::WithinSla)
+            .count(),
+        fixed: l.fixed.clone(),
+        recorded: false,
+        history: None,
+    });
     let status = if evaluation.error_count > 0 {
         ExitStatus::Error
     } else if findings.iter().any(|j| j.blocking) {
@@ -437,12 +486,19 @@ pub fn decide(
         strict: options.strict,
         waivers,
         baseline,
+        ledger,
     }
 }
 
 /// The precedence of [`decide`]. `hard` and `soft` rules are judged alike: `soft` only
 /// documents that waivers are expected.
-fn judge(finding: &Finding, options: Options, waived: bool, existing: bool) -> Disposition {
+fn judge(
+    finding: &Finding,
+    options: Options,
+    waived: bool,
+    existing: bool,
+    within_sla: bool,
+) -> Disposition {
     if finding.rule.enforcement == Enforcement::Advisory {
         Disposition::Advisory
     } else if finding.level == Level::Warn && !options.strict {
@@ -453,6 +509,8 @@ fn judge(finding: &Finding, options: Options, waived: bool, existing: bool) -> D
         Disposition::Waived
     } else if existing {
         Disposition::Baseline
+    } else if within_sla {
+        Disposition::WithinSla
     } else {
         Disposition::Blocking
     }
@@ -479,6 +537,7 @@ impl Verdict {
             strict: options.strict,
             waivers: Vec::new(),
             baseline: None,
+            ledger: None,
         }
     }
 
@@ -607,6 +666,7 @@ mod tests {
             title: "t".into(),
             severity: Severity::High,
             enforcement,
+            sla_days: None,
             applies_to: vec![],
             help: None,
             description: None,

@@ -368,6 +368,7 @@ expires = "2026-10-01"
                 title: "t".into(),
                 severity: Severity::High,
                 enforcement: Enforcement::Hard,
+                sla_days: None,
                 applies_to: vec![],
                 help: None,
                 description: None,
