@@ -13,6 +13,7 @@ mod incidents;
 #[cfg(unix)]
 mod interrupt;
 mod layers;
+mod ledger;
 mod live;
 mod man;
 mod params;
@@ -59,6 +60,9 @@ pub const ENV_CLEARED: &[&str] = &[
     "TOLLGATE_SARIF_CATEGORY",
     "TOLLGATE_SOURCE",
     "TOLLGATE_INCIDENTS",
+    "TOLLGATE_STATE",
+    "TOLLGATE_INIT_STATE",
+    "PGPASSWORD",
     "TOLLGATE_COC_INTEGRATION_KEY",
     "GITHUB_STEP_SUMMARY",
     "GITHUB_SERVER_URL",
