@@ -60,6 +60,15 @@ for p in ${policies[@]+"${policies[@]}"}; do args+=("--policy=$p"); done
 [ -n "${INPUT_FAIL_ON:-}" ] && args+=("--fail-on=$INPUT_FAIL_ON")
 [ -n "${INPUT_WAIVERS:-}" ] && args+=("--waivers=$INPUT_WAIVERS")
 [ -n "${INPUT_BASELINE:-}" ] && args+=("--baseline=$INPUT_BASELINE")
+[ -n "${INPUT_STATE:-}" ] && args+=("--state=$INPUT_STATE")
+case "${INPUT_STATE_INIT:-}" in
+  "" | false) ;;
+  true) args+=(--init-state) ;;
+  *)
+    echo "::error::state-init is \"$INPUT_STATE_INIT\"; use true or leave it empty" >&2
+    exit 2
+    ;;
+esac
 args+=(--output=github "--output=json=$result")
 [ -n "$sarif" ] && args+=("--output=sarif=$sarif")
 [ -n "$junit" ] && args+=("--output=junit=$junit")
