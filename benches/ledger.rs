@@ -54,11 +54,20 @@ fn main() {
     store.record(&run(DAY, n), &seen, &[]).expect("recorded");
     println!("record {n} new findings (sqlite): {:.0?}", began.elapsed());
     let began = Instant::now();
-    store.record(&run(2 * DAY, n), &seen, &[]).expect("recorded");
-    println!("record {n} findings seen again (sqlite): {:.0?}", began.elapsed());
+    store
+        .record(&run(2 * DAY, n), &seen, &[])
+        .expect("recorded");
+    println!(
+        "record {n} findings seen again (sqlite): {:.0?}",
+        began.elapsed()
+    );
     let began = Instant::now();
     let open = store.open_findings().expect("read");
-    println!("read {} open findings (sqlite): {:.0?}", open.len(), began.elapsed());
+    println!(
+        "read {} open findings (sqlite): {:.0?}",
+        open.len(),
+        began.elapsed()
+    );
 
     // History over 365 runs of a 10,000-finding fleet.
     let fleet = 10_000;
@@ -69,10 +78,7 @@ fn main() {
     let mut current: Vec<usize> = (0..fleet).collect();
     for day in 0..365i64 {
         // Each day 20 findings are fixed and 20 new ones appear.
-        let fixed: Vec<String> = current
-            .drain(..20)
-            .map(|i| format!("{:064x}", i))
-            .collect();
+        let fixed: Vec<String> = current.drain(..20).map(|i| format!("{:064x}", i)).collect();
         current.extend(next..next + 20);
         next += 20;
         let ids: Vec<String> = current.iter().map(|i| format!("{:064x}", i)).collect();

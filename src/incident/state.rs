@@ -319,4 +319,62 @@ mod tests {
             .to_string()
             .contains("incident state"));
     }
+
+    #[test]
+    fn the_file_is_imported_into_the_ledger_once_and_changes_are_saved_by_row() {
+        use crate::store::{Create, Location, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("incidents.json");
+        let mut state = State::default();
+        state.tickets.insert(
+            "fp1".into(),
+            Ticket {
+                incident_num: "IM1".into(),
+                label: "rule A".into(),
+                title: "t".into(),
+                status: None,
+                opened_at: "2026-11-23T12:00:00Z".into(),
+                checked_at: None,
+            },
+        );
+        save(&file, &state).unwrap();
+        let location = Location::Sqlite(dir.path().join("state.db"));
+        let (mut store, _) = Store::open(&location, Create::IfMissing).unwrap();
+        let mut keeper = Keeper::Store {
+            store: &mut store,
+            file: &file,
+        };
+        let (loaded, existed) = keeper.load().unwrap();
+        assert!(existed);
+        assert_eq!(loaded, state, "imported");
+
+        // Once imported, the file is no longer read: a change to it is not seen.
+        save(&file, &State::default()).unwrap();
+        let (again, _) = keeper.load().unwrap();
+        assert_eq!(again, state, "read from the store");
+
+        // A saved change is a change of rows: the ticket closes, an alarm is raised.
+        let mut next = again.clone();
+        next.tickets.get_mut("fp1").unwrap().status = Some(CLOSED[0].into());
+        next.alarms.insert(
+            "fp2".into(),
+            Alarm {
+                group: "rule:B".into(),
+                label: "rule B".into(),
+                alarm_name: "a".into(),
+                alarm_level: "Critical".into(),
+                resource_id: None,
+                resource_name: None,
+                raised_at: "2026-11-24T12:00:00Z".into(),
+            },
+        );
+        keeper.save(&again, &next).unwrap();
+        let (back, _) = keeper.load().unwrap();
+        assert_eq!(back, next);
+        // Clearing the alarm deletes its row.
+        let mut cleared = next.clone();
+        cleared.alarms.clear();
+        keeper.save(&next, &cleared).unwrap();
+        assert_eq!(keeper.load().unwrap().0, cleared);
+    }
 }
