@@ -4,7 +4,8 @@
 # `postgresql` package when no server binaries are there; the tests need nothing running.
 set -euo pipefail
 if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-  echo "PostgreSQL: $(ls -d /usr/lib/postgresql/*/bin | tail -n 1)"
+  bins=(/usr/lib/postgresql/*/bin)
+  echo "PostgreSQL: ${bins[-1]}"
   exit 0
 fi
 sudo=""
