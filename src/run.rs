@@ -259,7 +259,7 @@ pub fn state_init(
     config: Option<&std::path::Path>,
     state: Option<&str>,
 ) -> Result<ExitStatus, Error> {
-    let (location, _) = settings::ledger_location(config, state)?;
+    let location = settings::ledger_location(config, state)?;
     let (_, created) = Store::open(&location, Create::IfMissing)?;
     if created {
         println!(
@@ -284,7 +284,7 @@ pub fn history(
     oldest: usize,
     json: bool,
 ) -> Result<ExitStatus, Error> {
-    let (location, _) = settings::ledger_location(config, state)?;
+    let location = settings::ledger_location(config, state)?;
     let (mut store, _) = Store::open(&location, Create::No)?;
     let history = store.history(runs, oldest)?;
     output::deliver(None, "history", |out, _| {
@@ -465,10 +465,7 @@ fn ledger_view(
         .map(|f| f.fingerprint.as_str())
         .collect();
     let rules: HashSet<&str> = policies.iter().map(|p| p.rule.id.as_str()).collect();
-    let subjects: HashSet<&str> = reports
-        .iter()
-        .flat_map(|r| std::iter::once(r.kind.id()).chain(r.resources.iter().map(|res| res.id())))
-        .collect();
+    let subjects: HashSet<&str> = subjects(reports).collect();
     sla::LedgerView {
         store: settings.location.label(),
         first_seen: ledger
@@ -485,6 +482,14 @@ fn ledger_view(
             evaluation.error_count == 0,
         ),
     }
+}
+
+/// What a run read: each report's kind id (the subject of report-level findings) and
+/// every resource id. Alarms are cleared, and ledger findings marked fixed, only on these.
+fn subjects(reports: &[Arc<crate::model::Report>]) -> impl Iterator<Item = &str> {
+    reports
+        .iter()
+        .flat_map(|r| std::iter::once(r.kind.id()).chain(r.resources.iter().map(|res| res.id())))
 }
 
 /// Write the run to the ledger: its counts, every finding it saw, the ones it found
@@ -508,12 +513,7 @@ fn record(ledger: &mut Ledger, verdict: &mut Verdict, now: i64) -> Result<(), Er
     }
     let run = RunRow {
         at: now,
-        status: match verdict.status {
-            ExitStatus::Pass => "pass",
-            ExitStatus::Fail => "fail",
-            ExitStatus::Error => "error",
-        }
-        .into(),
+        status: verdict.status.as_str().into(),
         open,
         new: summary.new as i64,
         fixed: summary.fixed.len() as i64,
@@ -545,7 +545,6 @@ fn record(ledger: &mut Ledger, verdict: &mut Verdict, now: i64) -> Result<(), Er
         .map(|f| f.fingerprint.as_str())
         .collect();
     ledger.store.record(&run, &seen, &fixed)?;
-    drop((seen, fixed));
     if let Some(summary) = &mut verdict.ledger {
         summary.recorded = true;
     }
@@ -760,13 +759,7 @@ fn gate(
         complete: evaluation.error_count == 0,
         rules: policies.iter().map(|p| p.rule.id.clone()).collect(),
         resources: if incidents_on {
-            reports
-                .iter()
-                .flat_map(|r| {
-                    std::iter::once(r.kind.id().to_string())
-                        .chain(r.resources.iter().map(|res| res.id().to_string()))
-                })
-                .collect()
+            subjects(&reports).map(str::to_string).collect()
         } else {
             Vec::new()
         },

@@ -381,15 +381,10 @@ fn store_location(
     })
 }
 
-/// Where the ledger is, for `tollgate history` and `tollgate state init`, and whether
-/// tollgate.toml sets `[sla]`.
-pub fn ledger_location(
-    config: Option<&Path>,
-    state: Option<&str>,
-) -> Result<(Location, bool), Error> {
+/// Where the ledger is, for `tollgate history` and `tollgate state init`.
+pub fn ledger_location(config: Option<&Path>, state: Option<&str>) -> Result<Location, Error> {
     let (_, base, file) = read_config(config)?;
-    let location = store_location(state, file.state.as_ref(), &base)?;
-    Ok((location, file.sla.is_some()))
+    store_location(state, file.state.as_ref(), &base)
 }
 
 /// `[incident]` with `--incidents`: paths relative to the file, defaults filled in.

@@ -174,39 +174,31 @@ impl Keeper<'_> {
 /// The rows that differ between two states.
 fn diff(previous: &State, next: &State) -> Result<IncidentChanges, Error> {
     let mut changes = IncidentChanges::default();
-    for (group, ticket) in &next.tickets {
-        if previous.tickets.get(group) != Some(ticket) {
-            changes.put.push(IncidentRow {
-                kind: "ticket".into(),
-                group: group.clone(),
-                body: body(ticket)?,
-            });
-        }
-    }
-    for (group, alarm) in &next.alarms {
-        if previous.alarms.get(group) != Some(alarm) {
-            changes.put.push(IncidentRow {
-                kind: "alarm".into(),
-                group: group.clone(),
-                body: body(alarm)?,
-            });
-        }
-    }
-    for group in previous
-        .tickets
-        .keys()
-        .filter(|g| !next.tickets.contains_key(*g))
-    {
-        changes.delete.push(("ticket".into(), group.clone()));
-    }
-    for group in previous
-        .alarms
-        .keys()
-        .filter(|g| !next.alarms.contains_key(*g))
-    {
-        changes.delete.push(("alarm".into(), group.clone()));
-    }
+    diff_rows("ticket", &previous.tickets, &next.tickets, &mut changes)?;
+    diff_rows("alarm", &previous.alarms, &next.alarms, &mut changes)?;
     Ok(changes)
+}
+
+/// One kind's rows: the ones new or changed in `next` are put, the ones gone are deleted.
+fn diff_rows<T: Serialize + PartialEq>(
+    kind: &str,
+    previous: &BTreeMap<String, T>,
+    next: &BTreeMap<String, T>,
+    changes: &mut IncidentChanges,
+) -> Result<(), Error> {
+    for (group, value) in next {
+        if previous.get(group) != Some(value) {
+            changes.put.push(IncidentRow {
+                kind: kind.into(),
+                group: group.clone(),
+                body: body(value)?,
+            });
+        }
+    }
+    for group in previous.keys().filter(|g| !next.contains_key(*g)) {
+        changes.delete.push((kind.into(), group.clone()));
+    }
+    Ok(())
 }
 
 /// A ticket or an alarm as its row's JSON.

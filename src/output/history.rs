@@ -14,15 +14,10 @@ use crate::verdict::sla::DAY_MS;
 /// The JSON document's schema name.
 pub const SCHEMA: &str = "tollgate.history/v1";
 
-fn date(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
-        || ms.to_string(),
-        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    )
-}
+use super::{day, timestamp as date};
 
 /// The time ages are counted to: the latest run, else the newest first-seen time.
-fn reference(history: &History) -> i64 {
+pub(crate) fn reference(history: &History) -> i64 {
     history
         .runs
         .last()
@@ -31,8 +26,23 @@ fn reference(history: &History) -> i64 {
         .unwrap_or(0)
 }
 
-fn days(ms: i64) -> f64 {
+/// Milliseconds as days, to a tenth.
+pub(crate) fn days(ms: i64) -> f64 {
     (ms as f64 / DAY_MS as f64 * 10.0).round() / 10.0
+}
+
+/// Whole days an open finding has been open at `now`.
+pub(crate) fn age_days(f: &OpenFinding, now: i64) -> i64 {
+    (now - f.first_seen).max(0) / DAY_MS
+}
+
+/// An open finding's resource for people: its id, and its name when that differs.
+pub(crate) fn resource(f: &OpenFinding) -> String {
+    if f.label == f.subject {
+        f.subject.clone()
+    } else {
+        format!("{} ({})", f.subject, f.label)
+    }
 }
 
 #[derive(Serialize)]
@@ -78,7 +88,7 @@ fn oldest_view(f: &OpenFinding, now: i64) -> serde_json::Value {
         "label": f.label,
         "severity": f.severity,
         "first_seen": date(f.first_seen),
-        "age_days": (now - f.first_seen).max(0) / DAY_MS,
+        "age_days": age_days(f, now),
     })
 }
 
@@ -172,18 +182,14 @@ pub fn human(history: &History, store: &str, out: &mut dyn Write) -> io::Result<
     } else {
         writeln!(out, "oldest open findings:")?;
         for f in &history.oldest {
-            let label = if f.label == f.subject {
-                f.subject.clone()
-            } else {
-                format!("{} ({})", f.subject, f.label)
-            };
             writeln!(
                 out,
-                "  {}  {:>4} days  {:<8}  {}  {label}",
-                &date(f.first_seen)[..10],
-                (now - f.first_seen).max(0) / DAY_MS,
+                "  {}  {:>4} days  {:<8}  {}  {}",
+                day(f.first_seen),
+                age_days(f, now),
                 f.severity,
-                f.rule
+                f.rule,
+                resource(f)
             )?;
         }
     }

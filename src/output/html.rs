@@ -275,7 +275,7 @@ fn trend(history: &crate::store::History) -> Trend {
             }
         })
         .collect();
-    let now = runs.last().map_or(0, |r| r.at);
+    let now = super::history::reference(history);
     Trend {
         width: 40 + runs.len() * step + 20,
         height: TREND_HEIGHT + 30,
@@ -286,27 +286,17 @@ fn trend(history: &crate::store::History) -> Trend {
             .time_to_fix
             .iter()
             .rev()
-            .map(|(s, (n, mean))| {
-                (
-                    *s,
-                    format!("{:.1}", *mean as f64 / crate::verdict::sla::DAY_MS as f64),
-                    *n,
-                )
-            })
+            .map(|(s, (n, mean))| (*s, format!("{:.1}", super::history::days(*mean)), *n))
             .collect(),
         oldest: history
             .oldest
             .iter()
             .map(|f| OldestRow {
                 since: super::day(f.first_seen),
-                age_days: (now - f.first_seen).max(0) / crate::verdict::sla::DAY_MS,
+                age_days: super::history::age_days(f, now),
                 severity: f.severity,
                 rule: f.rule.clone(),
-                resource: if f.label == f.subject {
-                    f.subject.clone()
-                } else {
-                    format!("{} ({})", f.label, f.subject)
-                },
+                resource: super::history::resource(f),
             })
             .collect(),
     }

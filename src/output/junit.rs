@@ -106,7 +106,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
     let run_errors = || verdict.errors.iter().filter(|e| e.rule.is_none());
     let mut outcome = format!(
         "verdict: {}\nexit_code: {}\nblocking: {}\nerrors: {}\n{}",
-        status_name(verdict),
+        verdict.status.as_str(),
         verdict.exit_code(),
         verdict.blocking().count(),
         verdict.error_count,
@@ -244,14 +244,6 @@ fn finding<W: Write>(
 }
 
 /// `pass`, `fail` or `error`, as `-o json` names the verdict.
-fn status_name(verdict: &Verdict) -> &'static str {
-    match verdict.status {
-        crate::verdict::ExitStatus::Pass => "pass",
-        crate::verdict::ExitStatus::Fail => "fail",
-        crate::verdict::ExitStatus::Error => "error",
-    }
-}
-
 /// The resource details of a finding: what, where, and why it does (not) block.
 fn details(j: &Judged, file: &str) -> String {
     let f = &j.finding;

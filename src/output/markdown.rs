@@ -176,20 +176,7 @@ fn ledger(
         }
         writeln!(out)?;
     }
-    writeln!(
-        out,
-        "Ledger `{}`: {} new, {} fixed, {} overdue, {} within SLA{}.",
-        code(&l.store),
-        thousands(l.new),
-        thousands(l.fixed.len()),
-        thousands(l.overdue),
-        thousands(l.within_sla),
-        if l.recorded {
-            ""
-        } else {
-            " (this run was not recorded)"
-        }
-    )?;
+    writeln!(out, "{}", text(&super::ledger_sentence(l)))?;
     writeln!(out)
 }
 

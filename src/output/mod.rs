@@ -355,8 +355,12 @@ impl<'a> LedgerCounts<'a> {
 
 /// The run's ledger counts in a sentence, `None` without a ledger.
 pub(crate) fn ledger_line(verdict: &Verdict) -> Option<String> {
-    let l = verdict.ledger.as_ref()?;
-    Some(format!(
+    verdict.ledger.as_ref().map(ledger_sentence)
+}
+
+/// [`ledger_line`] of a ledger summary.
+pub(crate) fn ledger_sentence(l: &crate::verdict::sla::LedgerSummary) -> String {
+    format!(
         "Ledger {}: {} new and {} fixed since the last run, {} overdue, {} within SLA{}.",
         l.store,
         thousands(l.new),
@@ -368,7 +372,7 @@ pub(crate) fn ledger_line(verdict: &Verdict) -> Option<String> {
         } else {
             " (this run was not recorded)"
         }
-    ))
+    )
 }
 
 /// `1204` → `1,204`.

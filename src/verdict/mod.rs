@@ -36,6 +36,15 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
+    /// The name outputs and the ledger use: `pass`, `fail`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExitStatus::Pass => "pass",
+            ExitStatus::Fail => "fail",
+            ExitStatus::Error => "error",
+        }
+    }
+
     /// The process exit code.
     pub fn code(self) -> u8 {
         match self {
