@@ -45,7 +45,7 @@ fn main() {
 
     // Recording 100,000 findings.
     let n = 100_000;
-    let ids: Vec<String> = (0..n).map(|i| format!("{:064x}", i * 7919)).collect();
+    let ids: Vec<String> = (0..n).map(|i| format!("{:032x}", i * 7919)).collect();
     let labels: Vec<String> = (0..n).map(|i| format!("i-{i:08}")).collect();
     let location = Location::Sqlite(dir.path().join("record.db"));
     let (mut store, _) = Store::open(&location, Create::IfMissing).expect("a new ledger");
@@ -78,10 +78,10 @@ fn main() {
     let mut current: Vec<usize> = (0..fleet).collect();
     for day in 0..365i64 {
         // Each day 20 findings are fixed and 20 new ones appear.
-        let fixed: Vec<String> = current.drain(..20).map(|i| format!("{:064x}", i)).collect();
+        let fixed: Vec<String> = current.drain(..20).map(|i| format!("{:032x}", i)).collect();
         current.extend(next..next + 20);
         next += 20;
-        let ids: Vec<String> = current.iter().map(|i| format!("{:064x}", i)).collect();
+        let ids: Vec<String> = current.iter().map(|i| format!("{:032x}", i)).collect();
         let labels: Vec<String> = current.iter().map(|i| format!("i-{i:08}")).collect();
         let seen = sightings(&ids, &labels, day * DAY);
         let fixed: Vec<&str> = fixed.iter().map(String::as_str).collect();

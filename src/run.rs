@@ -1,6 +1,7 @@
 //! The pipeline, in order: settings → policies → waivers and baseline → sources → reports
 //! → evaluation → verdict → outputs → exit status. Each stage hands the next a plain value.
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -324,8 +325,14 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
                 evaluation_errors,
                 checked,
                 mut ledger,
+                ledger_error,
             } = gate;
             failures.extend(evaluation_errors);
+            if let Some(err) = ledger_error {
+                verdict.fail_with([verdict::ErrorSummary::of(&err)]);
+                failures.push(err);
+            }
+            let status = verdict.status;
             incidents = send_incidents(
                 settings,
                 &mut verdict,
@@ -335,12 +342,13 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
                 &mut failures,
             );
             if let Some(ledger) = &mut ledger {
-                let began = Instant::now();
-                if let Err(err) = record(ledger, &mut verdict, settings.now.timestamp_millis()) {
-                    verdict.fail_with([verdict::ErrorSummary::of(&err)]);
-                    failures.push(err);
+                // The incident stage can end a recorded run in `error`.
+                if let Some(id) = ledger.run.filter(|_| verdict.status != status) {
+                    if let Err(err) = ledger.store.set_run_status(id, verdict.status.as_str()) {
+                        verdict.fail_with([verdict::ErrorSummary::of(&err)]);
+                        failures.push(err);
+                    }
                 }
-                log.step(format_args!("ledger: recorded in {:.1?}", began.elapsed()));
                 // The HTML page draws the trend: the ledger as it stands after this run.
                 if settings
                     .outputs
@@ -423,6 +431,8 @@ struct Gate {
     checked: Checked,
     /// The open ledger, when the run keeps one.
     ledger: Option<Ledger>,
+    /// Why the run could not be written to the ledger.
+    ledger_error: Option<Error>,
 }
 
 /// The ledger as a run holds it: the open store, the findings it held open when the run
@@ -431,6 +441,8 @@ struct Ledger {
     store: Store,
     open: Vec<OpenFinding>,
     latest: Option<i64>,
+    /// This run's id in the ledger, once written.
+    run: Option<i64>,
 }
 
 /// Open the store (migrating it) and read what the verdict needs from it.
@@ -443,45 +455,43 @@ fn open_ledger(settings: &LedgerSettings) -> Result<(Ledger, bool), Error> {
             store,
             open,
             latest,
+            run: None,
         },
         created,
     ))
 }
 
-/// What the ledger gives the verdict: first-seen times, SLA days, and the open findings
-/// this run found fixed (of a rule it loaded, on a subject it read, with every call a
-/// success).
-fn ledger_view(
-    ledger: &Ledger,
+/// Wait for the ledger's thread: the open store and what it read.
+fn join_ledger(
+    opening: std::io::Result<std::thread::JoinHandle<Result<(Ledger, bool), Error>>>,
     settings: &LedgerSettings,
-    evaluation: &policy::Evaluation,
-    policies: &[policy::Policy],
-    reports: &[Arc<crate::model::Report>],
-) -> sla::LedgerView {
-    use std::collections::HashSet;
-    let current: HashSet<&str> = evaluation
-        .findings
-        .iter()
-        .map(|f| f.fingerprint.as_str())
-        .collect();
-    let rules: HashSet<&str> = policies.iter().map(|p| p.rule.id.as_str()).collect();
-    let subjects: HashSet<&str> = subjects(reports).collect();
-    sla::LedgerView {
-        store: settings.location.label(),
-        first_seen: ledger
-            .open
-            .iter()
-            .map(|f| (f.fingerprint.clone(), f.first_seen))
-            .collect(),
-        sla: settings.sla.clone(),
-        fixed: sla::fixed(
-            &ledger.open,
-            &current,
-            &rules,
-            &subjects,
-            evaluation.error_count == 0,
-        ),
+    log: &Log,
+) -> Result<Ledger, Error> {
+    let began = Instant::now();
+    let (ledger, created) = opening
+        .map_err(|e| Error::Config {
+            reason: format!("cannot start the ledger's thread: {e}"),
+            hint: None,
+        })?
+        .join()
+        .map_err(|_| Error::Store {
+            store: settings.location.label(),
+            reason: "reading it failed unexpectedly".into(),
+            hint: None,
+        })??;
+    if created {
+        eprintln!(
+            "tollgate: started an empty ledger at {}; keep it between runs (docs/ledger.md)",
+            settings.location.label()
+        );
     }
+    log.step(format_args!(
+        "ledger {}: {} open findings (waited {:.1?})",
+        settings.location.label(),
+        ledger.open.len(),
+        began.elapsed()
+    ));
+    Ok(ledger)
 }
 
 /// What a run read: each report's kind id (the subject of report-level findings) and
@@ -492,63 +502,62 @@ fn subjects(reports: &[Arc<crate::model::Report>]) -> impl Iterator<Item = &str>
         .flat_map(|r| std::iter::once(r.kind.id()).chain(r.resources.iter().map(|res| res.id())))
 }
 
-/// Write the run to the ledger: its counts, every finding it saw, the ones it found
-/// fixed. A replay (`--now` before the ledger's latest run) is judged against the ledger
-/// but not written to it, so that replaying the past cannot rewrite it.
-fn record(ledger: &mut Ledger, verdict: &mut Verdict, now: i64) -> Result<(), Error> {
-    let Some(summary) = &verdict.ledger else {
-        return Ok(());
-    };
-    if let Some(latest) = ledger.latest.filter(|latest| *latest > now) {
-        let at = chrono::DateTime::from_timestamp_millis(latest)
-            .map_or(latest.to_string(), |t| t.to_rfc3339());
-        verdict.warnings.push(format!(
-            "the ledger has a run at {at}, after --now: this run was judged against it but not recorded"
-        ));
-        return Ok(());
-    }
+/// Write a run's sightings to the ledger, then (from `finish`) its counts and the findings
+/// it fixed, in one transaction. Runs beside the verdict, so it needs nothing the verdict
+/// knows: each sighting says "seen now", and the ledger keeps an open finding's earlier
+/// first-seen time itself.
+fn write_run(
+    store: &mut Store,
+    findings: &[crate::model::Finding],
+    now: i64,
+    finish: impl FnOnce() -> Option<store::Finish>,
+) -> Result<Option<i64>, Error> {
+    let labels: Vec<std::borrow::Cow<'_, str>> = findings
+        .iter()
+        .map(|f| match &f.subject {
+            crate::model::Subject::Resource(r) => r.label().into(),
+            other => other.label().into(),
+        })
+        .collect();
+    let seen: Vec<Sighting<'_>> = findings
+        .iter()
+        .zip(&labels)
+        .map(|(f, label)| Sighting {
+            fingerprint: &f.fingerprint,
+            rule: &f.rule.id,
+            subject: f.subject.id(),
+            label,
+            severity: f.severity,
+            first_seen: now,
+        })
+        .collect();
+    store.record_with(now, &seen, finish)
+}
+
+/// The run's row: its status and counts, from the verdict.
+fn finish_of(verdict: &Verdict) -> Option<store::Finish> {
+    let summary = verdict.ledger.as_ref()?;
     let mut open = [0i64; 5];
     for j in &verdict.findings {
         open[store::severity_index(j.finding.severity)] += 1;
     }
-    let run = RunRow {
-        at: now,
-        status: verdict.status.as_str().into(),
-        open,
-        new: summary.new as i64,
-        fixed: summary.fixed.len() as i64,
-        overdue: summary.overdue as i64,
-        within_sla: summary.within_sla as i64,
-        blocking: verdict.blocking().count() as i64,
-    };
-    let labels: Vec<String> = verdict
-        .findings
-        .iter()
-        .map(|j| j.finding.subject.label())
-        .collect();
-    let seen: Vec<Sighting<'_>> = verdict
-        .findings
-        .iter()
-        .zip(&labels)
-        .map(|(j, label)| Sighting {
-            fingerprint: &j.finding.fingerprint,
-            rule: &j.finding.rule.id,
-            subject: j.finding.subject.id(),
-            label,
-            severity: j.finding.severity,
-            first_seen: j.aging.map_or(now, |a| a.first_seen),
-        })
-        .collect();
-    let fixed: Vec<&str> = summary
-        .fixed
-        .iter()
-        .map(|f| f.fingerprint.as_str())
-        .collect();
-    ledger.store.record(&run, &seen, &fixed)?;
-    if let Some(summary) = &mut verdict.ledger {
-        summary.recorded = true;
-    }
-    Ok(())
+    Some(store::Finish {
+        run: RunRow {
+            at: 0, // the writer's own time is used
+            status: verdict.status.as_str().into(),
+            open,
+            new: summary.new as i64,
+            fixed: summary.fixed.len() as i64,
+            overdue: summary.overdue as i64,
+            within_sla: summary.within_sla as i64,
+            blocking: verdict.blocking().count() as i64,
+        },
+        fixed: summary
+            .fixed
+            .iter()
+            .map(|f| f.fingerprint.clone())
+            .collect(),
+    })
 }
 
 /// Which rules and resources the run evaluated, and whether every call succeeded: the
@@ -701,48 +710,90 @@ fn gate(
         evaluation.findings.len(),
         evaluation.error_count
     ));
-    let ledger = match (opening, &settings.ledger) {
-        (Some(opening), Some(ledger_settings)) => {
-            let began = Instant::now();
-            let (ledger, created) = opening
-                .map_err(|e| Error::Config {
-                    reason: format!("cannot start the ledger's thread: {e}"),
-                    hint: None,
-                })?
-                .join()
-                .map_err(|_| Error::Store {
-                    store: ledger_settings.location.label(),
-                    reason: "reading it failed unexpectedly".into(),
-                    hint: None,
-                })??;
-            if created {
-                eprintln!(
-                    "tollgate: started an empty ledger at {}; keep it between runs (docs/ledger.md)",
-                    ledger_settings.location.label()
-                );
-            }
-            log.step(format_args!(
-                "ledger {}: {} open findings (waited {:.1?})",
-                ledger_settings.location.label(),
-                ledger.open.len(),
-                began.elapsed()
-            ));
-            let view = ledger_view(&ledger, ledger_settings, &evaluation, &policies, &reports);
-            Some((ledger, view))
-        }
-        _ => None,
-    };
+    let began = Instant::now();
+    let now = settings.now.timestamp_millis();
     let rules = policies.iter().map(|p| Arc::clone(&p.rule)).collect();
-    let verdict = verdict::decide_with_ledger(
-        &evaluation,
-        rules,
-        &reports,
-        options,
-        &waivers,
-        baseline.as_ref(),
-        ledger.as_ref().map(|(_, view)| view),
-    );
-    let ledger = ledger.map(|(ledger, _)| ledger);
+    let decide = |view: Option<&sla::LedgerView>| {
+        verdict::decide_with_ledger(
+            &evaluation,
+            rules,
+            &reports,
+            options,
+            &waivers,
+            baseline.as_ref(),
+            view,
+        )
+    };
+    let mut ledger_error = None;
+    let (verdict, ledger) = match (opening, &settings.ledger) {
+        (Some(opening), Some(ledger_settings)) => {
+            let mut ledger = join_ledger(opening, ledger_settings, log)?;
+            let loaded: HashSet<&str> = policies.iter().map(|p| p.rule.id.as_str()).collect();
+            let view = |open: &[OpenFinding]| {
+                sla::LedgerView::new(
+                    ledger_settings.location.label(),
+                    ledger_settings.sla.clone(),
+                    open,
+                    &evaluation.findings,
+                    &loaded,
+                    subjects(&reports),
+                    evaluation.error_count == 0,
+                )
+            };
+            let verdict = if let Some(latest) = ledger.latest.filter(|latest| *latest > now) {
+                // A replay of the past is judged against the ledger, not written to it.
+                let mut verdict = decide(Some(&view(&ledger.open)));
+                verdict.warnings.push(format!(
+                    "the ledger has a run at {}, after --now: this run was judged against it but not recorded",
+                    output::timestamp(latest)
+                ));
+                verdict
+            } else {
+                // The sightings are written while the findings are matched to the ledger
+                // and the verdict is decided; the run's row follows the verdict, and the
+                // transaction commits with both or neither.
+                let (send, receive) = std::sync::mpsc::channel();
+                let Ledger { store, open, .. } = &mut ledger;
+                let findings = &evaluation.findings;
+                let (mut verdict, written) = std::thread::scope(|scope| {
+                    let writer = scope
+                        .spawn(move || write_run(store, findings, now, || receive.recv().ok()?));
+                    let verdict = decide(Some(&view(open)));
+                    // A writer that failed early is no longer listening: its error is below.
+                    let _ = send.send(finish_of(&verdict));
+                    let written = writer.join().unwrap_or_else(|_| {
+                        Err(Error::Store {
+                            store: ledger_settings.location.label(),
+                            reason: "writing the run failed unexpectedly".into(),
+                            hint: None,
+                        })
+                    });
+                    (verdict, written)
+                });
+                match written {
+                    Ok(id) => {
+                        ledger.run = id;
+                        if let Some(summary) = &mut verdict.ledger {
+                            summary.recorded = id.is_some();
+                        }
+                    }
+                    Err(err) => ledger_error = Some(err),
+                }
+                verdict
+            };
+            (verdict, Some(ledger))
+        }
+        _ => (decide(None), None),
+    };
+    log.step(format_args!(
+        "decided{} in {:.1?}",
+        if ledger.is_some() {
+            " and wrote the ledger"
+        } else {
+            ""
+        },
+        began.elapsed()
+    ));
     // Said on standard error as well as in the outputs: a waiver that silently stopped
     // applying is how a gate starts failing "for no reason".
     for stale in verdict.stale_waivers() {
@@ -774,6 +825,7 @@ fn gate(
         evaluation_errors,
         checked,
         ledger,
+        ledger_error,
     })
 }
 

@@ -63,6 +63,13 @@ pub struct RunRow {
     pub blocking: i64,
 }
 
+/// The end of a run's write: its counts and the fingerprints of the findings it fixed.
+#[derive(Debug, Clone)]
+pub struct Finish {
+    pub run: RunRow,
+    pub fixed: Vec<String>,
+}
+
 /// What `tollgate history` shows: the latest runs (oldest first), mean time to fix per
 /// severity, and the oldest open findings.
 #[derive(Debug, Clone, Default)]
@@ -173,9 +180,37 @@ impl Store {
         seen: &[Sighting<'_>],
         fixed: &[&str],
     ) -> Result<i64, Error> {
+        let finish = Finish {
+            run: run.clone(),
+            fixed: fixed.iter().map(|f| f.to_string()).collect(),
+        };
+        let id = self.record_with(run.at, seen, || Some(finish))?;
+        id.ok_or_else(|| Failure::new("the run was not written").into_error(&self.location))
+    }
+
+    /// [`Store::record`] in two steps within one transaction: the sightings are written
+    /// first, then `finish` is called for the run's counts and the findings it fixed, so
+    /// that a caller can decide its verdict while the sightings are written. `finish`
+    /// returning `None` leaves the ledger as it was. Returns the run's id if it was written.
+    pub fn record_with(
+        &mut self,
+        at: i64,
+        seen: &[Sighting<'_>],
+        finish: impl FnOnce() -> Option<Finish>,
+    ) -> Result<Option<i64>, Error> {
         let r = match &mut self.db {
-            Db::Sqlite(db) => db.record(run, seen, fixed),
-            Db::Postgres(db) => db.record(run, seen, fixed),
+            Db::Sqlite(db) => db.record_with(at, seen, finish),
+            Db::Postgres(db) => db.record_with(at, seen, finish),
+        };
+        r.map_err(|e| e.into_error(&self.location))
+    }
+
+    /// Change a recorded run's status (the incident stage can turn a run into `error`
+    /// after it was recorded).
+    pub fn set_run_status(&mut self, id: i64, status: &str) -> Result<(), Error> {
+        let r = match &mut self.db {
+            Db::Sqlite(db) => db.set_run_status(id, status),
+            Db::Postgres(db) => db.set_run_status(id, status),
         };
         r.map_err(|e| e.into_error(&self.location))
     }
@@ -275,4 +310,70 @@ fn ordered<'a, 'b>(seen: &'b [Sighting<'a>]) -> Vec<&'b Sighting<'a>> {
     v.sort_unstable_by(|a, b| a.fingerprint.cmp(b.fingerprint));
     v.dedup_by(|a, b| a.fingerprint == b.fingerprint);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sighting<'a>(fingerprint: &'a str, at: i64) -> Sighting<'a> {
+        Sighting {
+            fingerprint,
+            rule: "R-1",
+            subject: "i-1",
+            label: "node-1",
+            severity: Severity::High,
+            first_seen: at,
+        }
+    }
+
+    #[test]
+    fn a_run_without_its_finish_leaves_the_ledger_as_it_was_and_its_status_can_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::Sqlite(dir.path().join("state.db"));
+        let (mut store, created) = Store::open(&location, Create::IfMissing).unwrap();
+        assert!(created);
+        let dropped = store
+            .record_with(1_000, &[sighting("aa", 1_000)], || None)
+            .unwrap();
+        assert_eq!(dropped, None);
+        assert!(store.open_findings().unwrap().is_empty(), "rolled back");
+        assert_eq!(store.latest_run().unwrap(), None);
+
+        let run = RunRow {
+            at: 2_000,
+            status: "fail".into(),
+            open: [0, 1, 0, 0, 0],
+            blocking: 1,
+            ..RunRow::default()
+        };
+        let id = store.record(&run, &[sighting("aa", 2_000)], &[]).unwrap();
+        store.set_run_status(id, "error").unwrap();
+        let history = store.history(10, 10).unwrap();
+        assert_eq!(history.runs.len(), 1);
+        assert_eq!(history.runs[0].status, "error");
+        assert_eq!(history.runs[0].open, [0, 1, 0, 0, 0]);
+        assert_eq!(history.oldest[0].first_seen, 2_000);
+
+        // Seen again later: the first-seen time stays; fixed, then seen again: it restarts.
+        let later = RunRow {
+            at: 3_000,
+            ..run.clone()
+        };
+        store.record(&later, &[sighting("aa", 3_000)], &[]).unwrap();
+        assert_eq!(store.open_findings().unwrap()[0].first_seen, 2_000);
+        let fixing = RunRow {
+            at: 4_000,
+            ..run.clone()
+        };
+        store.record(&fixing, &[], &["aa"]).unwrap();
+        assert!(store.open_findings().unwrap().is_empty());
+        assert_eq!(
+            store.history(10, 10).unwrap().time_to_fix[&Severity::High],
+            (1, 2_000)
+        );
+        let back = RunRow { at: 5_000, ..run };
+        store.record(&back, &[sighting("aa", 5_000)], &[]).unwrap();
+        assert_eq!(store.open_findings().unwrap()[0].first_seen, 5_000);
+    }
 }

@@ -10,8 +10,8 @@ use postgres::{Client, Config, NoTls, Transaction};
 use super::location::PgUrl;
 use super::schema::{self, VERSION};
 use super::{
-    missing, ordered, severity, too_new, Create, Failure, History, IncidentChanges, IncidentRow,
-    OpenFinding, RunRow, Sighting,
+    missing, ordered, severity, too_new, Create, Failure, Finish, History, IncidentChanges,
+    IncidentRow, OpenFinding, RunRow, Sighting,
 };
 
 /// The advisory lock every writer holds ("tollgate" in ASCII).
@@ -134,33 +134,14 @@ impl Postgres {
             .collect()
     }
 
-    pub(crate) fn record(
+    pub(crate) fn record_with(
         &mut self,
-        run: &RunRow,
+        at: i64,
         seen: &[Sighting<'_>],
-        fixed: &[&str],
-    ) -> Result<i64, Failure> {
+        finish: impl FnOnce() -> Option<Finish>,
+    ) -> Result<Option<i64>, Failure> {
         let mut tx = self.write()?;
-        let [critical, high, medium, low, info] = run.open;
-        let id: i64 = tx
-            .query_one(
-                schema::INSERT_RUN,
-                &[
-                    &run.at,
-                    &run.status,
-                    &critical,
-                    &high,
-                    &medium,
-                    &low,
-                    &info,
-                    &run.new,
-                    &run.fixed,
-                    &run.overdue,
-                    &run.within_sla,
-                    &run.blocking,
-                ],
-            )?
-            .get(0);
+        let id: i64 = tx.query_one(schema::START_RUN, &[&at])?.get(0);
         let sql = format!(
             "{}{}{}",
             schema::UPSERT_INTO,
@@ -184,18 +165,44 @@ impl Postgres {
                     &labels,
                     &severities,
                     &first_seen,
-                    &run.at,
+                    &at,
                     &id,
                 ],
             )?;
         }
-        let mut fixed: Vec<&str> = fixed.to_vec();
+        // Dropping the transaction unfinished rolls it back.
+        let Some(Finish { run, mut fixed }) = finish() else {
+            return Ok(None);
+        };
+        let [critical, high, medium, low, info] = run.open;
+        tx.execute(
+            schema::FINISH_RUN,
+            &[
+                &run.status,
+                &critical,
+                &high,
+                &medium,
+                &low,
+                &info,
+                &run.new,
+                &run.fixed,
+                &run.overdue,
+                &run.within_sla,
+                &run.blocking,
+                &id,
+            ],
+        )?;
         fixed.sort_unstable();
         for chunk in fixed.chunks(CHUNK) {
-            tx.execute(schema::FIX_MANY, &[&run.at, &id, &chunk])?;
+            tx.execute(schema::FIX_MANY, &[&at, &id, &chunk])?;
         }
         tx.commit()?;
-        Ok(id)
+        Ok(Some(id))
+    }
+
+    pub(crate) fn set_run_status(&mut self, id: i64, status: &str) -> Result<(), Failure> {
+        self.client.execute(schema::RUN_STATUS, &[&status, &id])?;
+        Ok(())
     }
 
     pub(crate) fn history(&mut self, runs: usize, oldest: usize) -> Result<History, Failure> {

@@ -41,7 +41,6 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         fixed_at BIGINT,
         last_run BIGINT NOT NULL
     ){NOROWID};
-    CREATE INDEX findings_open ON findings (fixed_at, first_seen);
     CREATE TABLE incident_state (
         kind TEXT NOT NULL,
         grp TEXT NOT NULL,
@@ -99,9 +98,21 @@ pub(crate) const FIX_ONE: &str = "UPDATE findings SET fixed_at = $1, last_run = 
 pub(crate) const FIX_MANY: &str = "UPDATE findings SET fixed_at = $1, last_run = $2
     WHERE fingerprint = ANY($3) AND fixed_at IS NULL AND last_seen < $1";
 
-pub(crate) const INSERT_RUN: &str = "INSERT INTO runs
+/// A run's row, before its counts are known (they are set by [`FINISH_RUN`] in the same
+/// transaction). Parameter: its time.
+pub(crate) const START_RUN: &str = "INSERT INTO runs
     (at, status, critical, high, medium, low, info, new_findings, fixed, overdue, within_sla, blocking)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+    VALUES ($1, 'running', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) RETURNING id";
+
+/// A run's counts. Parameters: status, the five severities, new, fixed, overdue, within
+/// SLA, blocking, id. (SQLite numbers `$N` in the order they first appear, so every
+/// statement here names them in order.)
+pub(crate) const FINISH_RUN: &str = "UPDATE runs SET status = $1, critical = $2, high = $3,
+    medium = $4, low = $5, info = $6, new_findings = $7, fixed = $8, overdue = $9,
+    within_sla = $10, blocking = $11 WHERE id = $12";
+
+/// A run's status, changed after it was recorded. Parameters: status, id.
+pub(crate) const RUN_STATUS: &str = "UPDATE runs SET status = $1 WHERE id = $2";
 
 pub(crate) const OPEN_FINDINGS: &str =
     "SELECT fingerprint, rule, subject, label, severity, first_seen FROM findings WHERE fixed_at IS NULL";

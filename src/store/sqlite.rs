@@ -10,8 +10,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 
 use super::schema::{self, VERSION};
 use super::{
-    missing, ordered, severity, too_new, Create, Failure, History, IncidentChanges, IncidentRow,
-    OpenFinding, RunRow, Sighting,
+    missing, ordered, severity, too_new, Create, Failure, Finish, History, IncidentChanges,
+    IncidentRow, OpenFinding, RunRow, Sighting,
 };
 
 /// How long a writer waits for another to finish before giving up.
@@ -68,6 +68,13 @@ impl Sqlite {
             )));
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A run rewrites many pages at once: room for them in memory (taken as needed).
+        conn.pragma_update(None, "cache_size", -64 * 1024)?;
+        // The WAL is copied into the file here, on the thread that opens the ledger while
+        // the reports parse, rather than at the end of the run's write, where the gate
+        // waits for it. At most one run's pages wait in the WAL between runs.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         let mut db = Sqlite { conn };
         let created = db.migrate(create)?;
         Ok((db, created))
@@ -130,34 +137,16 @@ impl Sqlite {
         Ok(out)
     }
 
-    pub(crate) fn record(
+    pub(crate) fn record_with(
         &mut self,
-        run: &RunRow,
+        at: i64,
         seen: &[Sighting<'_>],
-        fixed: &[&str],
-    ) -> Result<i64, Failure> {
+        finish: impl FnOnce() -> Option<Finish>,
+    ) -> Result<Option<i64>, Failure> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let [critical, high, medium, low, info] = run.open;
-        let id: i64 = tx.query_row(
-            schema::INSERT_RUN,
-            params![
-                run.at,
-                run.status,
-                critical,
-                high,
-                medium,
-                low,
-                info,
-                run.new,
-                run.fixed,
-                run.overdue,
-                run.within_sla,
-                run.blocking
-            ],
-            |r| r.get(0),
-        )?;
+        let id: i64 = tx.query_row(schema::START_RUN, [at], |r| r.get(0))?;
         {
             let sql = format!(
                 "{}{}{}",
@@ -174,17 +163,46 @@ impl Sqlite {
                     s.label,
                     s.severity.as_str(),
                     s.first_seen,
-                    run.at,
+                    at,
                     id
                 ])?;
             }
+        }
+        // Dropping the transaction unfinished rolls it back.
+        let Some(Finish { run, fixed }) = finish() else {
+            return Ok(None);
+        };
+        let [critical, high, medium, low, info] = run.open;
+        tx.execute(
+            schema::FINISH_RUN,
+            params![
+                run.status,
+                critical,
+                high,
+                medium,
+                low,
+                info,
+                run.new,
+                run.fixed,
+                run.overdue,
+                run.within_sla,
+                run.blocking,
+                id
+            ],
+        )?;
+        {
             let mut fix = tx.prepare(schema::FIX_ONE)?;
-            for fingerprint in fixed {
-                fix.execute(params![run.at, id, fingerprint])?;
+            for fingerprint in &fixed {
+                fix.execute(params![at, id, fingerprint])?;
             }
         }
         tx.commit()?;
-        Ok(id)
+        Ok(Some(id))
+    }
+
+    pub(crate) fn set_run_status(&mut self, id: i64, status: &str) -> Result<(), Failure> {
+        self.conn.execute(schema::RUN_STATUS, params![status, id])?;
+        Ok(())
     }
 
     pub(crate) fn history(&mut self, runs: usize, oldest: usize) -> Result<History, Failure> {

@@ -373,7 +373,8 @@ pub fn decide_with_ledger(
     let findings: Vec<Judged> = evaluation
         .findings
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(n, f)| {
             let mut waiver = None;
             for &i in by_rule.get(f.rule.id.as_str()).into_iter().flatten() {
                 if waivers[i].matches(f) {
@@ -391,7 +392,7 @@ pub fn decide_with_ledger(
                 }
             });
             let aging = ledger
-                .map(|l| sla::Aging::of(f, l.first_seen.get(&f.fingerprint).copied(), &l.sla, now));
+                .map(|l| sla::Aging::of(f, l.first_seen.get(n).copied().flatten(), &l.sla, now));
             let disposition = judge(
                 f,
                 options,

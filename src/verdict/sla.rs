@@ -65,16 +65,71 @@ impl Aging {
     }
 }
 
-/// What the ledger gives the verdict: the first-seen times of the findings it holds open,
-/// and the SLA days.
+/// What the ledger gives the verdict: for each of the run's findings, its first-seen
+/// time if the ledger held it open; the SLA days; and the open findings the run fixed.
 #[derive(Debug, Clone, Default)]
 pub struct LedgerView {
     /// The store, for outputs (no password).
     pub store: String,
-    pub first_seen: HashMap<String, i64>,
+    /// Index for index with the evaluation's findings.
+    pub first_seen: Vec<Option<i64>>,
     pub sla: Sla,
-    /// The findings the run found fixed (see [`fixed`]).
     pub fixed: Vec<OpenFinding>,
+}
+
+impl LedgerView {
+    /// Match the run's findings to the ledger's open ones. An open finding the run did not
+    /// find again is fixed only if the run loaded its rule (`rules`), read its subject
+    /// (one of `read`: resource ids and report kind ids), and every policy call succeeded
+    /// (`complete`): a call that failed checked nothing.
+    pub fn new<'a>(
+        store: String,
+        sla: Sla,
+        open: &[OpenFinding],
+        findings: &[Finding],
+        rules: &HashSet<&str>,
+        read: impl Iterator<Item = &'a str>,
+        complete: bool,
+    ) -> LedgerView {
+        let index: HashMap<&str, usize> = open
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.fingerprint.as_str(), i))
+            .collect();
+        let mut found = vec![false; open.len()];
+        let first_seen = findings
+            .iter()
+            .map(|f| {
+                index.get(f.fingerprint.as_str()).map(|&i| {
+                    found[i] = true;
+                    open[i].first_seen
+                })
+            })
+            .collect();
+        // Usually few are left: only their subjects are looked for among what was read.
+        let left: Vec<&OpenFinding> = open
+            .iter()
+            .zip(&found)
+            .filter(|(f, found)| complete && !**found && rules.contains(f.rule.as_str()))
+            .map(|(f, _)| f)
+            .collect();
+        let fixed = if left.is_empty() {
+            Vec::new()
+        } else {
+            let wanted: HashSet<&str> = left.iter().map(|f| f.subject.as_str()).collect();
+            let read: HashSet<&str> = read.filter(|s| wanted.contains(s)).collect();
+            left.into_iter()
+                .filter(|f| read.contains(f.subject.as_str()))
+                .cloned()
+                .collect()
+        };
+        LedgerView {
+            store,
+            first_seen,
+            sla,
+            fixed,
+        }
+    }
 }
 
 /// The ledger's part of a verdict: the run's new, fixed, overdue and within-SLA counts.
@@ -91,28 +146,4 @@ pub struct LedgerSummary {
     /// The ledger's trends after this run, for the HTML page; `None` unless asked for.
     #[serde(skip)]
     pub history: Option<crate::store::History>,
-}
-
-/// Which of the ledger's open findings this run found fixed: those of a rule it loaded, on
-/// a subject (resource id or report kind id) it read, that it did not find again. A run
-/// with failed policy calls (`complete` false) fixes nothing: a call that failed checked
-/// nothing.
-pub fn fixed(
-    open: &[OpenFinding],
-    current: &HashSet<&str>,
-    rules: &HashSet<&str>,
-    subjects: &HashSet<&str>,
-    complete: bool,
-) -> Vec<OpenFinding> {
-    if !complete {
-        return Vec::new();
-    }
-    open.iter()
-        .filter(|f| {
-            rules.contains(f.rule.as_str())
-                && subjects.contains(f.subject.as_str())
-                && !current.contains(f.fingerprint.as_str())
-        })
-        .cloned()
-        .collect()
 }
