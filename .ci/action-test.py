@@ -549,6 +549,30 @@ def main() -> int:
         ],
     )
 
+    # 4b. The ledger: `state` names the store, `state-init` starts it; the result says the
+    #     run was recorded. A `state-init` that is neither true nor empty is refused.
+    ledger = work / "ledger" / "state.db"
+    j4b = Job("ledger", dict(gate, reports=FAILING_REPORT, state=str(ledger), **{"state-init": "true"}), tool_cache=tools, cache_store=store).run()
+    recorded = j4b.outputs["result-file"] and json.loads(Path(j4b.outputs["result-file"]).read_text()).get("ledger", {})
+    checks.case(
+        "state and state-init keep a ledger",
+        j4b,
+        [
+            ("the ledger file was made", ledger.is_file()),
+            ("the run was recorded in it", bool(recorded) and recorded.get("recorded") is True and recorded.get("new") == 1),
+            ("exit-code=1", j4b.outputs["exit-code"] == "1"),
+        ],
+    )
+    j4c = Job("ledger-bad-init", dict(gate, reports=PASSING_REPORT, state=str(ledger), **{"state-init": "maybe"}), tool_cache=tools, cache_store=store).run()
+    checks.case(
+        "a state-init that is not true is refused",
+        j4c,
+        [
+            ("said why", "state-init is" in j4c.text()),
+            ("job failed", j4c.failed),
+        ],
+    )
+
     # 5-8: releases from a fake GitHub.
     releases = Releases(work / "www")
     binary = archive_of(Path(installed))

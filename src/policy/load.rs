@@ -578,6 +578,16 @@ fn check(node) { () }
         );
         assert!(rule_error(&with(r#"id: "X y", severity: "high""#)).contains("may only contain"));
         assert!(rule_error(&with(r#"id: 7, severity: "high""#)).contains("must be a string"));
+        for bad in [r#""7""#, "-1", "7.5", "40000"] {
+            let text = with(&format!(r#"id: "X", severity: "high", sla_days: {bad}"#));
+            assert!(
+                rule_error(&text).contains("`sla_days` must be a whole number"),
+                "{bad}"
+            );
+        }
+        let p = compile_str(&with(r#"id: "X", severity: "high", sla_days: 7"#)).unwrap();
+        assert_eq!(p.rule.sla_days, Some(7));
+        assert_eq!(compile_str(GOOD).unwrap().rule.sla_days, None);
     }
 
     #[test]

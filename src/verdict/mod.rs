@@ -1134,4 +1134,75 @@ mod tests {
         assert!(v.baseline.is_none());
         assert!(v.waivers.is_empty());
     }
+
+    #[test]
+    fn the_ledger_ages_findings_and_sla_comes_after_waivers_and_baselines() {
+        use crate::verdict::sla::{LedgerView, Sla, DAY_MS};
+        let now = options(Severity::High).now.timestamp_millis();
+        let mut seven_days = on("i-rule-days", Severity::High, Level::Deny);
+        seven_days.rule = Arc::new(Rule {
+            sla_days: Some(7),
+            ..(*rule("R", Enforcement::Hard)).clone()
+        });
+        let findings = vec![
+            on("i-new", Severity::Critical, Level::Deny), // new: due in 15 days
+            on("i-old", Severity::Critical, Level::Deny), // 20 days open: overdue
+            on("i-waived", Severity::Critical, Level::Deny), // 20 days open, but waived
+            on("i-low", Severity::Low, Level::Deny),      // below fail-on: no SLA matters
+            on("i-nodays", Severity::High, Level::Deny),  // high has no [sla] days: blocks
+            seven_days,                                   // 10 days open, its rule says 7
+        ];
+        let view = LedgerView {
+            store: "s.db".into(),
+            first_seen: vec![
+                None,
+                Some(now - 20 * DAY_MS),
+                Some(now - 20 * DAY_MS),
+                None,
+                Some(now - DAY_MS),
+                Some(now - 10 * DAY_MS),
+            ],
+            sla: Sla {
+                days: [(Severity::Critical, 15)].into_iter().collect(),
+            },
+            fixed: Vec::new(),
+        };
+        let w = waivers(&waiver("R", "i-waived", "2099-01-01"));
+        let verdict = decide_with_ledger(
+            &evaluation(findings),
+            vec![rule("R", Enforcement::Hard)],
+            &[],
+            options(Severity::High),
+            &w,
+            None,
+            Some(&view),
+        );
+        let got: Vec<(Disposition, bool)> = verdict
+            .findings
+            .iter()
+            .map(|j| (j.disposition, j.overdue()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Disposition::WithinSla, false),
+                (Disposition::Blocking, true),
+                (Disposition::Waived, false),
+                (Disposition::BelowThreshold, false),
+                (Disposition::Blocking, false),
+                (Disposition::Blocking, true),
+            ]
+        );
+        let new = verdict.findings[0].aging.unwrap();
+        assert!(new.new && new.age_days == 0);
+        assert_eq!(new.due, Some(now + 15 * DAY_MS));
+        assert_eq!(
+            verdict.findings[5].aging.unwrap().due,
+            Some(now - 3 * DAY_MS)
+        );
+        assert_eq!(verdict.findings[4].aging.unwrap().due, None);
+        let l = verdict.ledger.as_ref().unwrap();
+        assert_eq!((l.new, l.overdue, l.within_sla), (2, 2, 1));
+        assert_eq!(verdict.status, ExitStatus::Fail);
+    }
 }

@@ -127,9 +127,50 @@ fn a_critical_finding_is_within_sla_then_overdue_and_blocking_then_fixed() {
             (&missing, "2026-11-10T06:00:00Z", 0, "within_sla"),
             (&missing, "2026-11-20T06:00:00Z", 1, "blocking"),
         ];
+        let file = |name: &str| dir.join(name);
+        let (md, sarif, junit, page) =
+            (file("r.md"), file("r.sarif"), file("r.xml"), file("r.html"));
+        let outputs = [
+            format!("markdown={}", md.display()),
+            format!("sarif={}", sarif.display()),
+            format!("junit={}", junit.display()),
+            format!("html={}", page.display()),
+        ];
+        let read = |path: &PathBuf| std::fs::read_to_string(path).unwrap();
         for (i, (report, now, code, status)) in runs.iter().enumerate() {
-            let out = check(&store, &config, report, now, &["-o", &json_out]);
+            let mut args = vec!["-o", "human", "-o", &json_out];
+            for o in &outputs {
+                args.extend(["-o", o.as_str()]);
+            }
+            let out = check(&store, &config, report, now, &args);
             ok_or_show(&out, *code, &format!("{} run {i}", store.name));
+            let human = String::from_utf8_lossy(&out.stdout).to_string();
+            // Every output says when the finding was first seen and when it is due.
+            let when = match i {
+                0 => "new, first seen 2026-11-02, due 2026-11-17",
+                1 => "first seen 2026-11-02, 8 days open, due 2026-11-17",
+                _ => "first seen 2026-11-02, 18 days open, overdue since 2026-11-17",
+            };
+            for (name, text) in [
+                ("human", human.clone()),
+                ("markdown", read(&md)),
+                ("junit", read(&junit)),
+                ("html", read(&page)),
+            ] {
+                assert!(text.contains(when), "{} run {i} {name}: {text}", store.name);
+            }
+            let log: Value = serde_json::from_str(&read(&sarif)).unwrap();
+            let props = &log["runs"][0]["results"][0]["properties"];
+            assert_eq!(props["ledger"]["due"], "2026-11-17T06:00:00Z");
+            assert_eq!(props["ledger"]["overdue"], i == 2);
+            assert_eq!(
+                log["runs"][0]["properties"]["ledger"]["overdue"],
+                u64::from(i == 2)
+            );
+            assert_eq!(read(&junit).contains("overdue: 1"), i == 2);
+            assert_eq!(read(&md).contains("#### Overdue"), i == 2);
+            assert_eq!(read(&md).contains("#### New since the last run"), i == 0);
+            assert_eq!(human.contains("    in SLA   "), i < 2, "{human}");
             let doc = json_of(&result);
             let f = &doc["findings"][0];
             assert_eq!(f["rule"], "PATCH-001", "{}", store.name);
@@ -141,12 +182,20 @@ fn a_critical_finding_is_within_sla_then_overdue_and_blocking_then_fixed() {
             assert_eq!(doc["ledger"]["recorded"], true);
         }
         let html = dir.join("report.html");
+        let md_out = format!("markdown={}", md.display());
         let out = check(
             &store,
             &config,
             &patched,
             "2026-11-27T06:00:00Z",
-            &["-o", &json_out, "-o", &format!("html={}", html.display())],
+            &[
+                "-o",
+                &json_out,
+                "-o",
+                &format!("html={}", html.display()),
+                "-o",
+                &md_out,
+            ],
         );
         ok_or_show(&out, 0, &format!("{} fixed run", store.name));
         let doc = json_of(&result);
@@ -156,6 +205,7 @@ fn a_critical_finding_is_within_sla_then_overdue_and_blocking_then_fixed() {
             doc["ledger"]["fixed"][0]["first_seen"],
             "2026-11-02T06:00:00Z"
         );
+        assert!(read(&md).contains("#### Fixed since the last run"));
         let page = std::fs::read_to_string(&html).unwrap();
         assert!(page.contains("Trend from the ledger"), "{}", store.name);
         assert_eq!(
@@ -177,6 +227,20 @@ fn a_critical_finding_is_within_sla_then_overdue_and_blocking_then_fixed() {
         assert_eq!(h["time_to_fix"]["critical"]["fixed"], 1);
         assert_eq!(h["time_to_fix"]["critical"]["mean_days"], 25.0);
         assert_eq!(h["oldest_open"].as_array().unwrap().len(), 0);
+        let out = tollgate()
+            .args(["history", "-c"])
+            .arg(&config)
+            .args(["--state", &store.state])
+            .env("TOLLGATE_TEST_PGPASS", PASSWORD)
+            .output()
+            .unwrap();
+        ok_or_show(&out, 0, "history");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("critical    25.0 days  (1 fixed)"),
+            "{text}"
+        );
+        assert!(text.contains("2026-11-20T06:00:00Z  fail"), "{text}");
     }
 }
 
