@@ -236,10 +236,7 @@ fn a_critical_finding_is_within_sla_then_overdue_and_blocking_then_fixed() {
             .unwrap();
         ok_or_show(&out, 0, "history");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            text.contains("critical    25.0 days  (1 fixed)"),
-            "{text}"
-        );
+        assert!(text.contains("critical    25.0 days  (1 fixed)"), "{text}");
         assert!(text.contains("2026-11-20T06:00:00Z  fail"), "{text}");
     }
 }
