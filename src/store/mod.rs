@@ -103,6 +103,17 @@ pub struct IncidentChanges {
     pub mark: Option<(String, String)>,
 }
 
+/// Call a method of whichever backend the store is, and name the store in its error.
+macro_rules! on_backend {
+    ($store:ident, $method:ident($($arg:expr),*)) => {{
+        let result = match &mut $store.db {
+            Db::Sqlite(db) => db.$method($($arg),*),
+            Db::Postgres(db) => db.$method($($arg),*),
+        };
+        result.map_err(|e| e.into_error(&$store.location))
+    }};
+}
+
 /// An open ledger.
 pub struct Store {
     location: Location,
@@ -155,20 +166,12 @@ impl Store {
 
     /// When the latest recorded run happened.
     pub fn latest_run(&mut self) -> Result<Option<i64>, Error> {
-        let r = match &mut self.db {
-            Db::Sqlite(db) => db.latest_run(),
-            Db::Postgres(db) => db.latest_run(),
-        };
-        r.map_err(|e| e.into_error(&self.location))
+        on_backend!(self, latest_run())
     }
 
     /// Every finding the ledger holds open.
     pub fn open_findings(&mut self) -> Result<Vec<OpenFinding>, Error> {
-        let r = match &mut self.db {
-            Db::Sqlite(db) => db.open_findings(),
-            Db::Postgres(db) => db.open_findings(),
-        };
-        r.map_err(|e| e.into_error(&self.location))
+        on_backend!(self, open_findings())
     }
 
     /// Record a run in one transaction: its row, every finding it saw (a new one starts
@@ -198,30 +201,18 @@ impl Store {
         seen: &[Sighting<'_>],
         finish: impl FnOnce() -> Option<Finish>,
     ) -> Result<Option<i64>, Error> {
-        let r = match &mut self.db {
-            Db::Sqlite(db) => db.record_with(at, seen, finish),
-            Db::Postgres(db) => db.record_with(at, seen, finish),
-        };
-        r.map_err(|e| e.into_error(&self.location))
+        on_backend!(self, record_with(at, seen, finish))
     }
 
     /// Change a recorded run's status (the incident stage can turn a run into `error`
     /// after it was recorded).
     pub fn set_run_status(&mut self, id: i64, status: &str) -> Result<(), Error> {
-        let r = match &mut self.db {
-            Db::Sqlite(db) => db.set_run_status(id, status),
-            Db::Postgres(db) => db.set_run_status(id, status),
-        };
-        r.map_err(|e| e.into_error(&self.location))
+        on_backend!(self, set_run_status(id, status))
     }
 
     /// The latest `runs` runs and the ledger's open and fixed findings, for trends.
     pub fn history(&mut self, runs: usize, oldest: usize) -> Result<History, Error> {
-        let r = match &mut self.db {
-            Db::Sqlite(db) => db.history(runs, oldest),
-            Db::Postgres(db) => db.history(runs, oldest),
-        };
-        r.map_err(|e| e.into_error(&self.location))
+        on_backend!(self, history(runs, oldest))
     }
 
     /// The incident stage's rows, and the value of `meta` key `mark` (None if unset).
@@ -229,20 +220,12 @@ impl Store {
         &mut self,
         mark: &str,
     ) -> Result<(Vec<IncidentRow>, Option<String>), Error> {
-        let r = match &mut self.db {
-            Db::Sqlite(db) => db.incident_rows(mark),
-            Db::Postgres(db) => db.incident_rows(mark),
-        };
-        r.map_err(|e| e.into_error(&self.location))
+        on_backend!(self, incident_rows(mark))
     }
 
     /// Save changes to the incident rows in one transaction.
     pub fn change_incidents(&mut self, changes: &IncidentChanges) -> Result<(), Error> {
-        let r = match &mut self.db {
-            Db::Sqlite(db) => db.change_incidents(changes),
-            Db::Postgres(db) => db.change_incidents(changes),
-        };
-        r.map_err(|e| e.into_error(&self.location))
+        on_backend!(self, change_incidents(changes))
     }
 }
 
