@@ -33,7 +33,7 @@ time_one() { # prints seconds
 plain=$(for _ in $(seq "$RUNS"); do time_one "$bin" check -r "$work/fleet.json" -p "$policy" --now 2026-11-02T00:00:00Z; done | median)
 new=$(for i in $(seq "$RUNS"); do rm -f "$work/new-$i.db"*; time_one "$bin" check -r "$work/fleet.json" -p "$policy" --state "$work/new-$i.db" --now 2026-11-02T00:00:00Z; done | median)
 "$bin" check -r "$work/fleet.json" -p "$policy" --state "$work/seen.db" --now 2026-11-01T00:00:00Z >/dev/null 2>&1 || true
-seen=$(for i in $(seq "$RUNS"); do time_one "$bin" check -r "$work/fleet.json" -p "$policy" --state "$work/seen.db" --now "2026-11-0$((i + 1))T00:00:00Z"; done | median)
+seen=$(for i in $(seq "$RUNS"); do time_one "$bin" check -r "$work/fleet.json" -p "$policy" --state "$work/seen.db" --now "$(printf '2026-11-%02dT00:00:00Z' $((i + 1)))"; done | median)
 printf 'gate, 100,000 findings, no ledger:          %.3f s\n' "$plain"
 printf 'gate + new SQLite ledger (all new):         %.3f s  (+%.0f%%)\n' "$new" "$(python3 -c "print(($new / $plain - 1) * 100)")"
 printf 'gate + SQLite ledger (all seen again):      %.3f s  (+%.0f%%)\n' "$seen" "$(python3 -c "print(($seen / $plain - 1) * 100)")"

@@ -508,6 +508,7 @@ fn subjects(reports: &[Arc<crate::model::Report>]) -> impl Iterator<Item = &str>
 /// first-seen time itself.
 fn write_run(
     store: &mut Store,
+    open: &[OpenFinding],
     findings: &[crate::model::Finding],
     now: i64,
     finish: impl FnOnce() -> Option<store::Finish>,
@@ -528,10 +529,9 @@ fn write_run(
             subject: f.subject.id(),
             label,
             severity: f.severity,
-            first_seen: now,
         })
         .collect();
-    store.record_with(now, &seen, finish)
+    store.record_with(now, open, &seen, finish)
 }
 
 /// The run's row: its status and counts, from the verdict.
@@ -754,10 +754,12 @@ fn gate(
                 // transaction commits with both or neither.
                 let (send, receive) = std::sync::mpsc::channel();
                 let Ledger { store, open, .. } = &mut ledger;
+                let open: &[OpenFinding] = open;
                 let findings = &evaluation.findings;
                 let (mut verdict, written) = std::thread::scope(|scope| {
-                    let writer = scope
-                        .spawn(move || write_run(store, findings, now, || receive.recv().ok()?));
+                    let writer = scope.spawn(move || {
+                        write_run(store, open, findings, now, || receive.recv().ok()?)
+                    });
                     let verdict = decide(Some(&view(open)));
                     // A writer that failed early is no longer listening: its error is below.
                     let _ = send.send(finish_of(&verdict));

@@ -16,7 +16,7 @@ mod postgres;
 mod schema;
 mod sqlite;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use location::Location;
 
@@ -34,6 +34,8 @@ pub struct OpenFinding {
     pub label: String,
     pub severity: Severity,
     pub first_seen: i64,
+    /// The ledger's number for it.
+    pub id: i64,
 }
 
 /// A finding this run saw.
@@ -44,8 +46,6 @@ pub struct Sighting<'a> {
     pub subject: &'a str,
     pub label: &'a str,
     pub severity: Severity,
-    /// When its open period began: the ledger's first-seen time, or now for a new one.
-    pub first_seen: i64,
 }
 
 /// One run as the ledger keeps it.
@@ -183,11 +183,12 @@ impl Store {
         seen: &[Sighting<'_>],
         fixed: &[&str],
     ) -> Result<i64, Error> {
+        let open = self.open_findings()?;
         let finish = Finish {
             run: run.clone(),
             fixed: fixed.iter().map(|f| f.to_string()).collect(),
         };
-        let id = self.record_with(run.at, seen, || Some(finish))?;
+        let id = self.record_with(run.at, &open, seen, || Some(finish))?;
         id.ok_or_else(|| Failure::new("the run was not written").into_error(&self.location))
     }
 
@@ -195,13 +196,18 @@ impl Store {
     /// first, then `finish` is called for the run's counts and the findings it fixed, so
     /// that a caller can decide its verdict while the sightings are written. `finish`
     /// returning `None` leaves the ledger as it was. Returns the run's id if it was written.
+    ///
+    /// `open` is what [`Store::open_findings`] returned earlier: an open finding seen again
+    /// is then one write among all of them. A change made since by another run (a finding
+    /// it added or fixed) is found and kept right within the transaction.
     pub fn record_with(
         &mut self,
         at: i64,
+        open: &[OpenFinding],
         seen: &[Sighting<'_>],
         finish: impl FnOnce() -> Option<Finish>,
     ) -> Result<Option<i64>, Error> {
-        on_backend!(self, record_with(at, seen, finish))
+        on_backend!(self, record_with(at, &plan(open, seen), finish))
     }
 
     /// Change a recorded run's status (the incident stage can turn a run into `error`
@@ -286,6 +292,74 @@ pub fn severity_index(severity: Severity) -> usize {
         .unwrap_or(0)
 }
 
+/// How a run's sightings meet the open findings read before its write.
+pub(crate) struct Plan<'a> {
+    /// Numbers of open findings seen again, ascending.
+    again: Vec<i64>,
+    /// Open findings seen again under another label or severity.
+    describe: Vec<&'a Sighting<'a>>,
+    /// Sightings of fingerprints that were not open: new findings, findings fixed before,
+    /// and findings another run added since the read; in fingerprint order.
+    other: Vec<&'a Sighting<'a>>,
+}
+
+fn plan<'a>(open: &[OpenFinding], seen: &'a [Sighting<'a>]) -> Plan<'a> {
+    let index: HashMap<&str, &OpenFinding> =
+        open.iter().map(|f| (f.fingerprint.as_str(), f)).collect();
+    let mut plan = Plan {
+        again: Vec::with_capacity(open.len().min(seen.len())),
+        describe: Vec::new(),
+        other: Vec::new(),
+    };
+    for s in ordered(seen) {
+        match index.get(s.fingerprint) {
+            Some(f) => {
+                plan.again.push(f.id);
+                if f.label != s.label || f.severity != s.severity {
+                    plan.describe.push(s);
+                }
+            }
+            None => plan.other.push(s),
+        }
+    }
+    plan.again.sort_unstable();
+    plan
+}
+
+/// The sightings of fingerprints that were not open when read, once the ledger's numbers
+/// for them are known.
+struct Split<'a> {
+    /// New findings, with the numbers they get.
+    fresh: Vec<(i64, &'a Sighting<'a>)>,
+    /// Known findings: fixed before, or added by another run since the read.
+    known: Vec<&'a Sighting<'a>>,
+    /// Their numbers, ascending.
+    back: Vec<i64>,
+}
+
+/// Split `other` by `known` (fingerprint to number); new findings are numbered from `next`.
+fn split<'a>(other: &[&'a Sighting<'a>], known: &HashMap<String, i64>, mut next: i64) -> Split<'a> {
+    let mut split = Split {
+        fresh: Vec::with_capacity(other.len() - known.len().min(other.len())),
+        known: Vec::new(),
+        back: Vec::new(),
+    };
+    for s in other {
+        match known.get(s.fingerprint) {
+            Some(&id) => {
+                split.known.push(s);
+                split.back.push(id);
+            }
+            None => {
+                split.fresh.push((next, s));
+                next += 1;
+            }
+        }
+    }
+    split.back.sort_unstable();
+    split
+}
+
 /// Sightings in fingerprint order, without repeats: two concurrent writers then take row
 /// locks in the same order, and a fingerprint is upserted once.
 fn ordered<'a, 'b>(seen: &'b [Sighting<'a>]) -> Vec<&'b Sighting<'a>> {
@@ -313,14 +387,13 @@ fn prefix(text: &str) -> u128 {
 mod tests {
     use super::*;
 
-    fn sighting<'a>(fingerprint: &'a str, at: i64) -> Sighting<'a> {
+    fn sighting(fingerprint: &str) -> Sighting<'_> {
         Sighting {
             fingerprint,
             rule: "R-1",
             subject: "i-1",
             label: "node-1",
             severity: Severity::High,
-            first_seen: at,
         }
     }
 
@@ -338,7 +411,7 @@ mod tests {
             "zz",
             "0123456789abcdef",
         ];
-        let seen: Vec<Sighting<'_>> = texts.iter().map(|t| sighting(t, 0)).collect();
+        let seen: Vec<Sighting<'_>> = texts.iter().map(|t| sighting(t)).collect();
         let got: Vec<&str> = ordered(&seen).iter().map(|s| s.fingerprint).collect();
         let mut want: Vec<&str> = texts.to_vec();
         want.sort_unstable();
@@ -353,7 +426,7 @@ mod tests {
         let (mut store, created) = Store::open(&location, Create::IfMissing).unwrap();
         assert!(created);
         let dropped = store
-            .record_with(1_000, &[sighting("aa", 1_000)], || None)
+            .record_with(1_000, &[], &[sighting("aa")], || None)
             .unwrap();
         assert_eq!(dropped, None);
         assert!(store.open_findings().unwrap().is_empty(), "rolled back");
@@ -366,7 +439,7 @@ mod tests {
             blocking: 1,
             ..RunRow::default()
         };
-        let id = store.record(&run, &[sighting("aa", 2_000)], &[]).unwrap();
+        let id = store.record(&run, &[sighting("aa")], &[]).unwrap();
         store.set_run_status(id, "error").unwrap();
         let history = store.history(10, 10).unwrap();
         assert_eq!(history.runs.len(), 1);
@@ -379,7 +452,7 @@ mod tests {
             at: 3_000,
             ..run.clone()
         };
-        store.record(&later, &[sighting("aa", 3_000)], &[]).unwrap();
+        store.record(&later, &[sighting("aa")], &[]).unwrap();
         assert_eq!(store.open_findings().unwrap()[0].first_seen, 2_000);
         let fixing = RunRow {
             at: 4_000,
@@ -392,7 +465,7 @@ mod tests {
             (1, 2_000)
         );
         let back = RunRow { at: 5_000, ..run };
-        store.record(&back, &[sighting("aa", 5_000)], &[]).unwrap();
+        store.record(&back, &[sighting("aa")], &[]).unwrap();
         assert_eq!(store.open_findings().unwrap()[0].first_seen, 5_000);
     }
 }

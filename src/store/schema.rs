@@ -10,10 +10,13 @@ pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
 pub(crate) const VERSION_TABLE: &str =
     "CREATE TABLE IF NOT EXISTS tollgate_schema (version BIGINT NOT NULL)";
 
-/// Each migration's statements, separated by `;`. `{ID}` is an auto-numbered key,
-/// `{NOROWID}` the SQLite table option that keys a table by its primary key alone.
+/// Each migration's statements, separated by `;`. `{ID}` is an auto-numbered key, `{KEY}`
+/// a 64-bit key the writer numbers, `{NOROWID}` the SQLite table option that keys a table
+/// by its primary key alone.
 pub(crate) const MIGRATIONS: &[&str] = &[
-    // 1: runs, findings, the incident stage's rows, and a key-value table for marks.
+    // 1: runs; findings, as what a finding is (by fingerprint, with a number) and when it
+    // was seen (by that number: a narrow row, so that a run that sees every open finding
+    // again rewrites little); the incident stage's rows; and a key-value table for marks.
     "CREATE TABLE runs (
         id {ID} PRIMARY KEY,
         at BIGINT NOT NULL,
@@ -32,15 +35,19 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX runs_at ON runs (at, id);
     CREATE TABLE findings (
         fingerprint TEXT PRIMARY KEY,
+        id BIGINT NOT NULL,
         rule TEXT NOT NULL,
         subject TEXT NOT NULL,
         label TEXT NOT NULL,
-        severity TEXT NOT NULL,
+        severity TEXT NOT NULL
+    ){NOROWID};
+    CREATE TABLE sightings (
+        id {KEY} PRIMARY KEY,
         first_seen BIGINT NOT NULL,
         last_seen BIGINT NOT NULL,
         fixed_at BIGINT,
         last_run BIGINT NOT NULL
-    ){NOROWID};
+    );
     CREATE TABLE incident_state (
         kind TEXT NOT NULL,
         grp TEXT NOT NULL,
@@ -54,49 +61,97 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 ];
 
 /// Migration `index` (0-based) in a backend's spelling.
-pub(crate) fn migration(index: usize, id: &str, norowid: &str) -> String {
+pub(crate) fn migration(index: usize, spelling: Spelling) -> String {
     MIGRATIONS[index]
-        .replace("{ID}", id)
-        .replace("{NOROWID}", norowid)
+        .replace("{ID}", spelling.id)
+        .replace("{KEY}", spelling.key)
+        .replace("{NOROWID}", spelling.norowid)
 }
 
-/// The columns a sighting writes, then each backend's rows (`VALUES` of one sighting on
-/// SQLite, `UNNEST` of arrays on PostgreSQL), then [`ON_CONFLICT`].
-pub(crate) const UPSERT_INTO: &str = "INSERT INTO findings
-    (fingerprint, rule, subject, label, severity, first_seen, last_seen, fixed_at, last_run)";
+/// A backend's words for the migrations' placeholders.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spelling {
+    pub id: &'static str,
+    pub key: &'static str,
+    pub norowid: &'static str,
+}
 
-/// A new fingerprint starts an open period; a known open one moves its last-seen time (and
-/// keeps the earlier first-seen); one found fixed before opens a new period from this
-/// sighting.
-pub(crate) const ON_CONFLICT: &str = " ON CONFLICT (fingerprint) DO UPDATE SET
-        first_seen = CASE
-            WHEN findings.fixed_at IS NOT NULL THEN excluded.first_seen
-            WHEN excluded.first_seen < findings.first_seen THEN excluded.first_seen
-            ELSE findings.first_seen END,
-        last_seen = CASE WHEN excluded.last_seen > findings.last_seen
-            THEN excluded.last_seen ELSE findings.last_seen END,
+/// A statement that ends matching finding numbers: SQLite's spelling (one range of
+/// numbers, `$3` to `$4`: a run's numbers are mostly consecutive, and a range is one walk
+/// along the table), then PostgreSQL's (a bound `bigint[]`).
+macro_rules! by_ids {
+    ($sql:literal) => {
+        (
+            concat!($sql, " id BETWEEN $3 AND $4"),
+            concat!($sql, " id = ANY($3::bigint[])"),
+        )
+    };
+}
+
+/// Open findings seen again: the last-seen time moves on (never back), an earlier first
+/// seen is kept. Parameters: now, run, the findings' numbers (see [`by_ids`]).
+pub(crate) const SEEN_AGAIN: (&str, &str) = by_ids!(
+    "UPDATE sightings SET
+        first_seen = CASE WHEN $1 < first_seen THEN $1 ELSE first_seen END,
+        last_seen = CASE WHEN $1 > last_seen THEN $1 ELSE last_seen END,
+        last_run = $2
+    WHERE fixed_at IS NULL AND"
+);
+
+/// Findings found fixed before and seen again: a new open period starts now. Parameters:
+/// now, run, the findings' numbers (see [`by_ids`]).
+pub(crate) const REOPEN: (&str, &str) = by_ids!(
+    "UPDATE sightings SET
+        first_seen = $1,
+        last_seen = CASE WHEN $1 > last_seen THEN $1 ELSE last_seen END,
         fixed_at = NULL,
-        severity = excluded.severity,
-        label = excluded.label,
-        last_run = excluded.last_run";
+        last_run = $2
+    WHERE fixed_at IS NOT NULL AND"
+);
 
-/// SQLite's rows: one sighting. Parameters: fingerprint, rule, subject, label, severity,
-/// first_seen, now, run.
-pub(crate) const UPSERT_ONE: &str = " VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)";
+/// New findings' sightings: open from now. Parameters: now, run, the findings' numbers.
+pub(crate) const NEW_SIGHTINGS: (&str, &str) = (
+    "INSERT INTO sightings (id, first_seen, last_seen, fixed_at, last_run)
+        SELECT value, $1, $1, NULL, $2 FROM rarray($3)",
+    "INSERT INTO sightings (id, first_seen, last_seen, fixed_at, last_run)
+        SELECT t.id, $1::bigint, $1::bigint, NULL, $2::bigint FROM UNNEST($3::bigint[]) AS t (id)",
+);
 
-/// PostgreSQL's rows: arrays of fingerprint, rule, subject, label, severity, first_seen;
-/// then now and run.
-pub(crate) const UPSERT_MANY: &str = " SELECT f, r, s, l, v, fs, $7, NULL, $8
-    FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-    AS t (f, r, s, l, v, fs)";
+/// The number the next new finding gets (the writers' lock is held).
+pub(crate) const NEXT_ID: &str = "SELECT COALESCE(MAX(id), 0) + 1 FROM sightings";
 
-/// Mark one open finding fixed (SQLite). Parameters: now, run, fingerprint.
-pub(crate) const FIX_ONE: &str = "UPDATE findings SET fixed_at = $1, last_run = $2
-    WHERE fingerprint = $3 AND fixed_at IS NULL AND last_seen < $1";
+/// The numbers of findings the ledger knows, among some fingerprints. Parameter: the
+/// fingerprints.
+pub(crate) const KNOWN: (&str, &str) = (
+    "SELECT fingerprint, id FROM findings WHERE fingerprint IN rarray($1)",
+    "SELECT f.fingerprint, f.id FROM UNNEST($1::text[]) AS t (fp) JOIN findings f ON f.fingerprint = t.fp",
+);
 
-/// Mark open findings fixed (PostgreSQL). Parameters: now, run, an array of fingerprints.
-pub(crate) const FIX_MANY: &str = "UPDATE findings SET fixed_at = $1, last_run = $2
-    WHERE fingerprint = ANY($3) AND fixed_at IS NULL AND last_seen < $1";
+/// A new finding (SQLite). Parameters: fingerprint, number, rule, subject, label, severity.
+pub(crate) const NEW_FINDING: &str =
+    "INSERT INTO findings (fingerprint, id, rule, subject, label, severity)
+    VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// New findings (PostgreSQL): arrays of fingerprint, number, rule, subject, label, severity.
+pub(crate) const NEW_FINDINGS: &str =
+    "INSERT INTO findings (fingerprint, id, rule, subject, label, severity)
+    SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])";
+
+/// A known finding's name and severity, when a run saw them change. Parameters: label,
+/// severity, fingerprint.
+pub(crate) const DESCRIBE: &str =
+    "UPDATE findings SET label = $1, severity = $2 WHERE fingerprint = $3";
+
+/// Mark open findings fixed, unless seen at or after now. Parameters: now, run, then one
+/// fingerprint (SQLite) or an array of them (PostgreSQL).
+pub(crate) const FIX: (&str, &str) = (
+    "UPDATE sightings SET fixed_at = $1, last_run = $2
+    WHERE fixed_at IS NULL AND last_seen < $1
+        AND id IN (SELECT id FROM findings WHERE fingerprint = $3)",
+    "UPDATE sightings SET fixed_at = $1, last_run = $2
+    WHERE fixed_at IS NULL AND last_seen < $1
+        AND id IN (SELECT id FROM findings WHERE fingerprint = ANY($3::text[]))",
+);
 
 /// A run's row, before its counts are known (they are set by [`FINISH_RUN`] in the same
 /// transaction). Parameter: its time.
@@ -114,8 +169,10 @@ pub(crate) const FINISH_RUN: &str = "UPDATE runs SET status = $1, critical = $2,
 /// A run's status, changed after it was recorded. Parameters: status, id.
 pub(crate) const RUN_STATUS: &str = "UPDATE runs SET status = $1 WHERE id = $2";
 
+/// Each open finding: fingerprint, rule, subject, label, severity, first seen, number.
 pub(crate) const OPEN_FINDINGS: &str =
-    "SELECT fingerprint, rule, subject, label, severity, first_seen FROM findings WHERE fixed_at IS NULL";
+    "SELECT f.fingerprint, f.rule, f.subject, f.label, f.severity, s.first_seen, f.id
+    FROM findings f JOIN sightings s ON s.id = f.id WHERE s.fixed_at IS NULL";
 
 pub(crate) const LATEST_RUN: &str = "SELECT MAX(at) FROM runs";
 
@@ -125,15 +182,19 @@ pub(crate) const RECENT_RUNS: &str = "SELECT at, status, critical, high, medium,
     FROM runs ORDER BY at DESC, id DESC LIMIT $1";
 
 pub(crate) const TIME_TO_FIX: &str =
-    "SELECT severity, COUNT(*), CAST(SUM(fixed_at - first_seen) AS BIGINT)
-    FROM findings WHERE fixed_at IS NOT NULL GROUP BY severity";
+    "SELECT f.severity, COUNT(*), CAST(SUM(s.fixed_at - s.first_seen) AS BIGINT)
+    FROM findings f JOIN sightings s ON s.id = f.id WHERE s.fixed_at IS NOT NULL
+    GROUP BY f.severity";
 
-pub(crate) const OPEN_BY_SEVERITY: &str =
-    "SELECT severity, COUNT(*) FROM findings WHERE fixed_at IS NULL GROUP BY severity";
+pub(crate) const OPEN_BY_SEVERITY: &str = "SELECT f.severity, COUNT(*)
+    FROM findings f JOIN sightings s ON s.id = f.id WHERE s.fixed_at IS NULL
+    GROUP BY f.severity";
 
-/// The oldest open findings. Parameter: how many.
-pub(crate) const OLDEST: &str = "SELECT fingerprint, rule, subject, label, severity, first_seen
-    FROM findings WHERE fixed_at IS NULL ORDER BY first_seen, fingerprint LIMIT $1";
+/// The oldest open findings, as [`OPEN_FINDINGS`]. Parameter: how many.
+pub(crate) const OLDEST: &str =
+    "SELECT f.fingerprint, f.rule, f.subject, f.label, f.severity, s.first_seen, f.id
+    FROM findings f JOIN sightings s ON s.id = f.id WHERE s.fixed_at IS NULL
+    ORDER BY s.first_seen, f.fingerprint LIMIT $1";
 
 pub(crate) const INCIDENT_ROWS: &str =
     "SELECT kind, grp, body FROM incident_state ORDER BY kind, grp";

@@ -3,15 +3,21 @@
 //! write is one `BEGIN IMMEDIATE` transaction: the write lock is taken before anything is
 //! read, so two writers never deadlock upgrading a read lock.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::rc::Rc;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::types::Value;
+use rusqlite::vtab::array::{self, Array};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 
 use super::schema::{self, VERSION};
 use super::{
-    missing, ordered, severity, too_new, Create, Failure, Finish, History, IncidentChanges,
-    IncidentRow, OpenFinding, RunRow, Sighting,
+    missing, severity, split, too_new, Create, Failure, Finish, History, IncidentChanges,
+    IncidentRow, OpenFinding, Plan, RunRow,
 };
 
 /// How long a writer waits for another to finish before giving up.
@@ -59,6 +65,7 @@ impl Sqlite {
         }
         let conn = Connection::open_with_flags(path, flags)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        array::load_module(&conn)?;
         // WAL survives in the file; asking again on every open is cheap. NORMAL syncs at
         // checkpoints: in WAL mode a crash of the process loses no committed run.
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -107,7 +114,14 @@ impl Sqlite {
             return Ok(false);
         }
         for index in current as usize..VERSION as usize {
-            tx.execute_batch(&schema::migration(index, "INTEGER", " WITHOUT ROWID"))?;
+            tx.execute_batch(&schema::migration(
+                index,
+                schema::Spelling {
+                    id: "INTEGER",
+                    key: "INTEGER",
+                    norowid: " WITHOUT ROWID",
+                },
+            ))?;
         }
         if version.is_some() {
             tx.execute("UPDATE tollgate_schema SET version = ?1", [VERSION])?;
@@ -140,33 +154,58 @@ impl Sqlite {
     pub(crate) fn record_with(
         &mut self,
         at: i64,
-        seen: &[Sighting<'_>],
+        plan: &Plan<'_>,
         finish: impl FnOnce() -> Option<Finish>,
     ) -> Result<Option<i64>, Failure> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id: i64 = tx.query_row(schema::START_RUN, [at], |r| r.get(0))?;
-        {
-            let sql = format!(
-                "{}{}{}",
-                schema::UPSERT_INTO,
-                schema::UPSERT_ONE,
-                schema::ON_CONFLICT
-            );
-            let mut upsert = tx.prepare(&sql)?;
-            for s in ordered(seen) {
-                upsert.execute(params![
-                    s.fingerprint,
-                    s.rule,
-                    s.subject,
-                    s.label,
-                    s.severity.as_str(),
-                    s.first_seen,
-                    at,
-                    id
-                ])?;
+        seen_again(&tx, at, id, &plan.again)?;
+        for s in &plan.describe {
+            tx.execute(
+                schema::DESCRIBE,
+                params![s.label, s.severity.as_str(), s.fingerprint],
+            )?;
+        }
+        if !plan.other.is_empty() {
+            let next: i64 = tx.query_row(schema::NEXT_ID, [], |r| r.get(0))?;
+            let known = if next > 1 {
+                let fingerprints = plan
+                    .other
+                    .iter()
+                    .map(|s| Value::from(s.fingerprint.to_string()));
+                let mut stmt = tx.prepare(schema::KNOWN.0)?;
+                let rows = stmt.query_map([Rc::new(fingerprints.collect::<Vec<_>>())], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })?;
+                rows.collect::<Result<HashMap<_, _>, _>>()?
+            } else {
+                HashMap::new()
+            };
+            let split = split(&plan.other, &known, next);
+            {
+                let mut insert = tx.prepare(schema::NEW_FINDING)?;
+                for (number, s) in &split.fresh {
+                    insert.execute(params![
+                        s.fingerprint,
+                        number,
+                        s.rule,
+                        s.subject,
+                        s.label,
+                        s.severity.as_str()
+                    ])?;
+                }
             }
+            let fresh: Vec<i64> = split.fresh.iter().map(|(number, _)| *number).collect();
+            tx.execute(schema::NEW_SIGHTINGS.0, params![at, id, numbers(&fresh)])?;
+            for s in &split.known {
+                tx.execute(
+                    schema::DESCRIBE,
+                    params![s.label, s.severity.as_str(), s.fingerprint],
+                )?;
+            }
+            seen_again(&tx, at, id, &split.back)?;
         }
         // Dropping the transaction unfinished rolls it back.
         let Some(Finish { run, fixed }) = finish() else {
@@ -191,7 +230,7 @@ impl Sqlite {
             ],
         )?;
         {
-            let mut fix = tx.prepare(schema::FIX_ONE)?;
+            let mut fix = tx.prepare(schema::FIX.0)?;
             for fingerprint in &fixed {
                 fix.execute(params![at, id, fingerprint])?;
             }
@@ -286,6 +325,44 @@ impl Sqlite {
     }
 }
 
+/// Move the last-seen time of findings seen again (`ids` ascending), and reopen those
+/// among them a run found fixed since they were read. One statement per range of
+/// consecutive numbers.
+fn seen_again(tx: &Transaction<'_>, at: i64, run: i64, ids: &[i64]) -> Result<(), Failure> {
+    let ranges = ranges(ids);
+    let mut moved = 0;
+    {
+        let mut again = tx.prepare(schema::SEEN_AGAIN.0)?;
+        for (low, high) in &ranges {
+            moved += again.execute(params![at, run, low, high])?;
+        }
+    }
+    if moved < ids.len() {
+        let mut reopen = tx.prepare(schema::REOPEN.0)?;
+        for (low, high) in &ranges {
+            reopen.execute(params![at, run, low, high])?;
+        }
+    }
+    Ok(())
+}
+
+/// Ascending numbers as ranges of consecutive ones, inclusive.
+fn ranges(ids: &[i64]) -> Vec<(i64, i64)> {
+    let mut ranges: Vec<(i64, i64)> = Vec::new();
+    for &id in ids {
+        match ranges.last_mut() {
+            Some((_, high)) if *high + 1 == id || *high == id => *high = id,
+            _ => ranges.push((id, id)),
+        }
+    }
+    ranges
+}
+
+/// Numbers as a bound array, for `rarray`.
+fn numbers(ids: &[i64]) -> Array {
+    Rc::new(ids.iter().map(|&id| Value::from(id)).collect())
+}
+
 fn open_finding(row: &rusqlite::Row<'_>) -> Result<OpenFinding, Failure> {
     Ok(OpenFinding {
         fingerprint: row.get(0)?,
@@ -294,5 +371,6 @@ fn open_finding(row: &rusqlite::Row<'_>) -> Result<OpenFinding, Failure> {
         label: row.get(3)?,
         severity: severity(&row.get::<_, String>(4)?)?,
         first_seen: row.get(5)?,
+        id: row.get(6)?,
     })
 }

@@ -544,3 +544,75 @@ fn the_postgres_password_is_never_shown() {
     ok_or_show(&out, 2, "literal password");
     assert!(!String::from_utf8_lossy(&out.stderr).contains(PASSWORD));
 }
+
+/// A gate reads the open findings while its reports parse and writes after its verdict;
+/// another run may write in between. What that run changed is kept: a finding it fixed and
+/// this run saw opens a new period, a finding it added keeps its first sighting.
+#[test]
+fn what_another_run_wrote_since_the_read_is_kept() {
+    use tollgate::model::Severity;
+    use tollgate::store::{Create, Finish, Location, RunRow, Sighting, Store as Ledger};
+
+    // The URL of a PostgreSQL store names this variable for its password; every child
+    // process here is given the same value.
+    std::env::set_var("TOLLGATE_TEST_PGPASS", PASSWORD);
+    let sighting = |fingerprint| Sighting {
+        fingerprint,
+        rule: "R-1",
+        subject: "i-1",
+        label: "node-1",
+        severity: Severity::High,
+    };
+    let run_at = |at| RunRow {
+        at,
+        status: "fail".into(),
+        ..RunRow::default()
+    };
+    for store in stores("stale") {
+        let location = Location::parse(&store.state, store.dir.path()).unwrap();
+        let (mut ledger, _) = Ledger::open(&location, Create::IfMissing).unwrap();
+        ledger
+            .record(&run_at(1_000), &[sighting("aa"), sighting("bb")], &[])
+            .unwrap();
+        // This run reads the ledger: both open.
+        let read = ledger.open_findings().unwrap();
+        assert_eq!(read.len(), 2, "{}", store.name);
+        // Meanwhile another run fixes "aa" and adds "cc".
+        ledger
+            .record(&run_at(2_000), &[sighting("bb"), sighting("cc")], &["aa"])
+            .unwrap();
+        // This run saw all three, and "bb" under a new name.
+        let renamed = Sighting {
+            label: "node-1-renamed",
+            ..sighting("bb")
+        };
+        let seen = [sighting("aa"), renamed, sighting("cc")];
+        let finish = Finish {
+            run: run_at(3_000),
+            fixed: Vec::new(),
+        };
+        ledger
+            .record_with(3_000, &read, &seen, || Some(finish))
+            .unwrap();
+        let mut open = ledger.open_findings().unwrap();
+        open.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        let summary: Vec<(&str, &str, i64)> = open
+            .iter()
+            .map(|f| (f.fingerprint.as_str(), f.label.as_str(), f.first_seen))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("aa", "node-1", 3_000),         // fixed in between: a new period
+                ("bb", "node-1-renamed", 1_000), // kept its first sighting, took the new name
+                ("cc", "node-1", 2_000),         // added in between: kept as added
+            ],
+            "{}",
+            store.name
+        );
+        let mut ids: Vec<i64> = open.iter().map(|f| f.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 3, "{}: each finding numbered once", store.name);
+    }
+}
