@@ -169,9 +169,13 @@ impl Store {
         on_backend!(self, latest_run())
     }
 
-    /// Every finding the ledger holds open.
+    /// Every finding the ledger holds open, in fingerprint order.
     pub fn open_findings(&mut self) -> Result<Vec<OpenFinding>, Error> {
-        on_backend!(self, open_findings())
+        let mut open = on_backend!(self, open_findings())?;
+        if !open.is_sorted_by(|a, b| a.fingerprint <= b.fingerprint) {
+            open.sort_unstable_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        }
+        Ok(open)
     }
 
     /// Record a run in one transaction: its row, every finding it saw (a new one starts
@@ -304,22 +308,30 @@ pub(crate) struct Plan<'a> {
 }
 
 fn plan<'a>(open: &[OpenFinding], seen: &'a [Sighting<'a>]) -> Plan<'a> {
-    let index: HashMap<&str, &OpenFinding> =
-        open.iter().map(|f| (f.fingerprint.as_str(), f)).collect();
+    // Both in fingerprint order (the store reads open findings in it), then one walk.
+    let mut known: Vec<&OpenFinding> = open.iter().collect();
+    if !known.is_sorted_by(|a, b| a.fingerprint <= b.fingerprint) {
+        known.sort_unstable_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    }
+    let mut known = known.into_iter().peekable();
     let mut plan = Plan {
         again: Vec::with_capacity(open.len().min(seen.len())),
         describe: Vec::new(),
         other: Vec::new(),
     };
     for s in ordered(seen) {
-        match index.get(s.fingerprint) {
-            Some(f) => {
+        while known
+            .next_if(|f| f.fingerprint.as_str() < s.fingerprint)
+            .is_some()
+        {}
+        match known.peek() {
+            Some(f) if f.fingerprint == s.fingerprint => {
                 plan.again.push(f.id);
                 if f.label != s.label || f.severity != s.severity {
                     plan.describe.push(s);
                 }
             }
-            None => plan.other.push(s),
+            _ => plan.other.push(s),
         }
     }
     plan.again.sort_unstable();
@@ -467,5 +479,38 @@ mod tests {
         let back = RunRow { at: 5_000, ..run };
         store.record(&back, &[sighting("aa")], &[]).unwrap();
         assert_eq!(store.open_findings().unwrap()[0].first_seen, 5_000);
+    }
+
+    #[test]
+    fn a_plan_matches_sightings_to_open_findings_in_any_order() {
+        let open_one = |fingerprint: &str, id, label: &str| OpenFinding {
+            fingerprint: fingerprint.into(),
+            rule: "R-1".into(),
+            subject: "i-1".into(),
+            label: label.into(),
+            severity: Severity::High,
+            first_seen: 0,
+            id,
+        };
+        // Not in fingerprint order, as a caller may hand them.
+        let open = [
+            open_one("cc", 3, "node-1"),
+            open_one("aa", 7, "node-1"),
+            open_one("bb", 5, "old name"),
+        ];
+        let seen = [
+            sighting("dd"),
+            sighting("bb"),
+            sighting("aa"),
+            sighting("aa"),
+            sighting("ab"),
+        ];
+        let plan = plan(&open, &seen);
+        assert_eq!(plan.again, [5, 7]);
+        fn names<'a>(v: &[&Sighting<'a>]) -> Vec<&'a str> {
+            v.iter().map(|s| s.fingerprint).collect()
+        }
+        assert_eq!(names(&plan.describe), ["bb"]);
+        assert_eq!(names(&plan.other), ["ab", "dd"]);
     }
 }

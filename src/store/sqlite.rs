@@ -374,3 +374,18 @@ fn open_finding(row: &rusqlite::Row<'_>) -> Result<OpenFinding, Failure> {
         id: row.get(6)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ranges;
+
+    #[test]
+    fn numbers_fold_into_ranges_of_consecutive_ones() {
+        assert_eq!(ranges(&[]), []);
+        assert_eq!(ranges(&[4]), [(4, 4)]);
+        assert_eq!(
+            ranges(&[1, 2, 3, 5, 7, 8, 8, 9, 20]),
+            [(1, 3), (5, 5), (7, 9), (20, 20)]
+        );
+    }
+}
