@@ -91,11 +91,15 @@ impl LedgerView {
         read: impl Iterator<Item = &'a str>,
         complete: bool,
     ) -> LedgerView {
-        let index: HashMap<&str, usize> = open
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.fingerprint.as_str(), i))
-            .collect();
+        // A fast (seeded) hash: fingerprints are already well-mixed digests, and a large
+        // fleet matches every one of them.
+        let mut index: HashMap<&str, usize, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(open.len(), Default::default());
+        index.extend(
+            open.iter()
+                .enumerate()
+                .map(|(i, f)| (f.fingerprint.as_str(), i)),
+        );
         let mut found = vec![false; open.len()];
         let first_seen = findings
             .iter()
