@@ -513,22 +513,43 @@ fn write_run(
     now: i64,
     finish: impl FnOnce() -> Option<store::Finish>,
 ) -> Result<Option<i64>, Error> {
-    let labels: Vec<std::borrow::Cow<'_, str>> = findings
-        .iter()
-        .map(|f| match &f.subject {
+    // The sightings' texts, copied in one pass into one buffer: the store reads them in
+    // fingerprint order, which jumps about; across a few compact megabytes rather than
+    // the whole evaluation's memory, that is much cheaper.
+    let mut texts = String::new();
+    let mut ends: Vec<[usize; 4]> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let label: std::borrow::Cow<'_, str> = match &f.subject {
             crate::model::Subject::Resource(r) => r.label().into(),
             other => other.label().into(),
-        })
-        .collect();
+        };
+        let mut end = [0; 4];
+        for (i, text) in [f.fingerprint.as_str(), &f.rule.id, f.subject.id(), &label]
+            .into_iter()
+            .enumerate()
+        {
+            texts.push_str(text);
+            end[i] = texts.len();
+        }
+        ends.push(end);
+    }
+    let mut start = 0;
     let seen: Vec<Sighting<'_>> = findings
         .iter()
-        .zip(&labels)
-        .map(|(f, label)| Sighting {
-            fingerprint: &f.fingerprint,
-            rule: &f.rule.id,
-            subject: f.subject.id(),
-            label,
-            severity: f.severity,
+        .zip(&ends)
+        .map(|(f, end)| {
+            let [fingerprint, rule, subject, label] = [0, 1, 2, 3].map(|i| {
+                let text = &texts[start..end[i]];
+                start = end[i];
+                text
+            });
+            Sighting {
+                fingerprint,
+                rule,
+                subject,
+                label,
+                severity: f.severity,
+            }
         })
         .collect();
     store.record_with(now, open, &seen, finish)
