@@ -118,6 +118,9 @@ macro_rules! on_backend {
 pub struct Store {
     location: Location,
     db: Db,
+    /// The latest run's number when [`Store::open_findings`] last read (`Some(None)`: no
+    /// run yet); `None` before any read.
+    read_mark: Option<Option<i64>>,
 }
 
 enum Db {
@@ -154,6 +157,7 @@ impl Store {
             Store {
                 location: location.clone(),
                 db,
+                read_mark: None,
             },
             created,
         ))
@@ -171,7 +175,11 @@ impl Store {
 
     /// Every finding the ledger holds open, in fingerprint order.
     pub fn open_findings(&mut self) -> Result<Vec<OpenFinding>, Error> {
+        // The mark first: a run that writes between the two reads makes the mark stale,
+        // never the findings newer than it says.
+        let mark = on_backend!(self, last_run_id())?;
         let mut open = on_backend!(self, open_findings())?;
+        self.read_mark = Some(mark);
         if !open.is_sorted_by(|a, b| a.fingerprint <= b.fingerprint) {
             open.sort_unstable_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
         }
@@ -211,7 +219,8 @@ impl Store {
         seen: &[Sighting<'_>],
         finish: impl FnOnce() -> Option<Finish>,
     ) -> Result<Option<i64>, Error> {
-        on_backend!(self, record_with(at, &plan(open, seen), finish))
+        let mark = self.read_mark.take();
+        on_backend!(self, record_with(at, mark, &plan(open, seen), finish))
     }
 
     /// Change a recorded run's status (the incident stage can turn a run into `error`
@@ -300,8 +309,10 @@ pub fn severity_index(severity: Severity) -> usize {
 pub(crate) struct Plan<'a> {
     /// Numbers of open findings seen again, ascending.
     again: Vec<i64>,
-    /// Open findings seen again under another label or severity.
+    /// Open findings seen again under another label or severity than was read.
     describe: Vec<&'a Sighting<'a>>,
+    /// Every sighting of an open finding (for when another run wrote since the read).
+    matched: Vec<&'a Sighting<'a>>,
     /// Sightings of fingerprints that were not open: new findings, findings fixed before,
     /// and findings another run added since the read; in fingerprint order.
     other: Vec<&'a Sighting<'a>>,
@@ -317,6 +328,7 @@ fn plan<'a>(open: &[OpenFinding], seen: &'a [Sighting<'a>]) -> Plan<'a> {
     let mut plan = Plan {
         again: Vec::with_capacity(open.len().min(seen.len())),
         describe: Vec::new(),
+        matched: Vec::new(),
         other: Vec::new(),
     };
     for s in ordered(seen) {
@@ -327,6 +339,7 @@ fn plan<'a>(open: &[OpenFinding], seen: &'a [Sighting<'a>]) -> Plan<'a> {
         match known.peek() {
             Some(f) if f.fingerprint == s.fingerprint => {
                 plan.again.push(f.id);
+                plan.matched.push(s);
                 if f.label != s.label || f.severity != s.severity {
                     plan.describe.push(s);
                 }

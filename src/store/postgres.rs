@@ -79,7 +79,13 @@ impl Postgres {
 
     /// A transaction that holds the writers' lock.
     fn write(&mut self) -> Result<Transaction<'_>, Failure> {
-        let mut tx = self.client.transaction()?;
+        // Read committed whatever the database's default: after the lock, each statement
+        // must see what the run before committed.
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::ReadCommitted)
+            .start()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK])?;
         Ok(tx)
     }
@@ -138,20 +144,31 @@ impl Postgres {
             .collect()
     }
 
+    pub(crate) fn last_run_id(&mut self) -> Result<Option<i64>, Failure> {
+        Ok(self.client.query_one(schema::LAST_RUN_ID, &[])?.get(0))
+    }
+
     pub(crate) fn record_with(
         &mut self,
         at: i64,
+        mark: Option<Option<i64>>,
         plan: &Plan<'_>,
         finish: impl FnOnce() -> Option<Finish>,
     ) -> Result<Option<i64>, Failure> {
         let mut tx = self.write()?;
+        let latest: Option<i64> = tx.query_one(schema::LAST_RUN_ID, &[])?.get(0);
         let id: i64 = tx.query_one(schema::START_RUN, &[&at])?.get(0);
         seen_again(&mut tx, at, id, &plan.again)?;
-        for s in &plan.describe {
-            tx.execute(
-                schema::DESCRIBE,
-                &[&s.label, &s.severity.as_str(), &s.fingerprint],
-            )?;
+        // Names and severities are compared with what was read; if another run wrote
+        // since, with what is stored now.
+        let (describe, sql) = if mark == Some(latest) {
+            (&plan.describe, schema::DESCRIBE)
+        } else {
+            (&plan.matched, schema::DESCRIBE_IF_CHANGED)
+        };
+        let stmt = tx.prepare(sql)?;
+        for s in describe {
+            tx.execute(&stmt, &[&s.label, &s.severity.as_str(), &s.fingerprint])?;
         }
         if !plan.other.is_empty() {
             let next: i64 = tx.query_one(schema::NEXT_ID, &[])?.get(0);

@@ -142,6 +142,14 @@ pub(crate) const NEW_FINDINGS: &str =
 pub(crate) const DESCRIBE: &str =
     "UPDATE findings SET label = $1, severity = $2 WHERE fingerprint = $3";
 
+/// [`DESCRIBE`] where the stored name or severity differ from what the run saw: for the
+/// findings seen again when another run wrote after the open findings were read.
+pub(crate) const DESCRIBE_IF_CHANGED: &str = "UPDATE findings SET label = $1, severity = $2
+    WHERE fingerprint = $3 AND (label <> $1 OR severity <> $2)";
+
+/// The latest run's number: equal before and within a write, no other run wrote between.
+pub(crate) const LAST_RUN_ID: &str = "SELECT MAX(id) FROM runs";
+
 /// Mark open findings fixed, unless seen at or after now. Parameters: now, run, then one
 /// fingerprint (SQLite) or an array of them (PostgreSQL).
 pub(crate) const FIX: (&str, &str) = (

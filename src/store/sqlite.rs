@@ -151,22 +151,35 @@ impl Sqlite {
         Ok(out)
     }
 
+    pub(crate) fn last_run_id(&mut self) -> Result<Option<i64>, Failure> {
+        Ok(self.conn.query_row(schema::LAST_RUN_ID, [], |r| r.get(0))?)
+    }
+
     pub(crate) fn record_with(
         &mut self,
         at: i64,
+        mark: Option<Option<i64>>,
         plan: &Plan<'_>,
         finish: impl FnOnce() -> Option<Finish>,
     ) -> Result<Option<i64>, Failure> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let latest: Option<i64> = tx.query_row(schema::LAST_RUN_ID, [], |r| r.get(0))?;
         let id: i64 = tx.query_row(schema::START_RUN, [at], |r| r.get(0))?;
         seen_again(&tx, at, id, &plan.again)?;
-        for s in &plan.describe {
-            tx.execute(
-                schema::DESCRIBE,
-                params![s.label, s.severity.as_str(), s.fingerprint],
-            )?;
+        // Names and severities are compared with what was read; if another run wrote
+        // since, with what is stored now.
+        let (describe, sql) = if mark == Some(latest) {
+            (&plan.describe, schema::DESCRIBE)
+        } else {
+            (&plan.matched, schema::DESCRIBE_IF_CHANGED)
+        };
+        {
+            let mut stmt = tx.prepare(sql)?;
+            for s in describe {
+                stmt.execute(params![s.label, s.severity.as_str(), s.fingerprint])?;
+            }
         }
         if !plan.other.is_empty() {
             let next: i64 = tx.query_row(schema::NEXT_ID, [], |r| r.get(0))?;

@@ -547,7 +547,8 @@ fn the_postgres_password_is_never_shown() {
 
 /// A gate reads the open findings while its reports parse and writes after its verdict;
 /// another run may write in between. What that run changed is kept: a finding it fixed and
-/// this run saw opens a new period, a finding it added keeps its first sighting.
+/// this run saw opens a new period, a finding it added keeps its first sighting; and what
+/// this run saw is written over what that run wrote (a name), as if they had not overlapped.
 #[test]
 fn what_another_run_wrote_since_the_read_is_kept() {
     use tollgate::model::Severity;
@@ -577,16 +578,16 @@ fn what_another_run_wrote_since_the_read_is_kept() {
         // This run reads the ledger: both open.
         let read = ledger.open_findings().unwrap();
         assert_eq!(read.len(), 2, "{}", store.name);
-        // Meanwhile another run fixes "aa" and adds "cc".
-        ledger
-            .record(&run_at(2_000), &[sighting("bb"), sighting("cc")], &["aa"])
-            .unwrap();
-        // This run saw all three, and "bb" under a new name.
+        // Meanwhile another run fixes "aa", adds "cc", and sees "bb" under another name.
         let renamed = Sighting {
             label: "node-1-renamed",
             ..sighting("bb")
         };
-        let seen = [sighting("aa"), renamed, sighting("cc")];
+        ledger
+            .record(&run_at(2_000), &[renamed, sighting("cc")], &["aa"])
+            .unwrap();
+        // This run saw all three, "bb" by the name it read.
+        let seen = [sighting("aa"), sighting("bb"), sighting("cc")];
         let finish = Finish {
             run: run_at(3_000),
             fixed: Vec::new(),
@@ -603,9 +604,9 @@ fn what_another_run_wrote_since_the_read_is_kept() {
         assert_eq!(
             summary,
             [
-                ("aa", "node-1", 3_000),         // fixed in between: a new period
-                ("bb", "node-1-renamed", 1_000), // kept its first sighting, took the new name
-                ("cc", "node-1", 2_000),         // added in between: kept as added
+                ("aa", "node-1", 3_000), // fixed in between: a new period
+                ("bb", "node-1", 1_000), // kept its first sighting; the later run's name
+                ("cc", "node-1", 2_000), // added in between: kept as added
             ],
             "{}",
             store.name
