@@ -128,7 +128,8 @@
     for (var k = start; k < end; k++) {
       var r = rows[view[k]];
       var tr = document.createElement("tr");
-      cell(tr, head.rules[r[RULE]]);
+      var rc = cell(tr, head.rules[r[RULE]]);
+      if (head.controls[r[RULE]]) { span(rc, head.controls[r[RULE]], "why"); }
       var sev = head.severities[r[SEV]];
       span(cell(tr, ""), sev, "sev " + sev);
       var res = cell(tr, "");

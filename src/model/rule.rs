@@ -46,6 +46,9 @@ pub struct Rule {
     pub help: Option<String>,
     pub description: Option<String>,
     pub tags: Vec<String>,
+    /// Framework controls the rule serves (`RULE.controls`), as `FRAMEWORK:CONTROL`
+    /// (`"NIST-800-53-r5:SI-2"`), in the policy's order.
+    pub controls: Vec<String>,
     /// The policy file, as found under the policy path.
     pub file: PathBuf,
     /// 1-based line of `const RULE`.

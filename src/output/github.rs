@@ -107,6 +107,9 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         if let Some(note) = super::aging_note(j) {
             message.push_str(&format!(" [{note}]"));
         }
+        if let Some(note) = super::controls_note(&f.rule) {
+            message.push_str(&format!(" [{note}]"));
+        }
         writeln!(
             out,
             "::{} {}::{}",

@@ -185,6 +185,8 @@ struct Page<'a> {
     table: Table<'a>,
     reports: Vec<ReportRow<'a>>,
     policies: Vec<PolicyRow<'a>>,
+    /// Per framework control the rules name.
+    controls: Vec<crate::verdict::controls::Control>,
     waivers: Vec<WaiverRow>,
     errors: &'a [ErrorSummary],
     error_count: usize,
@@ -517,6 +519,7 @@ struct ReportRow<'a> {
 struct PolicyRow<'a> {
     id: &'a str,
     title: &'a str,
+    controls: String,
     severity: Severity,
     enforcement: &'static str,
     file: String,
@@ -661,6 +664,7 @@ fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow<'
             PolicyRow {
                 id: &r.id,
                 title: &r.title,
+                controls: r.controls.join(", "),
                 severity: r.severity,
                 enforcement: r.enforcement.as_str(),
                 file: format!(
@@ -727,6 +731,7 @@ fn page<'a>(verdict: &'a Verdict, cx: &'a Context, incidents: &'a [IncidentRow<'
         },
         reports,
         policies,
+        controls: verdict.controls(),
         waivers,
         errors: &verdict.errors,
         error_count: verdict.error_count,
@@ -883,6 +888,8 @@ type DataRow<'a> = (
 #[derive(Serialize)]
 struct DataHead<'a> {
     rules: Vec<&'a str>,
+    /// Each rule's framework controls, comma-separated (empty when none).
+    controls: Vec<String>,
     severities: [&'static str; 5],
     statuses: Vec<&'static str>,
     standings: Vec<&'static str>,
@@ -921,8 +928,20 @@ impl fmt::Display for Data<'_> {
                 .collect()
         };
         let (group_index, region_index) = (index(&groups), index(&regions));
+        let controls = rules
+            .iter()
+            .map(|id| {
+                verdict
+                    .rules
+                    .iter()
+                    .find(|r| r.id == *id)
+                    .map(|r| r.controls.join(", "))
+                    .unwrap_or_default()
+            })
+            .collect();
         let head = DataHead {
             rules: rules.clone(),
+            controls,
             severities: Severity::DESCENDING.map(Severity::as_str),
             statuses: DISPOSITIONS.iter().map(|d| disposition_label(*d)).collect(),
             standings: DISPOSITIONS

@@ -106,6 +106,9 @@ pub(super) fn emit(
                 .unwrap_or_default();
             writeln!(out, "    {tag} {}{why}", one_line(&f.message))?;
             writeln!(out, "             {}", paint.dim(&where_(&f.subject)))?;
+            if let Some(note) = super::controls_note(&f.rule) {
+                writeln!(out, "             {}", paint.dim(&note))?;
+            }
             if let Some(note) = super::aging_note(j) {
                 let note = if j.overdue() {
                     paint.bad(&note)

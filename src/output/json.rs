@@ -31,6 +31,8 @@ struct Document<'a> {
     summary: Summary<'a>,
     reports: &'a [ReportSummary],
     rules: Vec<RuleView<'a>>,
+    /// Per framework control the rules name: passed, failed or not evaluated.
+    controls: Vec<crate::verdict::controls::Control>,
     findings: Findings<'a>,
     errors: &'a [ErrorSummary],
     /// What the user should know that does not change the outcome.
@@ -86,6 +88,7 @@ struct RuleView<'a> {
     help: Option<&'a str>,
     description: Option<&'a str>,
     tags: &'a [String],
+    controls: &'a [String],
     file: String,
     line: u32,
 }
@@ -98,6 +101,8 @@ struct FindingView<'a> {
     blocking: bool,
     message: &'a str,
     fingerprint: &'a str,
+    /// The framework controls of its rule.
+    controls: &'a [String],
     resource: ResourceView<'a>,
     location: Option<Location<'a>>,
     properties: &'a serde_json::Map<String, serde_json::Value>,
@@ -274,10 +279,12 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
                 help: r.help.as_deref(),
                 description: r.description.as_deref(),
                 tags: &r.tags,
+                controls: &r.controls,
                 file: r.file.display().to_string(),
                 line: r.line,
             })
             .collect(),
+        controls: verdict.controls(),
         findings: Findings {
             list: &verdict.findings,
             tickets: cx
@@ -379,6 +386,7 @@ fn finding(j: &Judged) -> FindingView<'_> {
         blocking: j.blocking,
         message: &f.message,
         fingerprint: &f.fingerprint,
+        controls: &f.rule.controls,
         resource,
         location,
         properties: &f.properties,

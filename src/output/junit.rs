@@ -263,6 +263,7 @@ fn details(j: &Judged, file: &str) -> String {
         ));
     }
     lines.push(format!("fingerprint: {}", f.fingerprint));
+    lines.extend(super::controls_note(&f.rule));
     lines.extend(super::aging_note(j).map(|note| format!("ledger: {note}")));
     lines.join("\n")
 }

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use super::human::verdict_line;
 use super::{thousands, Context};
 use crate::model::{Severity, Subject};
+use crate::verdict::controls::{Control, ControlStatus};
 use crate::verdict::{Disposition, ExitStatus, Judged, Verdict, WaiverState};
 
 /// Rows per table before the rest are counted.
@@ -70,6 +71,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
     if let Some(l) = &verdict.ledger {
         ledger(l, &ranked, out)?;
     }
+    controls(&verdict.controls(), out)?;
     let rest: Vec<&Judged> = ranked.iter().copied().filter(|j| !j.blocking).collect();
     if !rest.is_empty() {
         writeln!(
@@ -127,6 +129,36 @@ pub(super) fn emit(verdict: &Verdict, cx: &Context, out: &mut dyn Write) -> io::
         text(&cx.generated_at),
         verdict.fail_on
     )
+}
+
+/// Per framework control the rules name: how it fared, its rules and counts.
+fn controls(controls: &[Control], out: &mut dyn Write) -> io::Result<()> {
+    if controls.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "#### Controls")?;
+    writeln!(out)?;
+    writeln!(out, "| control | status | rules | findings | blocking |")?;
+    writeln!(out, "|---|---|---|--:|--:|")?;
+    for c in controls {
+        let status = match c.status {
+            ControlStatus::Failed => "❌ failed".to_string(),
+            ControlStatus::Passed => "✅ passed".to_string(),
+            ControlStatus::NotEvaluated => {
+                format!("⚪ not evaluated ({})", c.not_evaluated.join(", "))
+            }
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            text(&c.id),
+            text(&status),
+            text(&c.rules.join(", ")),
+            thousands(c.findings),
+            thousands(c.blocking)
+        )?;
+    }
+    writeln!(out)
 }
 
 /// The ledger's sections: overdue findings, new and fixed since the last run.
@@ -225,8 +257,11 @@ fn incidents(report: &crate::model::incident::Report, out: &mut dyn Write) -> io
 }
 
 fn table(rows: &[&Judged], out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "| rule | severity | resource | message | status |")?;
-    writeln!(out, "|---|---|---|---|---|")?;
+    writeln!(
+        out,
+        "| rule | severity | resource | message | status | controls |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|")?;
     for j in rows.iter().take(ROWS) {
         let f = &j.finding;
         let status = match (&j.waiver, j.disposition) {
@@ -245,18 +280,19 @@ fn table(rows: &[&Judged], out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             text(&f.rule.id),
             f.severity,
             text(&resource(&f.subject)),
             text(&f.message),
-            text(&status)
+            text(&status),
+            text(&f.rule.controls.join(", "))
         )?;
     }
     if rows.len() > ROWS {
         writeln!(
             out,
-            "| … | | | {} more (see `-o json`) | |",
+            "| … | | | {} more (see `-o json`) | | |",
             thousands(rows.len() - ROWS)
         )?;
     }

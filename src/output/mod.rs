@@ -284,6 +284,12 @@ pub(crate) fn timestamp(ms: i64) -> String {
     )
 }
 
+/// A rule's framework controls in a few words: `controls: NIST-800-53-r5:SI-2, …`.
+/// `None` when it names none.
+pub(crate) fn controls_note(rule: &crate::model::Rule) -> Option<String> {
+    (!rule.controls.is_empty()).then(|| format!("controls: {}", rule.controls.join(", ")))
+}
+
 /// What the ledger says of a finding, in a few words: `first seen 2026-11-02, 8 days open,
 /// due 2026-11-17` or `… overdue since 2026-11-17`. `None` without a ledger.
 pub(crate) fn aging_note(j: &Judged) -> Option<String> {

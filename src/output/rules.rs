@@ -43,9 +43,9 @@ pub enum RulesFormat {
     Json,
 }
 
-/// Columns: id, severity, enforcement, applies_to, engine, title, file.
+/// Columns: id, severity, enforcement, applies_to, engine, controls, title, file.
 pub fn table(rules: &[Listed<'_>], out: &mut dyn Write) -> io::Result<()> {
-    let rows: Vec<[String; 7]> = rules
+    let rows: Vec<[String; 8]> = rules
         .iter()
         .map(|listed| {
             let r = listed.rule;
@@ -64,6 +64,11 @@ pub fn table(rules: &[Listed<'_>], out: &mut dyn Write) -> io::Result<()> {
                 r.enforcement.as_str().to_string(),
                 applies_to,
                 listed.engine.to_string(),
+                if r.controls.is_empty() {
+                    "-".to_string()
+                } else {
+                    r.controls.join(",")
+                },
                 r.title.clone(),
                 format!("{}:{}", r.file.display(), r.line),
             ]
@@ -75,6 +80,7 @@ pub fn table(rules: &[Listed<'_>], out: &mut dyn Write) -> io::Result<()> {
         "ENFORCEMENT",
         "APPLIES TO",
         "ENGINE",
+        "CONTROLS",
         "TITLE",
         "FILE",
     ];
@@ -175,6 +181,7 @@ mod tests {
             severity: Severity::High,
             enforcement: Enforcement::Advisory,
             sla_days: None,
+            controls: Vec::new(),
             applies_to: vec![ResourceKind::PatchNode, ResourceKind::PatchItem],
             help: None,
             description: None,
@@ -239,11 +246,14 @@ mod tests {
         assert!(lines[0].starts_with("ID          SEVERITY"), "{text}");
         assert!(
             lines[1].starts_with(
-                "A-1         high      advisory     patch_node,patch_item  compiled     first"
+                "A-1         high      advisory     patch_node,patch_item  compiled     -         first"
             ),
             "{text}"
         );
-        assert!(lines[2].contains("  interpreted  second  "), "{text}");
+        assert!(
+            lines[2].contains("  interpreted  -         second  "),
+            "{text}"
+        );
         assert!(lines[2].ends_with("second  policies/a.rhai:3"), "{text}");
 
         let mut out = Vec::new();

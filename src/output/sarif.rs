@@ -254,6 +254,9 @@ struct RuleProperties<'a> {
     severity: Severity,
     enforcement: &'static str,
     applies_to: Vec<&'static str>,
+    /// The framework controls the rule serves.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    controls: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -443,6 +446,9 @@ struct ResultProperties<'a> {
     /// First seen, age and due date, when the run keeps a ledger.
     #[serde(skip_serializing_if = "Option::is_none")]
     ledger: Option<super::AgingView>,
+    /// The framework controls of the finding's rule.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    controls: &'a [String],
     resource: ResourceProperties<'a>,
     /// The `properties` the policy put on the finding; nested so that a policy's `tags`
     /// cannot clash with the property bag's own `tags`.
@@ -749,6 +755,7 @@ impl<'a> Emitter<'a> {
                 severity: rule.severity,
                 enforcement: rule.enforcement.as_str(),
                 applies_to,
+                controls: &rule.controls,
             },
         }
     }
@@ -972,6 +979,7 @@ impl<'a> Emitter<'a> {
                 }),
                 baseline: j.baseline,
                 ledger: j.aging.as_ref().map(super::AgingView::of),
+                controls: &f.rule.controls,
                 resource,
                 details: &f.properties,
                 incidents: self
@@ -1712,6 +1720,7 @@ fn check(n) { `${n.name} critical` }"#;
             severity: Severity::Info,
             enforcement: Enforcement::Hard,
             sla_days: None,
+            controls: Vec::new(),
             applies_to: vec![],
             help: Some("  ".into()),
             description: Some(String::new()),

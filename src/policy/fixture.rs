@@ -815,6 +815,7 @@ mod tests {
             severity: Severity::Medium,
             enforcement: Enforcement::Hard,
             sla_days: None,
+            controls: Vec::new(),
             applies_to: vec![],
             help: None,
             description: None,

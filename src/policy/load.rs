@@ -28,6 +28,7 @@ const RULE_KEYS: &[&str] = &[
     "enforcement",
     "tags",
     "sla_days",
+    "controls",
 ];
 
 /// A compiled policy, ready to evaluate.
@@ -445,6 +446,14 @@ fn read_rule(value: &Dynamic, src: &str, bad: &Bad<'_>) -> Result<Rule, Error> {
             }
         }
     }
+    let controls = list("controls")?;
+    if let Some(bad_id) = controls.iter().find(|c| !is_control(c)) {
+        return Err(bad(
+            key_span(src, "controls"),
+            format!("control {bad_id:?} is not FRAMEWORK:CONTROL"),
+            Some("e.g. `controls: [\"NIST-800-53-r5:SI-2\", \"PCI-DSS-4.0:6.3.3\"]`: the framework and its version, a colon, the control's own identifier".into()),
+        ));
+    }
     Ok(Rule {
         title: text("title")?.unwrap_or_else(|| id.clone()),
         id,
@@ -455,9 +464,27 @@ fn read_rule(value: &Dynamic, src: &str, bad: &Bad<'_>) -> Result<Rule, Error> {
         help: text("help")?,
         description: text("description")?,
         tags: list("tags")?,
+        controls,
         file: PathBuf::new(),
         line: 0,
     })
+}
+
+/// `FRAMEWORK:CONTROL`: a framework name with its version (letters, digits, `-`, `.`,
+/// `_`), a colon, and the control's identifier as the framework writes it (no spaces).
+fn is_control(text: &str) -> bool {
+    let Some((framework, control)) = text.split_once(':') else {
+        return false;
+    };
+    let framework_ok = !framework.is_empty()
+        && framework
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
+    let control_ok = !control.is_empty()
+        && control
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._()/:".contains(c));
+    framework_ok && control_ok
 }
 
 fn severities_hint() -> String {
@@ -550,6 +577,37 @@ fn check(node) { () }
         assert_eq!(p.rule.tags, vec!["patch"]);
         assert_eq!(p.rule.line, 3);
         assert!(p.check.is_some() && p.check_report.is_none());
+    }
+
+    #[test]
+    fn controls_are_framework_colon_control() {
+        let with = |controls: &str| {
+            format!("const RULE = #{{ id: \"X\", severity: \"high\", controls: {controls} }};\nfn check(n) {{}}")
+        };
+        let p = compile_str(&with(
+            r#"["NIST-800-53-r5:SI-2", "ISO-27001-2022:A.8.8", "NIST-800-53-r5:AC-2(1)"]"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            p.rule.controls,
+            [
+                "NIST-800-53-r5:SI-2",
+                "ISO-27001-2022:A.8.8",
+                "NIST-800-53-r5:AC-2(1)"
+            ]
+        );
+        assert!(compile_str(GOOD).unwrap().rule.controls.is_empty());
+        for bad in [
+            r#"["SI-2"]"#,
+            r#"[":SI-2"]"#,
+            r#"["NIST:"]"#,
+            r#"["NIST 800-53:SI-2"]"#,
+            r#"["NIST:SI 2"]"#,
+        ] {
+            let text = rule_error(&with(bad));
+            assert!(text.contains("is not FRAMEWORK:CONTROL"), "{bad}: {text}");
+        }
+        assert!(rule_error(&with(r#""NIST:SI-2""#)).contains("must be an array of strings"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! as values, so the same inputs always give the same verdict.
 
 pub mod baseline;
+pub mod controls;
 pub mod sla;
 pub mod waiver;
 
@@ -677,6 +678,7 @@ mod tests {
             severity: Severity::High,
             enforcement,
             sla_days: None,
+            controls: Vec::new(),
             applies_to: vec![],
             help: None,
             description: None,

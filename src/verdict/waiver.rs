@@ -369,6 +369,7 @@ expires = "2026-10-01"
                 severity: Severity::High,
                 enforcement: Enforcement::Hard,
                 sla_days: None,
+                controls: Vec::new(),
                 applies_to: vec![],
                 help: None,
                 description: None,

@@ -5,6 +5,7 @@ mod action;
 mod authoring;
 mod bad_input;
 mod check;
+mod controls;
 mod docs;
 mod examples;
 mod formats;

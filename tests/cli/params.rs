@@ -251,7 +251,7 @@ fn a_param_of_another_type_than_its_default_is_exit_2() {
             .stderr(contains("tollgate::policy::param"))
             .stderr(contains("param `max_high_missing` is"))
             .stderr(contains("but its default here is a number"))
-            .stderr(contains("policies/patch/high-backlog.rhai:14:23"));
+            .stderr(contains("policies/patch/high-backlog.rhai:15:23"));
     }
     // A number of the other kind is fine: integers and floats compare with each other.
     check(&["--param", "max_high_missing=7.5"], None).code(1);
