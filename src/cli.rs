@@ -103,7 +103,7 @@ pub struct CheckArgs {
     pub policies: Vec<PathBuf>,
 
     /// Output FORMAT to standard output, or FORMAT=PATH to a file. Repeatable.
-    /// Formats: human, json, sarif, junit, github, markdown, html.
+    /// Formats: human, json, sarif, junit, github, markdown, html, csv.
     #[arg(
         short,
         long = "output",

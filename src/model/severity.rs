@@ -64,6 +64,15 @@ pub enum Level {
     Warn,
 }
 
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Deny => "deny",
+            Level::Warn => "warn",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! never picks up half a file. Emitters never read the clock or the environment: time,
 //! version and colour come in through [`Context`].
 
+mod csv;
 mod github;
 pub mod history;
 mod html;
@@ -41,11 +42,13 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML page: verdict, charts, a sortable findings table, evidence.
     Html,
+    /// One row per finding, RFC 4180, for spreadsheets.
+    Csv,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
@@ -53,6 +56,7 @@ impl Format {
         Format::Github,
         Format::Markdown,
         Format::Html,
+        Format::Csv,
     ];
 
     /// The name `-o` takes.
@@ -65,6 +69,7 @@ impl Format {
             Format::Github => "github",
             Format::Markdown => "markdown",
             Format::Html => "html",
+            Format::Csv => "csv",
         }
     }
 }
@@ -179,6 +184,7 @@ fn emit_in(
         Format::Github => github::emit(verdict, cx, out),
         Format::Markdown => markdown::emit(verdict, cx, out),
         Format::Html => html::emit(verdict, cx, out),
+        Format::Csv => csv::emit(verdict, cx, out),
     }
 }
 
@@ -640,6 +646,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
                 .to_string()
         };
         match format {
+            Format::Csv => unreachable!("checked by its rows"),
             Format::Json => {
                 let doc: serde_json::Value = serde_json::from_str(text).unwrap();
                 (
@@ -775,6 +782,21 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
             let blocking = verdict.blocking().count();
             for format in Format::ALL {
                 let text = render(format, &verdict);
+                if format == Format::Csv {
+                    // Rows of findings only: it states the blocking ones, not the verdict.
+                    let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+                    let column = reader
+                        .headers()
+                        .unwrap()
+                        .iter()
+                        .position(|h| h == "blocking");
+                    let stated = reader
+                        .records()
+                        .filter(|r| &r.as_ref().unwrap()[column.unwrap()] == "true")
+                        .count();
+                    assert_eq!(stated, blocking, "{name}, csv");
+                    continue;
+                }
                 assert_eq!(
                     stated(format, &text),
                     (status.to_string(), code, blocking),

@@ -6,6 +6,7 @@ mod authoring;
 mod bad_input;
 mod check;
 mod controls;
+mod csv_out;
 mod docs;
 mod examples;
 mod formats;
