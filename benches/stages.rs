@@ -90,6 +90,7 @@ fn stages(c: &mut Criterion) {
         None,
     );
     let cx = Context {
+        decision: None,
         version: "bench".into(),
         generated_at: NOW.into(),
         color: false,

@@ -52,6 +52,10 @@ pub enum Command {
     Init(InitArgs),
     /// Fetch a source's evidence and save it, to check later (`check -r FILE`) or keep.
     Fetch(FetchArgs),
+    /// Decide a recorded gate again from its JSON result's decision record and the saved
+    /// evidence, and confirm the same verdict, findings and digests (exit 0), or say what
+    /// differs (exit 1).
+    Verify(VerifyArgs),
     /// Trends from the findings ledger: open findings by severity per run, overdue, mean
     /// time to fix, the oldest open findings.
     History(HistoryArgs),
@@ -255,6 +259,20 @@ pub struct FetchArgs {
     /// The fetch time recorded in the evidence (RFC 3339 or Unix ms) [default: now].
     #[arg(long, value_name = "TIME", env = "TOLLGATE_NOW")]
     pub now: Option<String>,
+}
+
+/// `tollgate verify`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct VerifyArgs {
+    /// The result `check -o json=FILE` wrote.
+    #[arg(value_name = "RESULT")]
+    pub result: PathBuf,
+
+    /// The folder the evidence was kept in (searched by digest, with its subfolders);
+    /// policies, configuration, waivers and baseline are found there too, else at the
+    /// paths they were read from.
+    #[arg(long, value_name = "DIR")]
+    pub evidence: PathBuf,
 }
 
 /// `tollgate test`.

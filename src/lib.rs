@@ -8,6 +8,7 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
+//! | 9 | [`verify`] | replay a recorded decision and confirm it |
 //! | 8 | [`run`] | the pipeline, in order |
 //! | 7 | [`settings`] | the command line's options and tollgate.toml, merged and checked |
 //! | 6 | [`output`], `incident`, `init` | render or send a decided result; starter files |
@@ -55,6 +56,7 @@ pub mod settings;
 pub mod source;
 pub mod store;
 pub mod verdict;
+pub mod verify;
 
 /// Test support shared with the integration tests (tests/support/), compiled only into
 /// the library's own unit tests: nothing of it is in the product.

@@ -40,6 +40,7 @@ fn dispatch(args: cli::Args) -> Result<ExitStatus, Error> {
         cli::Command::Rules(rules) => run::rules(&rules.options(), global),
         cli::Command::Init(init) => run::init(&init.dir, init.force),
         cli::Command::Fetch(fetch) => run::fetch(&fetch.options(), global),
+        cli::Command::Verify(verify) => tollgate::verify::verify(&verify.result, &verify.evidence),
         cli::Command::History(history) => run::history(
             history.config.as_deref(),
             history.state.as_deref(),

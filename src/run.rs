@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::cloud::http::HttpOptions;
 use crate::error::Error;
 use crate::incident;
+use crate::model::decision;
 use crate::model::Input;
 use crate::output::rules::RulesFormat;
 use crate::output::{self, Context};
@@ -318,7 +319,17 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
     let mut failures: Vec<Error> = Vec::new();
     let mut warnings: Vec<String> = settings.warnings.clone();
     let mut incidents = None;
-    let mut verdict = match gate(settings, options, &log, &mut warnings) {
+    // The decision record (in `-o json`): the executable is hashed beside the gate.
+    let recording = settings.records();
+    let executable = recording.then(|| std::thread::spawn(executable_sha256));
+    let mut read = Read::default();
+    let mut verdict = match gate(
+        settings,
+        options,
+        &log,
+        &mut warnings,
+        recording.then_some(&mut read),
+    ) {
         Ok(gate) => {
             let Gate {
                 mut verdict,
@@ -383,7 +394,10 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
     }
     verdict.warnings.splice(0..0, warnings);
 
+    let decision = executable
+        .map(|hashing| decision_of(settings, read, hashing.join().ok().flatten(), &verdict));
     let cx = Context {
+        decision,
         version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: settings
             .now
@@ -420,6 +434,117 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
             }
             Err(first)
         }
+    }
+}
+
+/// Decide a recorded gate again (`tollgate verify`): the verdict alone, nothing written,
+/// sent or recorded.
+pub(crate) fn replay(settings: &Settings) -> Verdict {
+    let options = verdict::Options {
+        fail_on: settings.fail_on,
+        strict: settings.strict,
+        now: settings.now,
+        no_fail: settings.no_fail,
+    };
+    let mut warnings = Vec::new();
+    match gate(settings, options, &Log(0), &mut warnings, None) {
+        Ok(gate) => gate.verdict,
+        Err(err) => Verdict::undecided(options, &err),
+    }
+}
+
+/// What the decision record needs from the gate, gathered as it reads.
+#[derive(Default)]
+struct Read {
+    policies: Vec<decision::File>,
+    evidence: Vec<decision::Evidence>,
+    waivers: Option<decision::File>,
+    baseline: Option<decision::File>,
+}
+
+/// The running executable's SHA-256, if it can be read.
+fn executable_sha256() -> Option<String> {
+    let path = std::env::current_exe().ok()?;
+    let bytes = std::fs::read(path).ok()?;
+    Some(decision::sha256(&bytes))
+}
+
+/// A small file read again for its digest (waivers, a baseline).
+fn file_digest(path: &std::path::Path) -> Result<decision::File, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        what: "file for the decision record",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(decision::File {
+        path: path.display().to_string(),
+        sha256: decision::sha256(&bytes),
+    })
+}
+
+/// One evidence input as the decision record keeps it.
+fn evidence_of(input: &Input, reports: &[crate::model::Report]) -> decision::Evidence {
+    let source = match &input.origin {
+        crate::model::ReportOrigin::Stdin => "stdin",
+        crate::model::ReportOrigin::Live(_) => "live",
+        _ => "file",
+    };
+    let mut kinds: Vec<String> = Vec::new();
+    for r in reports {
+        let kind = r.kind.id().to_string();
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    decision::Evidence {
+        name: input.origin.to_string(),
+        source: source.into(),
+        kinds,
+        sha256: decision::sha256(input.text.as_bytes()),
+        bytes: input.text.len() as u64,
+        fetched_at: reports
+            .iter()
+            .find_map(|r| r.fetched_at)
+            .map(output::timestamp_ms),
+    }
+}
+
+/// The decision record of a run: what it read, by digest, and what it decided.
+fn decision_of(
+    settings: &Settings,
+    read: Read,
+    executable_sha256: Option<String>,
+    verdict: &Verdict,
+) -> decision::Decision {
+    decision::Decision {
+        schema: decision::DECISION_SCHEMA.into(),
+        tollgate: decision::Tool {
+            version: env!("CARGO_PKG_VERSION").into(),
+            executable_sha256,
+        },
+        policy_set_sha256: decision::policy_set(&read.policies),
+        policies: read.policies,
+        config: settings.config.clone(),
+        evidence: read.evidence,
+        waivers: read.waivers,
+        baseline: read.baseline,
+        params: settings
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let value = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+                (k.to_string(), value)
+            })
+            .collect(),
+        evaluated_at: output::timestamp_ms(settings.now.timestamp_millis()),
+        now_pinned: settings.now_pinned,
+        fail_on: settings.fail_on,
+        strict: settings.strict,
+        no_fail: settings.no_fail,
+        allow_empty: settings.allow_empty,
+        report_kind: settings.report_kind,
+        verdict: verdict.status.as_str().into(),
+        exit_code: verdict.exit_code(),
     }
 }
 
@@ -595,6 +720,7 @@ fn gate(
     options: verdict::Options,
     log: &Log,
     warnings: &mut Vec<String>,
+    mut read: Option<&mut Read>,
 ) -> Result<Gate, Error> {
     if let Some(incidents) = &settings.incidents {
         incident::preflight(incidents, settings.ledger.is_some())?;
@@ -626,6 +752,16 @@ fn gate(
         &settings.params,
         &policy::params::read_by(&policies),
     ));
+    if let Some(read) = read.as_deref_mut() {
+        read.policies = policies
+            .iter()
+            .map(|p| decision::File {
+                path: p.rule.file.display().to_string(),
+                sha256: decision::sha256(p.src.as_bytes()),
+            })
+            .collect();
+        read.policies.sort();
+    }
     for p in &policies {
         log.detail(format_args!(
             "  {} ({}) from {}: {}",
@@ -640,6 +776,9 @@ fn gate(
     // and a gate that cannot apply them must not spend minutes on evaluation first.
     let waivers = match &settings.waivers {
         Some(path) => {
+            if let Some(read) = read.as_deref_mut() {
+                read.waivers = Some(file_digest(path)?);
+            }
             let waivers = waiver::load(path)?;
             log.step(format_args!(
                 "read {} waivers from {}",
@@ -652,6 +791,9 @@ fn gate(
     };
     let baseline = match &settings.baseline {
         Some(path) => {
+            if let Some(read) = read.as_deref_mut() {
+                read.baseline = Some(file_digest(path)?);
+            }
             let baseline = baseline::load(path)?;
             log.step(format_args!(
                 "read a baseline of {} findings from {}",
@@ -702,7 +844,11 @@ fn gate(
     let began = Instant::now();
     let mut reports = Vec::with_capacity(inputs.len());
     for (input, options) in &inputs {
-        for report in report::load_all(input, *options)? {
+        let loaded = report::load_all(input, *options)?;
+        if let Some(read) = read.as_deref_mut() {
+            read.evidence.push(evidence_of(input, &loaded));
+        }
+        for report in loaded {
             log.detail(format_args!(
                 "  {}: {}, {} resources",
                 report.origin,

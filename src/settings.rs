@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::error::{self, Error};
 use crate::incident::{IncidentConfig, IncidentSettings, Mode};
+use crate::model::decision;
 use crate::model::ReportKind;
 use crate::model::Severity;
 use crate::output::{Format, OutputSpec};
@@ -203,12 +204,91 @@ pub struct Settings {
     pub(crate) warnings: Vec<String>,
     /// The ledger; `None` when neither `[state]`, `[sla]` nor `--state` asks for one.
     pub(crate) ledger: Option<LedgerSettings>,
+    /// The configuration file read, with its digest.
+    pub(crate) config: Option<decision::File>,
+    /// Whether `now` came from `--now` / `TOLLGATE_NOW` rather than the clock.
+    pub(crate) now_pinned: bool,
 }
 
 impl Settings {
+    /// Whether an output carries the decision record (`-o json`).
+    pub(crate) fn records(&self) -> bool {
+        self.outputs
+            .iter()
+            .any(|o| o.format == crate::output::Format::Json)
+    }
+
+    /// The settings of a recorded gate (`tollgate verify`), read from its decision record:
+    /// the same policy files, evidence, waivers, baseline, params, time and options, found
+    /// at the paths given; `config` (found the same way) supplies the `[limits]`. No
+    /// outputs, sources, incidents or ledger: a replay only decides.
+    pub(crate) fn replay(
+        decision: &decision::Decision,
+        config: Option<&Path>,
+        reports: Vec<(PathBuf, String)>,
+        policies: Vec<PathBuf>,
+        waivers: Option<PathBuf>,
+        baseline: Option<PathBuf>,
+    ) -> Result<Settings, Error> {
+        let limits = match config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+                    what: "configuration",
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                parse_config(path, &text)?.limits.unwrap_or_default()
+            }
+            None => Limits::default(),
+        };
+        validate_limits(&limits)?;
+        let params = decision
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let value = rhai::serde::to_dynamic(v).map_err(|e| {
+                    config_error(
+                        &format!("param `{k}` in the record cannot be read: {e}"),
+                        None,
+                    )
+                })?;
+                Ok((k.as_str().into(), value))
+            })
+            .collect::<Result<rhai::Map, Error>>()?;
+        Ok(Settings {
+            config: None,
+            now_pinned: true,
+            reports: reports
+                .into_iter()
+                .map(|(path, name)| ReportInput::Recorded { path, name })
+                .collect(),
+            report_kind: decision.report_kind,
+            policies,
+            outputs: Vec::new(),
+            fail_on: decision.fail_on,
+            allow_empty: decision.allow_empty,
+            no_fail: decision.no_fail,
+            jobs: 0,
+            params,
+            limits,
+            now: parse_time(&decision.evaluated_at)?,
+            color: false,
+            verbose: 0,
+            waivers,
+            baseline,
+            strict: decision.strict,
+            sarif_category: DEFAULT_SARIF_CATEGORY.to_string(),
+            sarif_max_results: DEFAULT_SARIF_MAX_RESULTS,
+            sources: Vec::new(),
+            incidents: None,
+            warnings: Vec::new(),
+            ledger: None,
+        })
+    }
+
     /// Merge the command line over the configuration file.
     pub fn resolve(args: &CheckOptions, global: Global) -> Result<Self, Error> {
-        let (_, base, file) = read_config(args.config.as_deref())?;
+        let (config, base, file) = read_config(args.config.as_deref())?;
         let in_file = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
             paths.into_iter().map(|p| base.join(p)).collect()
         };
@@ -326,6 +406,8 @@ impl Settings {
         }
 
         Ok(Settings {
+            config,
+            now_pinned: args.now.is_some(),
             reports,
             report_kind: args.report_kind.or(file.report_kind),
             policies,
@@ -707,7 +789,9 @@ fn merge_params(
 
 /// The configuration file (when there is one), the directory its paths are relative to,
 /// and its contents.
-fn read_config(explicit: Option<&Path>) -> Result<(Option<PathBuf>, PathBuf, FileConfig), Error> {
+fn read_config(
+    explicit: Option<&Path>,
+) -> Result<(Option<decision::File>, PathBuf, FileConfig), Error> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None if Path::new(DEFAULT_CONFIG).is_file() => PathBuf::from(DEFAULT_CONFIG),
@@ -720,7 +804,11 @@ fn read_config(explicit: Option<&Path>) -> Result<(Option<PathBuf>, PathBuf, Fil
     })?;
     let file = parse_config(&path, &text)?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok((Some(path), base, file))
+    let read = decision::File {
+        path: path.display().to_string(),
+        sha256: decision::sha256(text.as_bytes()),
+    };
+    Ok((Some(read), base, file))
 }
 
 /// `--now`, or the current time.

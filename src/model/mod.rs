@@ -3,6 +3,7 @@
 //! tickets and alarms the outputs render. It sits at the bottom of the layers: it knows no
 //! vendor format, no output format, no command line, and imports nothing above it.
 
+pub mod decision;
 pub mod finding;
 pub mod fingerprint;
 pub mod incident;

@@ -11,7 +11,7 @@ use super::resource::{RawJson, Resource, Text};
 use super::ReportKind;
 
 /// How a live source's evidence is named: `source:NAME`.
-const LIVE_PREFIX: &str = "source:";
+pub const LIVE_PREFIX: &str = "source:";
 
 /// Where a report came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

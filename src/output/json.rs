@@ -46,6 +46,9 @@ struct Document<'a> {
     /// Present when `--incidents` was dry-run or on.
     #[serde(skip_serializing_if = "Option::is_none")]
     incidents: Option<&'a crate::model::incident::Report>,
+    /// What the gate decided on, by digest (`tollgate verify` checks it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<&'a crate::model::decision::Decision>,
 }
 
 #[derive(Serialize)]
@@ -341,6 +344,7 @@ fn document<'a>(verdict: &'a Verdict, cx: &'a Context) -> Document<'a> {
                 .collect(),
         }),
         incidents: cx.incidents.as_ref(),
+        decision: cx.decision.as_ref(),
     }
 }
 

@@ -138,6 +138,8 @@ pub(crate) fn deliver(
 /// What emitters may know beyond the verdict.
 #[derive(Debug, Clone)]
 pub struct Context {
+    /// The decision record, when an output carries it.
+    pub decision: Option<crate::model::decision::Decision>,
     /// tollgate's version.
     pub version: String,
     /// When the gate ran, RFC 3339.
@@ -283,6 +285,14 @@ pub(crate) fn day(ms: i64) -> String {
 }
 
 /// A Unix-millisecond time as RFC 3339 (seconds, UTC).
+/// Unix milliseconds as RFC 3339 with milliseconds.
+pub(crate) fn timestamp_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    )
+}
+
 pub(crate) fn timestamp(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(
         || ms.to_string(),
@@ -593,6 +603,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
 
     pub(crate) fn context() -> Context {
         Context {
+            decision: None,
             version: "0.0.0-test".into(),
             generated_at: NOW.into(),
             color: false,

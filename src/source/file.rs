@@ -33,7 +33,7 @@ pub(super) fn read(path: &Path) -> Result<Vec<Input>, Error> {
     files.iter().map(|f| read_one(f)).collect()
 }
 
-fn read_one(path: &Path) -> Result<Input, Error> {
+pub(super) fn read_one(path: &Path) -> Result<Input, Error> {
     let text = read_text(path).map_err(|source| Error::Read {
         what: "report",
         path: path.to_path_buf(),

@@ -14,7 +14,7 @@ mod stdin;
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::model::Input;
+use crate::model::{Input, ReportOrigin};
 
 /// Where a report comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,9 @@ pub enum ReportInput {
     Path(PathBuf),
     /// Standard input (`-r -`).
     Stdin,
+    /// A file read under the name a decision record gave its input (`tollgate verify`):
+    /// the path as given, `<stdin>`, or `source:NAME`.
+    Recorded { path: PathBuf, name: String },
 }
 
 /// Read every report input, in the order given (a directory's files sorted by name).
@@ -32,6 +35,17 @@ pub(crate) fn read_all(inputs: &[ReportInput]) -> Result<Vec<Input>, Error> {
         match input {
             ReportInput::Stdin => out.push(stdin::read()?),
             ReportInput::Path(path) => out.extend(file::read(path)?),
+            ReportInput::Recorded { path, name } => {
+                let mut input = file::read_one(path)?;
+                input.origin = match name.as_str() {
+                    "<stdin>" => ReportOrigin::Stdin,
+                    live if live.starts_with(crate::model::origin::LIVE_PREFIX) => {
+                        ReportOrigin::recorded(live)
+                    }
+                    file => ReportOrigin::File(file.into()),
+                };
+                out.push(input);
+            }
         }
     }
     Ok(out)

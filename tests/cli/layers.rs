@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("init", 6),
     ("settings", 7),
     ("run", 8),
+    ("verify", 9),
 ];
 
 /// The crate roots: lib.rs only declares modules; main.rs and cli.rs are the binary, which

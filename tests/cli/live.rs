@@ -239,7 +239,28 @@ fn a_saved_fetch_gives_the_same_result_as_a_live_check() {
         .assert()
         .code(1);
     let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
-    assert_eq!(read(&saved), read(&fresh));
+    // The same result, and the decision records name the same evidence bytes: the live
+    // check hashed exactly what fetch saved. Only the input's name and kind of source
+    // differ (the file, and `source:coc`).
+    let mut saved_result: serde_json::Value = serde_json::from_str(&read(&saved)).unwrap();
+    let mut fresh_result: serde_json::Value = serde_json::from_str(&read(&fresh)).unwrap();
+    let (saved_evidence, fresh_evidence) = (
+        saved_result["decision"]["evidence"].take(),
+        fresh_result["decision"]["evidence"].take(),
+    );
+    assert_eq!(saved_result, fresh_result);
+    assert_eq!(saved_evidence[0]["sha256"], fresh_evidence[0]["sha256"]);
+    assert_eq!(
+        saved_evidence[0]["sha256"],
+        tollgate::model::decision::sha256(read(&evidence).as_bytes())
+    );
+    assert_eq!(fresh_evidence[0]["name"], "source:coc");
+    assert_eq!(fresh_evidence[0]["source"], "live");
+    assert_eq!(saved_evidence[0]["source"], "file");
+    assert_eq!(
+        saved_evidence[0]["fetched_at"],
+        fresh_evidence[0]["fetched_at"]
+    );
     let text = read(&evidence);
     assert!(
         text.starts_with(r#"{"tollgate_evidence":1,"fetched_at":"2026-11-23T12:00:00.000Z""#),

@@ -23,6 +23,7 @@ mod reliability;
 mod sarif;
 mod snapshots;
 mod trust;
+mod verify;
 mod versions;
 mod waivers;
 

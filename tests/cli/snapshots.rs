@@ -3,8 +3,9 @@
 //! change nothing (a refactoring) is proved to change nothing; a change that is meant to
 //! change an output shows the difference for review (`cargo insta review`).
 //!
-//! The working directory is redacted to `[CWD]` (SARIF names it), and the tool's version
-//! (with the commit it was built from, where `--version` prints it) to `[VERSION]`.
+//! The working directory is redacted to `[CWD]` (SARIF names it), the tool's version
+//! (with the commit it was built from, where `--version` prints it) to `[VERSION]`, and
+//! the decision record's digest of the executable to `[SHA256]`.
 
 use crate::tollgate;
 
@@ -27,8 +28,12 @@ fn run_in(mut cmd: assert_cmd::Command, args: &[&str]) -> String {
     // clap wraps help to the terminal; none here, and COLUMNS pinned in case it is read.
     let out = cmd.env("COLUMNS", "100").args(args).output().unwrap();
     let cwd = std::env::current_dir().unwrap();
+    // The decision record's digest of the executable changes with every build.
+    let executable = regex::Regex::new(r#""executable_sha256": "[0-9a-f]{64}""#).unwrap();
     let redact = |bytes: &[u8]| {
-        String::from_utf8_lossy(bytes)
+        let text = String::from_utf8_lossy(bytes);
+        executable
+            .replace_all(&text, r#""executable_sha256": "[SHA256]""#)
             .replace(&cwd.display().to_string(), "[CWD]")
             // `--version` adds the commit (build.rs), which changes with every commit.
             .replace(env!("TOLLGATE_BUILD_VERSION"), "[VERSION]")

@@ -67,6 +67,7 @@ pub fn verdict(n: usize) -> Verdict {
 /// What the emitters are given besides the verdict.
 pub fn context() -> Context {
     Context {
+        decision: None,
         version: "bench".into(),
         generated_at: "2026-11-23T12:00:00Z".into(),
         color: false,
