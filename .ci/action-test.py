@@ -20,6 +20,7 @@ Usage: python .ci/action-test.py   (needs PyYAML; .ci/run installs it in a venv)
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import http.server
 import io
@@ -227,6 +228,7 @@ class Job:
         self.github = {"action_ref": "", "action_repository": "", "token": "fake-token-not-a-secret"}
         self.github.update(github or {})
         self.uploaded = []
+        self.attested = []
         self.cache_saved = []
 
     def base_env(self):
@@ -336,6 +338,18 @@ class Job:
             self.uploaded.append(doc)
             self.log.append(f"--- {label}: uploaded {path}")
             return ok, {"sarif-id": "fake"}
+        if name == "actions/attest":
+            # As GitHub's: a statement of the predicate about each subject-path file.
+            predicate = json.loads(Path(args["predicate-path"]).read_text(encoding="utf-8"))
+            subjects = []
+            for line in args["subject-path"].splitlines():
+                for path in sorted(glob.glob(line.strip())):
+                    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                    subjects.append({"name": Path(path).name, "digest": {"sha256": digest}})
+            ok = bool(subjects) and args["predicate-type"] == "https://in-toto.io/attestation/test-result/v0.1"
+            self.attested.append({"subject": subjects, "predicateType": args["predicate-type"], "predicate": predicate})
+            self.log.append(f"--- {label}: attested {len(subjects)} subjects")
+            return ok, {"bundle-path": "fake"}
         raise AssertionError(f"the local runner has no stand-in for {uses}")
 
     def text(self):
@@ -570,6 +584,35 @@ def main() -> int:
         [
             ("said why", "state-init is" in j4c.text()),
             ("job failed", j4c.failed),
+        ],
+    )
+
+    # 4d. `attest`: the test-result predicate goes to actions/attest for the artifacts, also
+    #     when the gate failed (its result says so).
+    artifact = work / "dist" / "app-4.2.tar.gz"
+    artifact.parent.mkdir(parents=True, exist_ok=True)
+    artifact.write_bytes(b"release 4.2")
+    j4d = Job("attest", dict(gate, reports=FAILING_REPORT, attest=str(work / "dist" / "*.tar.gz")), tool_cache=tools, cache_store=store).run()
+    attested = j4d.attested[0] if j4d.attested else {}
+    checks.case(
+        "attest signs the gate's predicate for the artifacts",
+        j4d,
+        [
+            ("one attestation", len(j4d.attested) == 1),
+            ("about the artifact", attested.get("subject", [{}])[0].get("digest", {}).get("sha256") == hashlib.sha256(b"release 4.2").hexdigest()),
+            ("result FAILED", attested.get("predicate", {}).get("result") == "FAILED"),
+            ("failed rules listed", bool(attested.get("predicate", {}).get("failedTests"))),
+            ("predicate-file output", j4d.outputs.get("predicate-file", "").endswith("tollgate.predicate.json")),
+            ("job failed", j4d.failed),
+        ],
+    )
+    j4e = Job("no-attest", dict(gate, reports=PASSING_REPORT), tool_cache=tools, cache_store=store).run()
+    checks.case(
+        "without attest nothing is attested",
+        j4e,
+        [
+            ("no attestation", not j4e.attested),
+            ("no predicate-file", j4e.outputs.get("predicate-file", "") == ""),
         ],
     )
 

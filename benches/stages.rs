@@ -91,6 +91,7 @@ fn stages(c: &mut Criterion) {
     );
     let cx = Context {
         decision: None,
+        attestation: None,
         version: "bench".into(),
         generated_at: NOW.into(),
         color: false,

@@ -192,6 +192,15 @@ pub struct CheckArgs {
     /// [sla]: an empty ledger restarts every SLA clock, so it is never made silently.
     #[arg(long, env = "TOLLGATE_INIT_STATE")]
     pub init_state: bool,
+
+    /// A release artifact `-o intoto` attests: a file (its SHA-256 is computed) or
+    /// NAME=sha256:HEX. Repeatable.
+    #[arg(long = "subject", value_name = "PATH|NAME=sha256:HEX")]
+    pub subjects: Vec<String>,
+
+    /// The CI run's URL in `-o intoto` [default: from the CI system's variables].
+    #[arg(long, value_name = "URL", env = "TOLLGATE_RUN_URL")]
+    pub run_url: Option<String>,
 }
 
 /// `tollgate history`.
@@ -480,6 +489,8 @@ impl CheckArgs {
             incidents: self.incidents.map(Into::into),
             state: self.state.clone(),
             init_state: self.init_state,
+            subjects: self.subjects.clone(),
+            run_url: self.run_url.clone(),
         }
     }
 }

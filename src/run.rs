@@ -398,6 +398,10 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
         .map(|hashing| decision_of(settings, read, hashing.join().ok().flatten(), &verdict));
     let cx = Context {
         decision,
+        attestation: Some(output::intoto::Attestation {
+            subjects: settings.subjects.clone(),
+            run_url: settings.run_url.clone(),
+        }),
         version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: settings
             .now

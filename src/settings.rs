@@ -159,6 +159,9 @@ pub struct CheckOptions {
     pub state: Option<String>,
     /// `--init-state`: start an empty ledger if there is none, even with `[sla]`.
     pub init_state: bool,
+    /// `--subject`: `PATH` or `NAME=sha256:HEX`.
+    pub subjects: Vec<String>,
+    pub run_url: Option<String>,
 }
 
 /// Options that apply to every subcommand.
@@ -208,14 +211,22 @@ pub struct Settings {
     pub(crate) config: Option<decision::File>,
     /// Whether `now` came from `--now` / `TOLLGATE_NOW` rather than the clock.
     pub(crate) now_pinned: bool,
+    /// `--subject`: the release artifacts of `-o intoto`, as (name, SHA-256 hex).
+    pub(crate) subjects: Vec<(String, String)>,
+    /// The CI run's URL for `-o intoto`.
+    pub(crate) run_url: Option<String>,
 }
 
 impl Settings {
-    /// Whether an output carries the decision record (`-o json`).
+    /// Whether an output carries the decision record (`-o json`, and the attestation's
+    /// configuration).
     pub(crate) fn records(&self) -> bool {
-        self.outputs
-            .iter()
-            .any(|o| o.format == crate::output::Format::Json)
+        self.outputs.iter().any(|o| {
+            matches!(
+                o.format,
+                Format::Json | Format::Intoto | Format::IntotoPredicate
+            )
+        })
     }
 
     /// The settings of a recorded gate (`tollgate verify`), read from its decision record:
@@ -258,6 +269,8 @@ impl Settings {
         Ok(Settings {
             config: None,
             now_pinned: true,
+            subjects: Vec::new(),
+            run_url: None,
             reports: reports
                 .into_iter()
                 .map(|(path, name)| ReportInput::Recorded { path, name })
@@ -405,9 +418,26 @@ impl Settings {
             ));
         }
 
+        let subjects = args
+            .subjects
+            .iter()
+            .map(|s| subject(s))
+            .collect::<Result<Vec<_>, Error>>()?;
+        if subjects.is_empty() && outputs.iter().any(|o| o.format == Format::Intoto) {
+            return Err(config_error(
+                "-o intoto needs at least one --subject: the release artifacts the statement is about",
+                Some("--subject dist/app.tar.gz (its SHA-256 is computed), or --subject app=sha256:HEX; -o intoto-predicate writes the predicate alone"),
+            ));
+        }
+        let run_url = args
+            .run_url
+            .clone()
+            .or_else(|| crate::output::intoto::run_url_from(|k| std::env::var(k).ok()));
         Ok(Settings {
             config,
             now_pinned: args.now.is_some(),
+            subjects,
+            run_url,
             reports,
             report_kind: args.report_kind.or(file.report_kind),
             policies,
@@ -809,6 +839,27 @@ fn read_config(
         sha256: decision::sha256(text.as_bytes()),
     };
     Ok((Some(read), base, file))
+}
+
+/// One `--subject`: `NAME=sha256:HEX` as given, or a file, named as given, with the
+/// SHA-256 of its bytes.
+fn subject(text: &str) -> Result<(String, String), Error> {
+    if let Some((name, digest)) = text.split_once("=sha256:") {
+        let hex_ok = digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit());
+        if name.is_empty() || !hex_ok {
+            return Err(config_error(
+                &format!("--subject {text:?} is not NAME=sha256:HEX (64 hex digits)"),
+                Some("or give the artifact's path and tollgate computes its digest"),
+            ));
+        }
+        return Ok((name.to_string(), digest.to_ascii_lowercase()));
+    }
+    let bytes = std::fs::read(text).map_err(|source| Error::Read {
+        what: "--subject",
+        path: PathBuf::from(text),
+        source,
+    })?;
+    Ok((text.to_string(), decision::sha256(&bytes)))
 }
 
 /// `--now`, or the current time.

@@ -11,7 +11,8 @@
 #
 # Environment: ACTION_BIN (from install.sh), INPUT_CONFIG, INPUT_REPORTS, INPUT_SOURCES,
 # INPUT_POLICIES, INPUT_FAIL_ON, INPUT_WAIVERS, INPUT_BASELINE, INPUT_INCIDENTS,
-# INPUT_SARIF, INPUT_JUNIT, INPUT_ARGS; RUNNER_TEMP, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY.
+# INPUT_SARIF, INPUT_JUNIT, INPUT_ATTEST, INPUT_ARGS; RUNNER_TEMP, GITHUB_OUTPUT,
+# GITHUB_STEP_SUMMARY.
 set -euo pipefail
 # shellcheck source=scripts/action/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -46,6 +47,10 @@ result="$out_dir/result.json"
 sarif=
 [ "$sarif_upload" = true ] && sarif="$out_dir/tollgate.sarif"
 junit=${INPUT_JUNIT:-}
+# With `attest`, the test-result predicate for actions/attest (which computes the
+# artifacts' digests and builds and signs the statement itself).
+predicate=
+[ -n "${INPUT_ATTEST:-}" ] && predicate="$out_dir/tollgate.predicate.json"
 
 # `--flag=value` throughout: a value that starts with a dash stays a value.
 reports=() sources=() policies=() extra=()
@@ -72,6 +77,7 @@ esac
 args+=(--output=github "--output=json=$result")
 [ -n "$sarif" ] && args+=("--output=sarif=$sarif")
 [ -n "$junit" ] && args+=("--output=junit=$junit")
+[ -n "$predicate" ] && args+=("--output=intoto-predicate=$predicate")
 split_words extra "${INPUT_ARGS:-}"
 args+=(${extra[@]+"${extra[@]}"})
 
@@ -138,6 +144,8 @@ if [ -n "$sarif_file" ] && [ "$evaluated" = false ]; then
 fi
 junit_file=
 [ -n "$junit" ] && [ -s "$junit" ] && junit_file=$junit
+predicate_file=
+[ -n "$predicate" ] && [ -s "$predicate" ] && predicate_file=$predicate
 
 # tollgate writes the step summary itself (-o github) whenever it produced a result; when
 # it stopped before that, say so on the run page too.
@@ -157,5 +165,6 @@ fi
   echo "result-file=$result_file"
   echo "sarif-file=$sarif_file"
   echo "junit-file=$junit_file"
+  echo "predicate-file=$predicate_file"
 } >>"$GITHUB_OUTPUT"
 note "verdict $verdict (exit $code, ${blocking:-?} blocking of ${findings:-?} findings)"

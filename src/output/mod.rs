@@ -9,6 +9,7 @@ mod github;
 pub mod history;
 mod html;
 mod human;
+pub mod intoto;
 mod json;
 mod junit;
 mod markdown;
@@ -44,11 +45,15 @@ pub enum Format {
     Html,
     /// One row per finding, RFC 4180, for spreadsheets.
     Csv,
+    /// An in-toto Statement v1 with the test-result predicate, about `--subject`s.
+    Intoto,
+    /// The test-result predicate alone, for a signer that builds the statement.
+    IntotoPredicate,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 10] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
@@ -57,6 +62,8 @@ impl Format {
         Format::Markdown,
         Format::Html,
         Format::Csv,
+        Format::Intoto,
+        Format::IntotoPredicate,
     ];
 
     /// The name `-o` takes.
@@ -70,6 +77,8 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Csv => "csv",
+            Format::Intoto => "intoto",
+            Format::IntotoPredicate => "intoto-predicate",
         }
     }
 }
@@ -140,6 +149,8 @@ pub(crate) fn deliver(
 pub struct Context {
     /// The decision record, when an output carries it.
     pub decision: Option<crate::model::decision::Decision>,
+    /// The release artifacts and CI run of `-o intoto`.
+    pub attestation: Option<intoto::Attestation>,
     /// tollgate's version.
     pub version: String,
     /// When the gate ran, RFC 3339.
@@ -187,6 +198,8 @@ fn emit_in(
         Format::Markdown => markdown::emit(verdict, cx, out),
         Format::Html => html::emit(verdict, cx, out),
         Format::Csv => csv::emit(verdict, cx, out),
+        Format::Intoto => intoto::emit(verdict, cx, out),
+        Format::IntotoPredicate => intoto::emit_predicate(verdict, cx, out),
     }
 }
 
@@ -604,6 +617,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
     pub(crate) fn context() -> Context {
         Context {
             decision: None,
+            attestation: None,
             version: "0.0.0-test".into(),
             generated_at: NOW.into(),
             color: false,
@@ -657,7 +671,9 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
                 .to_string()
         };
         match format {
-            Format::Csv => unreachable!("checked by its rows"),
+            Format::Csv | Format::Intoto | Format::IntotoPredicate => {
+                unreachable!("checked by their own terms")
+            }
             Format::Json => {
                 let doc: serde_json::Value = serde_json::from_str(text).unwrap();
                 (
@@ -808,6 +824,31 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
                     assert_eq!(stated, blocking, "{name}, csv");
                     continue;
                 }
+                if matches!(format, Format::Intoto | Format::IntotoPredicate) {
+                    // PASSED or WARNED for a pass, FAILED otherwise; the rules that block or
+                    // failed among failedTests.
+                    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    let p = if format == Format::Intoto {
+                        &doc["predicate"]
+                    } else {
+                        &doc
+                    };
+                    let result = p["result"].as_str().unwrap();
+                    match status {
+                        "pass" => assert!(result == "PASSED" || result == "WARNED", "{name}"),
+                        _ => assert_eq!(result, "FAILED", "{name}"),
+                    }
+                    let failed: Vec<&str> = p["failedTests"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().unwrap())
+                        .collect();
+                    for j in verdict.blocking() {
+                        assert!(failed.contains(&j.finding.rule.id.as_str()), "{name}");
+                    }
+                    continue;
+                }
                 assert_eq!(
                     stated(format, &text),
                     (status.to_string(), code, blocking),
@@ -851,6 +892,9 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
             let mut out = Vec::new();
             emit(format, &verdict, &cx, &mut out).unwrap();
             let text = String::from_utf8(out).unwrap();
+            if matches!(format, Format::Intoto | Format::IntotoPredicate) {
+                continue; // an attestation is about the release, not its tickets
+            }
             assert!(text.contains("IM-OLD-7"), "{format:?}:\n{text}");
             if format != Format::Junit {
                 assert!(text.contains("COC said no"), "{format:?}:\n{text}");

@@ -2,6 +2,7 @@
 //! the exit code as well as the output.
 
 mod action;
+mod attest;
 mod authoring;
 mod bad_input;
 mod check;

@@ -68,6 +68,7 @@ pub fn verdict(n: usize) -> Verdict {
 pub fn context() -> Context {
     Context {
         decision: None,
+        attestation: None,
         version: "bench".into(),
         generated_at: "2026-11-23T12:00:00Z".into(),
         color: false,
