@@ -13,6 +13,7 @@ pub mod intoto;
 mod json;
 mod junit;
 mod markdown;
+pub mod ocsf;
 pub mod rules;
 pub mod sarif;
 pub(crate) mod test_run;
@@ -49,11 +50,13 @@ pub enum Format {
     Intoto,
     /// The test-result predicate alone, for a signer that builds the statement.
     IntotoPredicate,
+    /// OCSF Compliance Finding events, for SIEMs and security data lakes.
+    Ocsf,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Human,
         Format::Json,
         Format::Sarif,
@@ -64,6 +67,7 @@ impl Format {
         Format::Csv,
         Format::Intoto,
         Format::IntotoPredicate,
+        Format::Ocsf,
     ];
 
     /// The name `-o` takes.
@@ -79,6 +83,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Intoto => "intoto",
             Format::IntotoPredicate => "intoto-predicate",
+            Format::Ocsf => "ocsf",
         }
     }
 }
@@ -200,6 +205,7 @@ fn emit_in(
         Format::Csv => csv::emit(verdict, cx, out),
         Format::Intoto => intoto::emit(verdict, cx, out),
         Format::IntotoPredicate => intoto::emit_predicate(verdict, cx, out),
+        Format::Ocsf => ocsf::emit(verdict, cx, out),
     }
 }
 
@@ -671,7 +677,7 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
                 .to_string()
         };
         match format {
-            Format::Csv | Format::Intoto | Format::IntotoPredicate => {
+            Format::Csv | Format::Intoto | Format::IntotoPredicate | Format::Ocsf => {
                 unreachable!("checked by their own terms")
             }
             Format::Json => {
@@ -824,6 +830,16 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
                     assert_eq!(stated, blocking, "{name}, csv");
                     continue;
                 }
+                if format == Format::Ocsf {
+                    // Events of findings only: one per finding, the verdict elsewhere.
+                    let events: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    assert_eq!(
+                        events.as_array().unwrap().len(),
+                        verdict.findings.len(),
+                        "{name}"
+                    );
+                    continue;
+                }
                 if matches!(format, Format::Intoto | Format::IntotoPredicate) {
                     // PASSED or WARNED for a pass, FAILED otherwise; the rules that block or
                     // failed among failedTests.
@@ -892,8 +908,13 @@ fn check(n) { if n.missing.critical > 0 { `${n.name} misses ${n.missing.critical
             let mut out = Vec::new();
             emit(format, &verdict, &cx, &mut out).unwrap();
             let text = String::from_utf8(out).unwrap();
-            if matches!(format, Format::Intoto | Format::IntotoPredicate) {
-                continue; // an attestation is about the release, not its tickets
+            if matches!(
+                format,
+                Format::Intoto | Format::IntotoPredicate | Format::Ocsf
+            ) {
+                // An attestation is about the release, OCSF events about the findings
+                // as a scanner saw them: neither carries the gate's tickets.
+                continue;
             }
             assert!(text.contains("IM-OLD-7"), "{format:?}:\n{text}");
             if format != Format::Junit {

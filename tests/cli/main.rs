@@ -19,6 +19,7 @@ mod layers;
 mod ledger;
 mod live;
 mod man;
+mod ocsf;
 mod params;
 mod reliability;
 mod sarif;
