@@ -107,7 +107,8 @@ pub struct CheckArgs {
     pub policies: Vec<PathBuf>,
 
     /// Output FORMAT to standard output, or FORMAT=PATH to a file. Repeatable.
-    /// Formats: human, json, sarif, junit, github, markdown, html, csv.
+    /// Formats: human, json, sarif, junit, github, markdown, html, csv, ocsf, intoto,
+    /// intoto-predicate.
     #[arg(
         short,
         long = "output",

@@ -27,9 +27,16 @@ pub fn verify(result: &Path, evidence: &Path) -> Result<ExitStatus, Error> {
         cannot(
             result,
             &format!("its `decision` record cannot be read: {e}"),
-            "write the result with `-o json` from tollgate 0.3 or later: earlier results carry no record",
+            "write the result with `-o json` from a tollgate newer than 0.2.0: earlier results carry no record",
         )
     })?;
+    if decision.verdict == "error" {
+        return Err(cannot(
+            result,
+            "the gate could not decide (verdict error), so there is no decision to replay",
+            "its `errors` say why; verify the result of a run that decided",
+        ));
+    }
     if recorded.get("ledger").is_some_and(|l| !l.is_null()) {
         return Err(cannot(
             result,
@@ -163,13 +170,36 @@ pub fn verify(result: &Path, evidence: &Path) -> Result<ExitStatus, Error> {
     }
 }
 
-/// The recorded verdict, exit code and findings against the replayed ones.
+/// The recorded verdict, exit code and findings against the replayed ones: the result's
+/// own fields (what people read) as well as the record's.
 fn compare(
     decision: &Decision,
     recorded: &Value,
     verdict: &Verdict,
     differences: &mut Vec<String>,
 ) {
+    if recorded["verdict"] != decision.verdict.as_str()
+        || recorded["exit_code"] != decision.exit_code
+    {
+        differences.push(format!(
+            "the result says verdict {} exit {}, its decision record {} exit {}",
+            recorded["verdict"], recorded["exit_code"], decision.verdict, decision.exit_code
+        ));
+    }
+    let blocking = verdict.blocking().count();
+    if recorded["summary"]["blocking"] != blocking {
+        differences.push(format!(
+            "blocking findings: recorded {}, replayed {blocking}",
+            recorded["summary"]["blocking"]
+        ));
+    }
+    if recorded["summary"]["findings"] != verdict.findings.len() {
+        differences.push(format!(
+            "findings: recorded {}, replayed {}",
+            recorded["summary"]["findings"],
+            verdict.findings.len()
+        ));
+    }
     if verdict.status.as_str() != decision.verdict {
         differences.push(format!(
             "verdict: recorded {}, replayed {}",
@@ -255,6 +285,7 @@ enum Located {
 impl Found {
     fn index(root: &Path) -> Result<Found, Error> {
         let mut by_digest = HashMap::new();
+        // Links are not followed: a folder that links to itself would never end.
         let mut stack = vec![root.to_path_buf()];
         while let Some(dir) = stack.pop() {
             let entries = std::fs::read_dir(&dir).map_err(|source| Error::Read {
@@ -266,9 +297,12 @@ impl Found {
                 entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             paths.sort();
             for path in paths {
-                if path.is_dir() {
+                let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                    continue;
+                };
+                if meta.is_dir() {
                     stack.push(path);
-                } else if path.is_file() {
+                } else if meta.is_file() {
                     let bytes = std::fs::read(&path).map_err(|source| Error::Read {
                         what: "evidence file",
                         path: path.clone(),

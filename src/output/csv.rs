@@ -1,13 +1,13 @@
 //! `-o csv`: one row per finding for spreadsheets, with the columns a JSON finding has
 //! (nested objects flattened: `resource_id`, `location_line`, …; lists joined with `; `;
-//! the policy's `properties` as one JSON text). Quoting follows RFC 4180 (the `csv`
-//! crate): a cell with a comma, quote or line break is quoted, quotes doubled, rows end in
-//! CRLF.
+//! the policy's `properties`, which differ by rule, left out). RFC 4180 (the `csv` crate),
+//! every cell quoted: a comma, quote, line break or semicolon (the separator of
+//! spreadsheets in many locales) stays inside its cell; quotes doubled; rows end in CRLF.
 //!
-//! A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage
-//! return, which some read past) as a formula, and report texts come from cloud APIs and
-//! policy messages: such a cell is written with a leading `'`, which spreadsheets show as
-//! text and do not evaluate.
+//! A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (also after spaces, or
+//! in their full-width forms, or after a tab or carriage return) as a formula, and report
+//! texts come from cloud APIs and policy messages: such a cell is written with a leading
+//! `'`, which spreadsheets show as text and do not evaluate.
 
 use std::io::{self, Write};
 
@@ -16,7 +16,7 @@ use crate::model::Subject;
 use crate::verdict::{BaselineMark, Judged, Verdict};
 
 /// The header row.
-const COLUMNS: [&str; 27] = [
+const COLUMNS: [&str; 31] = [
     "rule",
     "severity",
     "level",
@@ -40,9 +40,13 @@ const COLUMNS: [&str; 27] = [
     "waiver_reason",
     "waiver_owner",
     "waiver_expires",
+    "waiver_file",
+    "waiver_line",
     "baseline",
     "first_seen",
+    "age_days",
     "due",
+    "overdue",
     "incidents",
 ];
 
@@ -54,6 +58,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &super::Context, out: &mut dyn Write) 
         .unwrap_or_default();
     let mut writer = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::CRLF)
+        .quote_style(::csv::QuoteStyle::Always)
         .from_writer(out);
     // The incidents column only when incidents ran, as in the JSON.
     let columns = if cx.incidents.is_some() {
@@ -74,7 +79,7 @@ pub(super) fn emit(verdict: &Verdict, cx: &super::Context, out: &mut dyn Write) 
 }
 
 /// One finding's cells, in [`COLUMNS`] order.
-fn row(j: &Judged, tickets: Option<&Vec<&Record>>) -> [String; 27] {
+fn row(j: &Judged, tickets: Option<&Vec<&Record>>) -> [String; 31] {
     let f = &j.finding;
     let text = |s: Option<&str>| s.unwrap_or_default().to_string();
     let (resource, location): ([String; 8], [String; 4]) = match &f.subject {
@@ -137,6 +142,8 @@ fn row(j: &Judged, tickets: Option<&Vec<&Record>>) -> [String; 27] {
         text(waiver.map(|w| w.reason.as_str())),
         text(waiver.and_then(|w| w.owner.as_deref())),
         waiver.map(|w| w.expires.to_string()).unwrap_or_default(),
+        waiver.map(|w| w.file.clone()).unwrap_or_default(),
+        waiver.map(|w| w.line.to_string()).unwrap_or_default(),
         match j.baseline {
             Some(BaselineMark::New) => "new".into(),
             Some(BaselineMark::Existing) => "existing".into(),
@@ -145,10 +152,12 @@ fn row(j: &Judged, tickets: Option<&Vec<&Record>>) -> [String; 27] {
         j.aging
             .map(|a| super::timestamp(a.first_seen))
             .unwrap_or_default(),
+        j.aging.map(|a| a.age_days.to_string()).unwrap_or_default(),
         j.aging
             .and_then(|a| a.due)
             .map(super::timestamp)
             .unwrap_or_default(),
+        j.aging.map(|a| a.overdue.to_string()).unwrap_or_default(),
         tickets
             .into_iter()
             .flatten()
@@ -177,7 +186,9 @@ fn ticket(r: &Record) -> String {
 
 /// A cell a spreadsheet would run as a formula, made text.
 fn safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    const FORMULA: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
+    let trimmed = cell.trim_start_matches(|c: char| c.is_whitespace());
+    if cell.starts_with(['\t', '\r']) || trimmed.starts_with(FORMULA) {
         format!("'{cell}").into()
     } else {
         cell.into()
@@ -192,7 +203,10 @@ mod tests {
 
     #[test]
     fn formula_cells_are_made_text() {
-        for cell in ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\r=x"] {
+        for cell in [
+            "=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\r=x", " =1+1", "\n@x", "\u{a0}=x", "＝1+1",
+            "＠x",
+        ] {
             assert_eq!(safe(cell), format!("'{cell}"));
         }
         for cell in ["a=b", "", "ecs-prod-1", "1"] {

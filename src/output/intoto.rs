@@ -4,13 +4,15 @@
 //! the predicate alone, for signers that build the statement themselves (GitHub's
 //! `actions/attest`, `cosign attest-blob --predicate`).
 //!
-//! - `result`: `PASSED` (the gate passed, nothing open), `WARNED` (passed with findings
-//!   that do not block), `FAILED` (failed, or could not decide).
+//! - `result`: `PASSED` (the gate passed, every rule passed), `WARNED` (passed, with
+//!   findings that do not block or rules not evaluated), `FAILED` (failed, or could not
+//!   decide).
 //! - `configuration`: resource descriptors (name and SHA-256) of the policy files, the
 //!   configuration, each evidence input, waivers and baseline, from the decision record.
 //! - `url`: the CI run (`--run-url`, or the CI system's variables).
 //! - `passedTests` / `warnedTests` / `failedTests`: rule ids: failed with a blocking
-//!   finding or a policy error, warned with other findings, passed with none.
+//!   finding or a policy error; warned with other findings, or when no report held a
+//!   resource kind the rule looks at (it was not evaluated); passed otherwise.
 
 use std::io::{self, Write};
 
@@ -79,14 +81,15 @@ fn predicate(verdict: &Verdict, cx: &Context) -> Predicate {
         let blocking = verdict.findings_of(id).any(|j| j.blocking);
         if errored || blocking {
             failed.push(id.to_string());
-        } else if findings.peek().is_some() {
+        } else if findings.peek().is_some() || !verdict.evaluated_rule(rule) {
+            // Findings that do not block, or a rule that looked at nothing: not a pass.
             warned.push(id.to_string());
         } else {
             passed.push(id.to_string());
         }
     }
     let result = match verdict.status {
-        ExitStatus::Pass if verdict.findings.is_empty() => "PASSED",
+        ExitStatus::Pass if warned.is_empty() => "PASSED",
         ExitStatus::Pass => "WARNED",
         ExitStatus::Fail | ExitStatus::Error => "FAILED",
     };

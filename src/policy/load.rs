@@ -447,6 +447,17 @@ fn read_rule(value: &Dynamic, src: &str, bad: &Bad<'_>) -> Result<Rule, Error> {
         }
     }
     let controls = list("controls")?;
+    if let Some((_, twice)) = controls
+        .iter()
+        .enumerate()
+        .find(|(i, c)| controls[..*i].contains(c))
+    {
+        return Err(bad(
+            key_span(src, "controls"),
+            format!("control {twice:?} is listed twice"),
+            None,
+        ));
+    }
     if let Some(bad_id) = controls.iter().find(|c| !is_control(c)) {
         return Err(bad(
             key_span(src, "controls"),
@@ -608,6 +619,7 @@ fn check(node) { () }
             assert!(text.contains("is not FRAMEWORK:CONTROL"), "{bad}: {text}");
         }
         assert!(rule_error(&with(r#""NIST:SI-2""#)).contains("must be an array of strings"));
+        assert!(rule_error(&with(r#"["NIST:SI-2", "NIST:SI-2"]"#)).contains("listed twice"));
     }
 
     #[test]

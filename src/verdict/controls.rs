@@ -44,22 +44,28 @@ pub struct Control {
 }
 
 impl Verdict {
+    /// Whether the run evaluated `rule`: it got as far as evaluating, the rule's policy had
+    /// no error, and a report held a resource kind the rule looks at.
+    pub fn evaluated_rule(&self, rule: &crate::model::Rule) -> bool {
+        self.evaluated
+            && !self
+                .errors
+                .iter()
+                .any(|e| e.rule.as_deref() == Some(rule.id.as_str()))
+            && self.reports.iter().any(|r| {
+                r.kind
+                    .resource_kinds()
+                    .iter()
+                    .any(|kind| rule.applies_to(*kind))
+            })
+    }
+
     /// Every control the run's rules name, failed first, then not evaluated, then passed;
     /// by id within each.
     pub fn controls(&self) -> Vec<Control> {
         let mut controls: Vec<Control> = Vec::new();
         for rule in &self.rules {
-            let evaluated = self.evaluated
-                && !self
-                    .errors
-                    .iter()
-                    .any(|e| e.rule.as_deref() == Some(rule.id.as_str()))
-                && self.reports.iter().any(|r| {
-                    r.kind
-                        .resource_kinds()
-                        .iter()
-                        .any(|kind| rule.applies_to(*kind))
-                });
+            let evaluated = self.evaluated_rule(rule);
             let (findings, blocking) = self
                 .findings
                 .iter()

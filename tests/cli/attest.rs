@@ -201,8 +201,21 @@ fn a_clean_gate_passes_and_a_statement_needs_a_subject() {
         .code(0);
     let p = json(&predicate);
     check_predicate(&p);
-    assert!(p["result"] == "PASSED" || p["result"] == "WARNED");
     assert!(p["failedTests"].as_array().unwrap().is_empty());
+    // ITEM-001 looks at patch lists, and there were none: not evaluated, so not passed,
+    // and the result is no better than WARNED.
+    assert!(
+        p["warnedTests"]
+            .as_array()
+            .unwrap()
+            .contains(&"ITEM-001".into()),
+        "{p}"
+    );
+    assert!(!p["passedTests"]
+        .as_array()
+        .unwrap()
+        .contains(&"ITEM-001".into()));
+    assert_eq!(p["result"], "WARNED");
 
     tollgate()
         .args(["check", "--now", NOW, "-o", "intoto=x.json"])

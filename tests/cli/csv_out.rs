@@ -39,6 +39,9 @@ fn check(node) {
         .code(1);
     let result: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let findings = result["findings"].as_array().unwrap();
+    // Every cell quoted: a `;` (the separator in many locales) cannot split a cell.
+    let raw = std::fs::read_to_string(&csv).unwrap();
+    assert!(raw.starts_with("\"rule\",\"severity\",\"level\""), "{raw}");
 
     // Python prints, per row, the cells as JSON: what a spreadsheet import would see.
     let read = Command::new("python3")

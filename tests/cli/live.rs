@@ -946,3 +946,57 @@ fn retries_are_said_at_verbose() {
         .clone();
     assert!(!texts(&out).1.contains("retrying in"));
 }
+
+/// The pre-release recipe end to end, against the fake COC API: fetch the evidence of the
+/// release moment and keep it, gate the release on it with the decision record and the
+/// attestation, then replay the decision from the kept evidence alone.
+#[test]
+fn a_release_gate_on_kept_evidence_replays_with_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (server, _) = coc(60, Faults::default());
+    let cfg = config(tmp.path(), &server, "");
+    let evidence = tmp.path().join("evidence");
+    let record = tmp.path().join("record");
+    std::fs::create_dir_all(&record).unwrap();
+    let artifact = tmp.path().join("app.tar.gz");
+    std::fs::write(&artifact, b"release").unwrap();
+    live(&cfg)
+        .args(["fetch", "--source", "coc", "--now", NOW, "--out"])
+        .arg(evidence.join("coc.json"))
+        .assert()
+        .code(0);
+    let result = record.join("result.json");
+    let statement = record.join("release.intoto.json");
+    live(&cfg)
+        .args(["check", "--strict", "--now", NOW, "-r"])
+        .arg(&evidence)
+        .arg("--subject")
+        .arg(&artifact)
+        .arg("-o")
+        .arg(format!("json={}", result.display()))
+        .arg("-o")
+        .arg(format!("intoto={}", statement.display()))
+        .assert()
+        .code(1);
+    // The server is gone by the time of the audit: the kept evidence is enough.
+    drop(server);
+    live(&cfg)
+        .arg("verify")
+        .arg(&result)
+        .arg("--evidence")
+        .arg(&evidence)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("verified:"));
+    let statement: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&statement).unwrap()).unwrap();
+    let recorded: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let coc = &recorded["decision"]["evidence"][0];
+    assert!(statement["predicate"]["configuration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|rd| rd["digest"]["sha256"] == coc["sha256"]));
+    assert_eq!(coc["fetched_at"], "2026-11-23T12:00:00.000Z");
+}

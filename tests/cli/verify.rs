@@ -165,3 +165,28 @@ fn missing_evidence_or_no_record_cannot_be_verified() {
         .code(2)
         .stderr(contains("not a tollgate result"));
 }
+
+#[test]
+fn the_verdict_people_read_is_checked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (result, evidence) = record(dir.path());
+    let mut value: Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    // Only what a reader sees first: the record is left alone.
+    value["verdict"] = "pass".into();
+    value["exit_code"] = 0.into();
+    value["summary"]["blocking"] = 0.into();
+    std::fs::write(&result, serde_json::to_vec(&value).unwrap()).unwrap();
+    verify(&result, &evidence)
+        .code(1)
+        .stdout(contains(
+            "the result says verdict \"pass\" exit 0, its decision record fail exit 1",
+        ))
+        .stdout(contains("blocking findings: recorded 0, replayed"));
+
+    // A run that could not decide has nothing to replay.
+    value["decision"]["verdict"] = "error".into();
+    std::fs::write(&result, serde_json::to_vec(&value).unwrap()).unwrap();
+    verify(&result, &evidence)
+        .code(2)
+        .stderr(contains("could not decide"));
+}
