@@ -68,7 +68,7 @@ impl Sqlite {
         array::load_module(&conn)?;
         // WAL survives in the file; asking again on every open is cheap. NORMAL syncs at
         // checkpoints: in WAL mode a crash of the process loses no committed run.
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let mode = wal_mode(&conn)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Failure::new(format!(
                 "it cannot be put in WAL mode (it stays in {mode} mode), which concurrent runs need"
@@ -335,6 +335,27 @@ impl Sqlite {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// Put the file in WAL mode (a no-op when it is). Changing the mode takes the file's
+/// exclusive lock and SQLite answers "database is locked" at once, without its busy
+/// handler, when another process holds the file at that moment: several gates starting a
+/// new ledger together meet exactly that. So it is retried, for as long as a writer waits.
+fn wal_mode(conn: &Connection) -> Result<String, Failure> {
+    let began = std::time::Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && began.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            other => return Ok(other?),
+        }
     }
 }
 
