@@ -309,12 +309,7 @@ pub fn history(
 fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
     let log = Log(settings.verbose);
     let started = Instant::now();
-    let options = verdict::Options {
-        fail_on: settings.fail_on,
-        strict: settings.strict,
-        now: settings.now,
-        no_fail: settings.no_fail,
-    };
+    let options = verdict_options(settings);
     // Diagnostics for standard error, in the order they arose; the first is returned.
     let mut failures: Vec<Error> = Vec::new();
     let mut warnings: Vec<String> = settings.warnings.clone();
@@ -444,12 +439,7 @@ fn gate_and_write(settings: &Settings) -> Result<ExitStatus, Error> {
 /// Decide a recorded gate again (`tollgate verify`): the verdict alone, nothing written,
 /// sent or recorded.
 pub(crate) fn replay(settings: &Settings) -> Verdict {
-    let options = verdict::Options {
-        fail_on: settings.fail_on,
-        strict: settings.strict,
-        now: settings.now,
-        no_fail: settings.no_fail,
-    };
+    let options = verdict_options(settings);
     let mut warnings = Vec::new();
     match gate(settings, options, &Log(0), &mut warnings, None) {
         Ok(gate) => gate.verdict,
@@ -473,17 +463,32 @@ fn executable_sha256() -> Option<String> {
     Some(decision::sha256(&bytes))
 }
 
-/// A small file read again for its digest (waivers, a baseline).
-fn file_digest(path: &std::path::Path) -> Result<decision::File, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
-        what: "file for the decision record",
+/// A waivers or baseline file's text, read once: parsed, and (when the run keeps a
+/// decision record) digested from the same bytes.
+fn read_recorded(
+    path: &std::path::Path,
+    what: &'static str,
+    record: Option<&mut Option<decision::File>>,
+) -> Result<String, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        what,
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(decision::File {
-        path: path.display().to_string(),
-        sha256: decision::sha256(&bytes),
-    })
+    if let Some(record) = record {
+        *record = Some(decision::File::of(path, text.as_bytes()));
+    }
+    Ok(text)
+}
+
+/// The verdict's options from the settings.
+fn verdict_options(settings: &Settings) -> verdict::Options {
+    verdict::Options {
+        fail_on: settings.fail_on,
+        strict: settings.strict,
+        now: settings.now,
+        no_fail: settings.no_fail,
+    }
 }
 
 /// One evidence input as the decision record keeps it.
@@ -759,10 +764,7 @@ fn gate(
     if let Some(read) = read.as_deref_mut() {
         read.policies = policies
             .iter()
-            .map(|p| decision::File {
-                path: p.rule.file.display().to_string(),
-                sha256: decision::sha256(p.src.as_bytes()),
-            })
+            .map(|p| decision::File::of(&p.rule.file, p.src.as_bytes()))
             .collect();
         read.policies.sort();
     }
@@ -780,10 +782,8 @@ fn gate(
     // and a gate that cannot apply them must not spend minutes on evaluation first.
     let waivers = match &settings.waivers {
         Some(path) => {
-            if let Some(read) = read.as_deref_mut() {
-                read.waivers = Some(file_digest(path)?);
-            }
-            let waivers = waiver::load(path)?;
+            let text = read_recorded(path, "waivers", read.as_deref_mut().map(|r| &mut r.waivers))?;
+            let waivers = waiver::parse(&path.display().to_string(), &text)?;
             log.step(format_args!(
                 "read {} waivers from {}",
                 waivers.len(),
@@ -795,10 +795,12 @@ fn gate(
     };
     let baseline = match &settings.baseline {
         Some(path) => {
-            if let Some(read) = read.as_deref_mut() {
-                read.baseline = Some(file_digest(path)?);
-            }
-            let baseline = baseline::load(path)?;
+            let text = read_recorded(
+                path,
+                "baseline",
+                read.as_deref_mut().map(|r| &mut r.baseline),
+            )?;
+            let baseline = baseline::parse(&path.display().to_string(), &text)?;
             log.step(format_args!(
                 "read a baseline of {} findings from {}",
                 baseline.findings.len(),

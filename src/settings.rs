@@ -834,11 +834,7 @@ fn read_config(
     })?;
     let file = parse_config(&path, &text)?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let read = decision::File {
-        path: path.display().to_string(),
-        sha256: decision::sha256(text.as_bytes()),
-    };
-    Ok((Some(read), base, file))
+    Ok((Some(decision::File::of(&path, text.as_bytes())), base, file))
 }
 
 /// One `--subject`: `NAME=sha256:HEX` as given, or a file, named as given, with the

@@ -74,6 +74,16 @@ pub struct Evidence {
     pub fetched_at: Option<String>,
 }
 
+impl File {
+    /// A file named as given, by the digest of the bytes read from it.
+    pub fn of(path: &std::path::Path, bytes: &[u8]) -> File {
+        File {
+            path: path.display().to_string(),
+            sha256: sha256(bytes),
+        }
+    }
+}
+
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

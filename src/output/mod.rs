@@ -306,17 +306,16 @@ pub(crate) fn day(ms: i64) -> String {
 /// A Unix-millisecond time as RFC 3339 (seconds, UTC).
 /// Unix milliseconds as RFC 3339 with milliseconds.
 pub(crate) fn timestamp_ms(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
-        || ms.to_string(),
-        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-    )
+    rfc3339(ms, chrono::SecondsFormat::Millis)
 }
 
 pub(crate) fn timestamp(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
-        || ms.to_string(),
-        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    )
+    rfc3339(ms, chrono::SecondsFormat::Secs)
+}
+
+fn rfc3339(ms: i64, format: chrono::SecondsFormat) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map_or_else(|| ms.to_string(), |t| t.to_rfc3339_opts(format, true))
 }
 
 /// A rule's framework controls in a few words: `controls: NIST-800-53-r5:SI-2, …`.

@@ -61,11 +61,22 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 ];
 
 /// Migration `index` (0-based) in a backend's spelling.
-pub(crate) fn migration(index: usize, spelling: Spelling) -> String {
+fn migration(index: usize, spelling: Spelling) -> String {
     MIGRATIONS[index]
         .replace("{ID}", spelling.id)
         .replace("{KEY}", spelling.key)
         .replace("{NOROWID}", spelling.norowid)
+}
+
+/// The migrations a store at schema version `current` needs, in a backend's spelling;
+/// a store newer than this build is refused.
+pub(crate) fn pending(current: i64, spelling: Spelling) -> Result<Vec<String>, super::Failure> {
+    if current > VERSION {
+        return Err(super::too_new(current));
+    }
+    Ok((current as usize..VERSION as usize)
+        .map(|index| migration(index, spelling))
+        .collect())
 }
 
 /// A backend's words for the migrations' placeholders.

@@ -16,8 +16,15 @@ use rusqlite::{
 
 use super::schema::{self, VERSION};
 use super::{
-    missing, severity, split, too_new, Create, Failure, Finish, History, IncidentChanges,
-    IncidentRow, OpenFinding, Plan, RunRow,
+    missing, severity, split, Create, Failure, Finish, History, IncidentChanges, IncidentRow,
+    OpenFinding, Plan, RunRow,
+};
+
+/// SQLite's words for the migrations' placeholders.
+const SPELLING: schema::Spelling = schema::Spelling {
+    id: "INTEGER",
+    key: "INTEGER",
+    norowid: " WITHOUT ROWID",
 };
 
 /// How long a writer waits for another to finish before giving up.
@@ -107,21 +114,12 @@ impl Sqlite {
             .query_row("SELECT version FROM tollgate_schema", [], |r| r.get(0))
             .optional()?;
         let current = version.unwrap_or(0);
-        if current > VERSION {
-            return Err(too_new(current));
-        }
-        if current == VERSION {
+        let pending = schema::pending(current, SPELLING)?;
+        if pending.is_empty() {
             return Ok(false);
         }
-        for index in current as usize..VERSION as usize {
-            tx.execute_batch(&schema::migration(
-                index,
-                schema::Spelling {
-                    id: "INTEGER",
-                    key: "INTEGER",
-                    norowid: " WITHOUT ROWID",
-                },
-            ))?;
+        for sql in &pending {
+            tx.execute_batch(sql)?;
         }
         if version.is_some() {
             tx.execute("UPDATE tollgate_schema SET version = ?1", [VERSION])?;

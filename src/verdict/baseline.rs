@@ -5,7 +5,6 @@
 //! rest), so a baseline of a large fleet costs little more than its fingerprints.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -62,16 +61,6 @@ struct Entry {
 #[derive(Deserialize)]
 struct ResourceRef {
     id: String,
-}
-
-/// Read a baseline file.
-pub fn load(path: &Path) -> Result<Baseline, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        what: "baseline",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse(&path.display().to_string(), &text)
 }
 
 /// Read a baseline from `text`; `name` is the file, for messages.

@@ -14,7 +14,6 @@
 //! expires = 2026-12-31            # or "2026-12-31"; valid through the end of that day, UTC
 //! ```
 
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -99,16 +98,6 @@ impl Waiver {
         // The exact comparison first: an id may hold `[` or `*`, which the glob reads as syntax.
         candidate == self.resource || self.matcher.is_match(candidate)
     }
-}
-
-/// Read and validate a waivers file.
-pub fn load(path: &Path) -> Result<Vec<Arc<Waiver>>, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        what: "waivers",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse(&path.display().to_string(), &text)
 }
 
 /// Parse and validate waivers from `text`; `name` is the file, for messages. Every invalid

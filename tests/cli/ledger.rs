@@ -442,10 +442,7 @@ fn concurrent_gates_on_one_ledger_lose_nothing() {
             let report = dir.join(format!("fleet-{g}.json"));
             std::fs::write(&report, fleet(&format!("g{g}"), NODES)).unwrap();
             // Every gate may start the ledger: the first makes it, the rest find it.
-            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("tollgate"));
-            for var in crate::ENV_CLEARED {
-                cmd.env_remove(var);
-            }
+            let mut cmd = crate::tollgate_process();
             cmd.args(["check", "--init-state", "-c"])
                 .arg(&config)
                 .args(["--state", &store.state, "-r"])
@@ -641,10 +638,7 @@ fn gates_starting_one_new_ledger_together_all_get_in() {
         let children: Vec<_> = reports
             .iter()
             .map(|report| {
-                let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("tollgate"));
-                for var in crate::ENV_CLEARED {
-                    cmd.env_remove(var);
-                }
+                let mut cmd = crate::tollgate_process();
                 cmd.args(["check", "--init-state", "-c"])
                     .arg(&config)
                     .arg("--state")

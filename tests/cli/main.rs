@@ -79,6 +79,25 @@ pub const ENV_CLEARED: &[&str] = &[
     "NO_COLOR",
 ];
 
+/// The binary as a plain process, for tests that start several at once or talk to its
+/// pipes: the same clean environment as [`tollgate`].
+pub fn tollgate_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    for var in ENV_CLEARED {
+        cmd.env_remove(var);
+    }
+    for (var, _) in std::env::vars_os() {
+        if var
+            .to_string_lossy()
+            .to_ascii_uppercase()
+            .starts_with("TOLLGATE_PARAM_")
+        {
+            cmd.env_remove(var);
+        }
+    }
+    cmd
+}
+
 /// The binary with a clean environment for the variables it reads.
 pub fn tollgate() -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("tollgate");

@@ -323,13 +323,9 @@ fn a_closed_standard_output_keeps_the_verdict_and_the_files() {
 /// `head -c 16` does), and return its exit code.
 fn exit_when_stdout_closes(args: &[&str]) -> Option<i32> {
     use std::io::Read;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
 
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    for var in crate::ENV_CLEARED {
-        cmd.env_remove(var);
-    }
-    let mut child = cmd
+    let mut child = crate::tollgate_process()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
