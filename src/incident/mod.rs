@@ -163,15 +163,14 @@ pub(crate) fn preflight(settings: &IncidentSettings, in_store: bool) -> Result<(
             problems.push(e);
         }
     }
-    // In the ledger, the state file is only read (imported once), and the store is
-    // checked as it is opened.
-    let file = if in_store {
-        state::load(&settings.state_file).map(drop)
-    } else {
-        state::load(&settings.state_file).and_then(|_| state::writable(&settings.state_file))
-    };
-    if let Err(e) = file {
-        problems.push(e);
+    // With a ledger the state file is read once, when it is imported, and left alone
+    // after; the store is checked as it is opened.
+    if !in_store {
+        let file =
+            state::load(&settings.state_file).and_then(|_| state::writable(&settings.state_file));
+        if let Err(e) = file {
+            problems.push(e);
+        }
     }
     if problems.is_empty() {
         Ok(())

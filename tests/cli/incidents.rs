@@ -1069,3 +1069,60 @@ fn failed_incidents_are_stated_by_every_output() {
     }
     assert!(!stdout.contains(KEY) && !stderr.contains(KEY) && !stderr.contains(SK));
 }
+
+/// With a ledger, the tickets are kept in it: an existing incidents.json is imported once
+/// (no ticket opened twice), and from then on the ledger is what counts.
+#[test]
+fn with_a_ledger_the_tickets_live_in_it_and_the_state_file_is_imported_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let coc = coc(Behaviour::Normal);
+    let cfg = config(tmp.path(), &coc, "", TICKETS);
+    let file = tmp.path().join(".tollgate/incidents.json");
+    let ledger = tmp.path().join("state.db");
+    let ledger = ledger.to_str().unwrap();
+
+    // Before the ledger: the tickets go to the state file.
+    gate(&cfg, "on", &[]).assert().code(1);
+    let opened = coc.world().created.len();
+    assert!(opened > 1);
+    assert!(file.is_file());
+
+    // The first run with a ledger imports the file: every ticket is known, none reopened.
+    gate(&cfg, "on", &["--state", ledger, "--init-state"])
+        .assert()
+        .code(1);
+    assert_eq!(
+        coc.world().created.len(),
+        opened,
+        "imported, not opened again"
+    );
+
+    // The file is left alone from then on: replaced by something that is not even a state
+    // file, it changes nothing; the ledger knows.
+    std::fs::write(&file, r#"{"tickets":{},"alarms":{}}"#).unwrap();
+    let out = gate(&cfg, "on", &["--state", ledger, "-o", "human"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let (stdout, _) = texts(&out);
+    assert_eq!(
+        coc.world().created.len(),
+        opened,
+        "the ledger, not the file"
+    );
+    assert!(stdout.contains("still open"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        r#"{"tickets":{},"alarms":{}}"#,
+        "not written"
+    );
+
+    // A ticket completed in COC: the ledger's next run opens one new ticket, as the file did.
+    coc.world().tickets.insert(
+        "IM20261123120000000001".into(),
+        "INCIDENT_STATUS_COMPLETED".into(),
+    );
+    gate(&cfg, "on", &["--state", ledger]).assert().code(1);
+    assert_eq!(coc.world().created.len(), opened + 1);
+}
