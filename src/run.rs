@@ -457,7 +457,7 @@ struct Read {
 }
 
 /// The running executable's SHA-256, if it can be read.
-fn executable_sha256() -> Option<String> {
+pub(crate) fn executable_sha256() -> Option<String> {
     let path = std::env::current_exe().ok()?;
     let bytes = std::fs::read(path).ok()?;
     Some(decision::sha256(&bytes))

@@ -136,8 +136,7 @@ pub fn verify(result: &Path, evidence: &Path) -> Result<ExitStatus, Error> {
     if let Some(verdict) = &replayed {
         compare(&decision, &recorded, verdict, &mut differences);
     }
-    let version = env!("CARGO_PKG_VERSION");
-    if differences.is_empty() {
+    let status = if differences.is_empty() {
         println!(
             "verified: {} — {} again at {} (exit {}), {} findings the same, {} policies, {} evidence inputs and their digests the same",
             result.display(),
@@ -148,26 +147,33 @@ pub fn verify(result: &Path, evidence: &Path) -> Result<ExitStatus, Error> {
             decision.policies.len(),
             decision.evidence.len()
         );
-        if decision.tollgate.version != version {
-            println!(
-                "note: recorded by tollgate {}, replayed by {version}",
-                decision.tollgate.version
-            );
-        }
-        Ok(ExitStatus::Pass)
+        ExitStatus::Pass
     } else {
         println!("NOT verified: {}", result.display());
         for d in &differences {
             println!("  - {d}");
         }
-        if decision.tollgate.version != version {
-            println!(
-                "note: recorded by tollgate {}, replayed by {version}",
-                decision.tollgate.version
-            );
-        }
-        Ok(ExitStatus::Fail)
+        ExitStatus::Fail
+    };
+    // Another build may decide the same; it is said, not counted as a difference.
+    let version = env!("CARGO_PKG_VERSION");
+    if decision.tollgate.version != version {
+        println!(
+            "note: recorded by tollgate {}, replayed by {version}",
+            decision.tollgate.version
+        );
     }
+    if decision.tollgate.executable_sha256 != run::executable_sha256() {
+        println!(
+            "note: replayed by another executable than the one that decided (sha256 {})",
+            decision
+                .tollgate
+                .executable_sha256
+                .as_deref()
+                .unwrap_or("not recorded")
+        );
+    }
+    Ok(status)
 }
 
 /// The recorded verdict, exit code and findings against the replayed ones: the result's

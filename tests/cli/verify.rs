@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -100,7 +101,16 @@ fn the_same_evidence_gives_the_same_decision() {
         .code(0)
         .stdout(contains("verified:"))
         .stdout(contains("fail again at 2026-11-23T12:00:00.000Z (exit 1)"))
-        .stdout(contains("2 policies, 2 evidence inputs"));
+        .stdout(contains("2 policies, 2 evidence inputs"))
+        .stdout(contains("another executable").not());
+
+    // Replayed by another build: said, and still verified.
+    let mut value: Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    value["decision"]["tollgate"]["executable_sha256"] = "0".repeat(64).into();
+    std::fs::write(&result, serde_json::to_vec(&value).unwrap()).unwrap();
+    verify(&result, &kept).code(0).stdout(contains(
+        "note: replayed by another executable than the one that decided",
+    ));
 }
 
 #[test]
