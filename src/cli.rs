@@ -80,7 +80,7 @@ pub struct CheckArgs {
     #[arg(short, long, value_name = "FILE", env = "TOLLGATE_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Report files, directories of *.json reports, or `-` for standard input. Takes
+    /// Report files, directories of *.json (*.jsonl, *.ndjson) reports, or `-` for standard input. Takes
     /// several at once (`-r reports/*.json`) and may be repeated.
     #[arg(
         short,
@@ -430,6 +430,9 @@ pub enum ReportKindArg {
     /// Alibaba Cloud Config `GetCompliancePackReport`.
     #[value(name = "alibaba.config.compliance_pack_report")]
     ConfigPack,
+    /// OCSF finding events (Prowler's json-ocsf, tollgate's -o ocsf): an array or JSON Lines.
+    #[value(name = "ocsf.findings")]
+    OcsfFindings,
 }
 
 impl From<ReportKindArg> for ReportKind {
@@ -440,6 +443,7 @@ impl From<ReportKindArg> for ReportKind {
             ReportKindArg::ConfigStates => ReportKind::ConfigStates,
             ReportKindArg::OosPatch => ReportKind::OosPatch,
             ReportKindArg::ConfigPack => ReportKind::ConfigPack,
+            ReportKindArg::OcsfFindings => ReportKind::OcsfFindings,
         }
     }
 }

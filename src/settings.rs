@@ -564,6 +564,15 @@ fn in_file_sources(sources: Vec<SourceConfig>, base: &Path) -> Result<Vec<Source
                 Some("each source needs its own name"),
             ));
         }
+        if !source.kind.is_vendor_api() {
+            return Err(config_error(
+                &format!(
+                    "[[source]] {} has kind {}, which is a scanner's output, not a vendor API tollgate fetches",
+                    source.name, source.kind
+                ),
+                Some("run the scanner, then pass its output with --report (a file, a directory, or - for standard input)"),
+            ));
+        }
         source.ca_file = source.ca_file.map(|p| base.join(p));
         out.push(source);
     }

@@ -16,6 +16,7 @@ Shapes follow the vendor API documents:
 * huawei-config-policy-states.json  Config GET /v1/resource-manager/domains/{domain_id}/policy-states/summary
 * alibaba-oos-patch-states.json     OOS  ListInstancePatchStates (two pages)
 * alibaba-config-pack-report.json   Config GetCompliancePackReport
+* prowler-huaweicloud-*.ocsf.json   Prowler json-ocsf scans (OCSF Detection Findings)
 
 Standard library only.
 """
@@ -681,12 +682,207 @@ def gen_alibaba_config():
     return doc
 
 
+
+# --------------------------------------------------------------------------
+# Prowler json-ocsf scans of two Huawei Cloud accounts
+# --------------------------------------------------------------------------
+
+# The Prowler release whose OCSF output these files follow, and the OCSF version it
+# declares (py-ocsf-models 0.10.0).
+PROWLER_VERSION = "5.40.0"
+OCSF_VERSION = "1.5.0"
+
+PROWLER_ACCOUNTS = [
+    # (file suffix, account uid, account name)
+    ("prod", "0d2f9a3c71b84e5fa6c1e0b7d4f38a92", "acme-prod"),
+    ("staging", "7b41c6e2a9d04f83b5e1c2a6f0d9e7c4", "acme-staging"),
+]
+
+# CheckID: (severity, title, service, CIS Huawei Cloud 1.0 requirement, remediation)
+PROWLER_CHECKS = {
+    "iam_account_password_policy": ("medium", "IAM account password policy is configured", "iam", "1.1",
+        "Configure a strong password policy for the account in IAM."),
+    "iam_user_mfa_enabled": ("high", "IAM users have MFA enabled", "iam", "1.7",
+        "Enable MFA for all IAM users and enforce MFA at the account level."),
+    "iam_user_disabled": ("medium", "Unused IAM users are disabled", "iam", "1.8",
+        "Disable IAM users that have not signed in for 90 days."),
+    "obs_bucket_public_access": ("critical", "OBS buckets are not publicly accessible", "obs", "2.1",
+        "Remove public access permissions from OBS buckets and use IAM policies for controlled access."),
+    "evs_volume_encryption": ("high", "EVS volumes are encrypted", "evs", "2.2",
+        "Enable encryption for all EVS volumes using a KMS key."),
+    "vpc_security_group_open_ingress": ("high", "VPC security groups do not allow open ingress on sensitive ports", "vpc", "3.2",
+        "Restrict ingress rules on sensitive ports to trusted IP ranges instead of 0.0.0.0/0."),
+    "waf_enabled": ("medium", "WAF is enabled for public web applications", "waf", "3.3",
+        "Protect public web applications with a WAF instance."),
+    "ecs_instance_public_ip": ("medium", "ECS instances should not have public IP addresses", "ecs", "4.1",
+        "Remove public IP addresses from ECS instances. Use NAT Gateways or VPN connections for outbound access."),
+    "rds_public_access": ("critical", "RDS instances are not publicly accessible", "rds", "5.2",
+        "Remove public IP addresses from RDS instances and use VPC peering or VPN for access."),
+    "cts_enabled": ("medium", "CTS tracker is enabled", "cts", "7.1",
+        "Enable the CTS system tracker to record all API calls and operations in the Huawei Cloud account."),
+    "kms_key_rotation_enabled": ("medium", "KMS keys have rotation enabled", "kms", "8.1",
+        "Enable automatic key rotation for all KMS keys."),
+}
+
+# (account, check, region, resource name, status, muted)
+PROWLER_RESULTS = [
+    ("prod", "iam_account_password_policy", "cn-north-4", "acme-prod", "PASS", False),
+    ("prod", "iam_user_mfa_enabled", "cn-north-4", "ops-admin", "PASS", False),
+    ("prod", "iam_user_mfa_enabled", "cn-north-4", "ci-deployer", "FAIL", False),
+    ("prod", "iam_user_disabled", "cn-north-4", "former-contractor", "FAIL", False),
+    ("prod", "obs_bucket_public_access", "cn-north-4", "acme-prod-exports", "FAIL", False),
+    ("prod", "obs_bucket_public_access", "cn-north-4", "acme-prod-logs", "PASS", False),
+    ("prod", "obs_bucket_public_access", "cn-east-3", "acme-prod-backups", "PASS", False),
+    ("prod", "evs_volume_encryption", "cn-north-4", "ecs-prod-db-02-data", "PASS", False),
+    ("prod", "evs_volume_encryption", "cn-north-4", "ecs-prod-mq-01-data", "FAIL", False),
+    ("prod", "vpc_security_group_open_ingress", "cn-north-4", "sg-prod-web", "PASS", False),
+    ("prod", "vpc_security_group_open_ingress", "cn-east-3", "sg-prod-bastion", "FAIL", True),
+    ("prod", "waf_enabled", "cn-north-4", "acme-prod", "MANUAL", False),
+    ("prod", "ecs_instance_public_ip", "cn-north-4", "ecs-prod-web-01", "FAIL", False),
+    ("prod", "ecs_instance_public_ip", "cn-north-4", "ecs-prod-db-02", "PASS", False),
+    ("prod", "rds_public_access", "cn-north-4", "rds-prod-orders", "FAIL", False),
+    ("prod", "rds_public_access", "cn-east-3", "rds-prod-reports", "PASS", False),
+    ("prod", "cts_enabled", "cn-north-4", "system", "PASS", False),
+    ("prod", "kms_key_rotation_enabled", "cn-north-4", "prod-data-key", "FAIL", False),
+    ("staging", "iam_account_password_policy", "cn-north-4", "acme-staging", "FAIL", False),
+    ("staging", "iam_user_mfa_enabled", "cn-north-4", "qa-bot", "FAIL", False),
+    ("staging", "obs_bucket_public_access", "cn-north-4", "acme-staging-assets", "FAIL", False),
+    ("staging", "evs_volume_encryption", "cn-north-4", "ecs-staging-api-01-data", "PASS", False),
+    ("staging", "vpc_security_group_open_ingress", "cn-north-4", "sg-staging-web", "PASS", False),
+    ("staging", "ecs_instance_public_ip", "cn-north-4", "ecs-staging-web-02", "FAIL", False),
+    ("staging", "rds_public_access", "cn-north-4", "rds-staging-orders", "PASS", False),
+    ("staging", "cts_enabled", "cn-north-4", "system", "FAIL", False),
+]
+
+PROWLER_SEVERITY_IDS = {"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+
+
+def prowler_event(scan_id, account_uid, account_name, check, region, name, status, muted, when):
+    severity, title, service, requirement, remediation = PROWLER_CHECKS[check]
+    resource_uid = "huaweicloud:%s:%s:%s:%s" % (service, region, account_uid, name)
+    uid = "prowler-huaweicloud-%s-%s-%s-%s" % (check, account_uid, region, name)
+    extended = {
+        "PASS": "%s passes the check %s." % (name, check),
+        "FAIL": "%s fails the check %s." % (name, check),
+        "MANUAL": "%s needs a manual review for %s." % (name, check),
+    }[status]
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%f")  # naive, as Prowler dumps it
+    seconds = int(when.timestamp())
+    severity_id = PROWLER_SEVERITY_IDS[severity]
+    return {
+        "message": extended,
+        "metadata": {
+            "event_code": check,
+            "product": {
+                "name": "Prowler",
+                "uid": "prowler",
+                "vendor_name": "Prowler",
+                "version": PROWLER_VERSION,
+            },
+            "profiles": ["cloud", "datetime"],
+            "tenant_uid": "",
+            "version": OCSF_VERSION,
+        },
+        "severity_id": severity_id,
+        "severity": severity.capitalize(),
+        "status": "Suppressed" if muted else "New",
+        "status_code": status,
+        "status_detail": extended,
+        "status_id": 3 if muted else 1,
+        "unmapped": {
+            "related_url": "",
+            "categories": [],
+            "depends_on": [],
+            "related_to": [],
+            "additional_urls": [],
+            "notes": "",
+            "compliance": {"CIS-1.0": [requirement]},
+            "scan_id": scan_id,
+            "provider_uid": account_uid,
+            "provider": "huaweicloud",
+        },
+        "activity_name": "Create",
+        "activity_id": 1,
+        "finding_info": {
+            "analytic": {
+                "category": service,
+                "name": title,
+                "type": "Rule",
+                "type_id": 1,
+                "uid": check,
+            },
+            "created_time": seconds,
+            "created_time_dt": stamp,
+            "desc": title,
+            "name": name,
+            "title": title,
+            "types": [],
+            "uid": uid,
+        },
+        "resources": [
+            {
+                "region": region,
+                "data": {"details": "", "metadata": {"name": name, "region": region}},
+                "group": {"name": service},
+                "labels": [],
+                "name": name,
+                "type": "NotDefined",
+                "uid": resource_uid,
+            }
+        ],
+        "category_name": "Findings",
+        "category_uid": 2,
+        "class_name": "Detection Finding",
+        "class_uid": 2004,
+        "cloud": {
+            "account": {
+                "name": account_name,
+                "type": "Other",
+                "type_id": 99,
+                "uid": account_uid,
+                "labels": [],
+            },
+            "org": {"name": "", "uid": ""},
+            "provider": "huaweicloud",
+            "region": region,
+        },
+        "remediation": {
+            "desc": remediation,
+            "references": ["https://hub.prowler.com/check/%s" % check],
+        },
+        "risk_details": "",
+        "time": seconds,
+        "time_dt": stamp,
+        "type_uid": 200401,
+        "type_name": "Detection Finding: Create",
+    }
+
+
+def gen_prowler_huaweicloud():
+    for suffix, account_uid, account_name in PROWLER_ACCOUNTS:
+        rng = random.Random("prowler-" + suffix)
+        scan_id = rand_uuid(rng)
+        when = datetime(2026, 11, 22, 21, 15, 0) + timedelta(microseconds=rng.randrange(10**6))
+        events = [
+            prowler_event(scan_id, account_uid, account_name, check, region, name, status, muted,
+                          when + timedelta(seconds=i))
+            for i, (acct, check, region, name, status, muted) in enumerate(
+                r for r in PROWLER_RESULTS if r[0] == suffix)
+        ]
+        # Prowler writes "[", each finding indented by 4 and followed by ",", then
+        # replaces the last "," with "]".
+        text = "[" + ",".join(json.dumps(e, indent=4) for e in events) + "]"
+        name = "prowler-huaweicloud-%s.ocsf.json" % suffix
+        with open(os.path.join(OUT_DIR, name), "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+
 def main():
     nodes = gen_huawei_coc()
     gen_huawei_coc_items(nodes)
     gen_huawei_config(nodes)
     gen_alibaba_oos()
     gen_alibaba_config()
+    gen_prowler_huaweicloud()
 
 
 if __name__ == "__main__":

@@ -23,16 +23,21 @@ pub enum ReportKind {
     /// Alibaba Cloud Config `GetCompliancePackReport`.
     #[serde(rename = "alibaba.config.compliance_pack_report")]
     ConfigPack,
+    /// OCSF finding events (Detection Finding 2004, Compliance Finding 2003), as a scanner
+    /// such as Prowler writes them.
+    #[serde(rename = "ocsf.findings")]
+    OcsfFindings,
 }
 
 impl ReportKind {
     /// Every kind, in documentation order.
-    pub const ALL: [ReportKind; 5] = [
+    pub const ALL: [ReportKind; 6] = [
         ReportKind::CocPatch,
         ReportKind::CocItems,
         ReportKind::ConfigStates,
         ReportKind::OosPatch,
         ReportKind::ConfigPack,
+        ReportKind::OcsfFindings,
     ];
 
     /// The report kind id (`huawei.coc.patch_compliance`, ...).
@@ -43,6 +48,7 @@ impl ReportKind {
             ReportKind::ConfigStates => "huawei.config.policy_states_summary",
             ReportKind::OosPatch => "alibaba.oos.instance_patch_states",
             ReportKind::ConfigPack => "alibaba.config.compliance_pack_report",
+            ReportKind::OcsfFindings => "ocsf.findings",
         }
     }
 
@@ -54,6 +60,7 @@ impl ReportKind {
             ReportKind::CocItems => &[ResourceKind::PatchItem],
             ReportKind::ConfigStates => &[ResourceKind::ConfigRule],
             ReportKind::ConfigPack => &[ResourceKind::CompliancePack, ResourceKind::PackResult],
+            ReportKind::OcsfFindings => &[ResourceKind::ScanFinding],
         }
     }
 
@@ -64,17 +71,30 @@ impl ReportKind {
             ReportKind::CocItems => ResourceKind::PatchItem,
             ReportKind::ConfigStates => ResourceKind::ConfigRule,
             ReportKind::ConfigPack => ResourceKind::CompliancePack,
+            ReportKind::OcsfFindings => ResourceKind::ScanFinding,
         }
     }
 
-    /// The cloud the report comes from.
-    pub fn provider(self) -> Provider {
+    /// The cloud the report comes from; none for a scan, whose events each name theirs.
+    pub fn provider(self) -> Option<Provider> {
         match self {
             ReportKind::CocPatch | ReportKind::CocItems | ReportKind::ConfigStates => {
-                Provider::Huawei
+                Some(Provider::Huawei)
             }
-            ReportKind::OosPatch | ReportKind::ConfigPack => Provider::Alibaba,
+            ReportKind::OosPatch | ReportKind::ConfigPack => Some(Provider::Alibaba),
+            ReportKind::OcsfFindings => None,
         }
+    }
+
+    /// The name of [`ReportKind::provider`], as policies and outputs show it (none for a scan).
+    pub fn provider_name(self) -> Option<&'static str> {
+        self.provider().map(Provider::as_str)
+    }
+
+    /// Is this a vendor API's response, which a live source can fetch (rather than a
+    /// scanner's output, read from files only)?
+    pub fn is_vendor_api(self) -> bool {
+        self != ReportKind::OcsfFindings
     }
 
     /// The vendor API whose response this is, for messages.
@@ -87,6 +107,7 @@ impl ReportKind {
             }
             ReportKind::OosPatch => "Alibaba OOS ListInstancePatchStates",
             ReportKind::ConfigPack => "Alibaba Config GetCompliancePackReport",
+            ReportKind::OcsfFindings => "OCSF finding events (class 2004 or 2003)",
         }
     }
 }

@@ -28,16 +28,19 @@ pub enum ResourceKind {
     CompliancePack,
     /// One row of a downloaded compliance-pack report spreadsheet.
     PackResult,
+    /// One finding of a scanner's OCSF output (a Prowler check on one resource).
+    ScanFinding,
 }
 
 impl ResourceKind {
     /// Every kind, in documentation order.
-    pub const ALL: [ResourceKind; 5] = [
+    pub const ALL: [ResourceKind; 6] = [
         ResourceKind::PatchNode,
         ResourceKind::PatchItem,
         ResourceKind::ConfigRule,
         ResourceKind::CompliancePack,
         ResourceKind::PackResult,
+        ResourceKind::ScanFinding,
     ];
 
     /// The name policies use in `applies_to`.
@@ -48,6 +51,7 @@ impl ResourceKind {
             ResourceKind::ConfigRule => "config_rule",
             ResourceKind::CompliancePack => "compliance_pack",
             ResourceKind::PackResult => "pack_result",
+            ResourceKind::ScanFinding => "scan_finding",
         }
     }
 
@@ -66,6 +70,7 @@ impl ResourceKind {
             ResourceKind::ConfigRule => CONFIG_RULE_FIELDS,
             ResourceKind::CompliancePack => COMPLIANCE_PACK_FIELDS,
             ResourceKind::PackResult => PACK_RESULT_FIELDS,
+            ResourceKind::ScanFinding => SCAN_FINDING_FIELDS,
         }
     }
 
@@ -151,6 +156,19 @@ const CONFIG_RULE_FIELDS: &[&str] = &[
 const COMPLIANCE_PACK_FIELDS: &[&str] = &["report_status", "report_url", "account_id"];
 
 const PACK_RESULT_FIELDS: &[&str] = &["sheet", "row", "columns", "headers"];
+
+const SCAN_FINDING_FIELDS: &[&str] = &[
+    "check_id",
+    "title",
+    "severity",
+    "account",
+    "resource_type",
+    "resource_uid",
+    "controls",
+    "remediation",
+    "product",
+    "finding_status",
+];
 
 /// The cloud a resource comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -251,6 +269,11 @@ impl Origin {
             column,
             ..Origin::new(place, index)
         }
+    }
+
+    /// The record's index in its array (0 for the first).
+    pub fn index(&self) -> u32 {
+        self.index
     }
 
     /// The report the record is in.
@@ -689,6 +712,132 @@ impl PackResult {
     }
 }
 
+/// A scan finding's severity: OCSF's `severity_id`, named as tollgate names severities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScanSeverity {
+    #[default]
+    Unknown,
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    Fatal,
+    Other,
+}
+
+impl ScanSeverity {
+    /// The severity with OCSF's `severity_id`; `None` for an id OCSF does not define.
+    pub fn from_id(id: i64) -> Option<Self> {
+        Some(match id {
+            0 => ScanSeverity::Unknown,
+            1 => ScanSeverity::Info,
+            2 => ScanSeverity::Low,
+            3 => ScanSeverity::Medium,
+            4 => ScanSeverity::High,
+            5 => ScanSeverity::Critical,
+            6 => ScanSeverity::Fatal,
+            99 => ScanSeverity::Other,
+            _ => return None,
+        })
+    }
+
+    /// The name policies see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanSeverity::Unknown => "unknown",
+            ScanSeverity::Info => "info",
+            ScanSeverity::Low => "low",
+            ScanSeverity::Medium => "medium",
+            ScanSeverity::High => "high",
+            ScanSeverity::Critical => "critical",
+            ScanSeverity::Fatal => "fatal",
+            ScanSeverity::Other => "other",
+        }
+    }
+
+    /// The severity called `name` ([`ScanSeverity::as_str`]).
+    pub fn parse(name: &str) -> Option<Self> {
+        [0, 1, 2, 3, 4, 5, 6, 99]
+            .into_iter()
+            .filter_map(Self::from_id)
+            .find(|s| s.as_str() == name)
+    }
+}
+
+/// Where a scanner's workflow has a finding: OCSF's `status_id` of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingStatus {
+    Unknown,
+    New,
+    InProgress,
+    Suppressed,
+    Resolved,
+    Archived,
+    Other,
+}
+
+impl FindingStatus {
+    /// The status with OCSF's `status_id`; `None` for an id OCSF does not define.
+    pub fn from_id(id: i64) -> Option<Self> {
+        Some(match id {
+            0 => FindingStatus::Unknown,
+            1 => FindingStatus::New,
+            2 => FindingStatus::InProgress,
+            3 => FindingStatus::Suppressed,
+            4 => FindingStatus::Resolved,
+            5 => FindingStatus::Archived,
+            99 => FindingStatus::Other,
+            _ => return None,
+        })
+    }
+
+    /// The name policies see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingStatus::Unknown => "unknown",
+            FindingStatus::New => "new",
+            FindingStatus::InProgress => "in_progress",
+            FindingStatus::Suppressed => "suppressed",
+            FindingStatus::Resolved => "resolved",
+            FindingStatus::Archived => "archived",
+            FindingStatus::Other => "other",
+        }
+    }
+
+    /// The status called `name` ([`FindingStatus::as_str`]).
+    pub fn parse(name: &str) -> Option<Self> {
+        [0, 1, 2, 3, 4, 5, 99]
+            .into_iter()
+            .filter_map(Self::from_id)
+            .find(|s| s.as_str() == name)
+    }
+}
+
+/// Kind-specific fields of a `scan_finding`.
+#[derive(Debug, Clone, Default)]
+pub struct ScanFinding {
+    /// The scanner's check (`metadata.event_code`).
+    pub check_id: Str,
+    pub title: Str,
+    pub severity: ScanSeverity,
+    /// The cloud (`cloud.provider`; `huaweicloud` and `alibabacloud` read as `huawei` and
+    /// `alibaba`, the names tollgate's other reports have).
+    pub provider: Str,
+    /// The cloud account (`cloud.account.uid`).
+    pub account: Str,
+    pub resource_type: Str,
+    pub resource_uid: Str,
+    /// The framework requirements the check serves, as (framework, requirement) pairs in
+    /// the order the event lists them; a framework with no requirement has one pair whose
+    /// requirement is none.
+    pub controls: Vec<(Str, Str)>,
+    pub remediation: Str,
+    /// The tool that wrote the event (`metadata.product.name`).
+    pub product: Str,
+    pub finding_status: Option<FindingStatus>,
+}
+
 /// The kind-specific part of a resource.
 // A report holds one kind only, nearly always patch nodes: boxing the large variant would
 // add an allocation per node and save nothing.
@@ -700,6 +849,7 @@ pub enum Detail {
     ConfigRule(ConfigRule),
     CompliancePack(CompliancePack),
     PackResult(PackResult),
+    ScanFinding(ScanFinding),
 }
 
 impl Detail {
@@ -711,6 +861,7 @@ impl Detail {
             Detail::ConfigRule(_) => ResourceKind::ConfigRule,
             Detail::CompliancePack(_) => ResourceKind::CompliancePack,
             Detail::PackResult(_) => ResourceKind::PackResult,
+            Detail::ScanFinding(_) => ResourceKind::ScanFinding,
         }
     }
 }
@@ -722,7 +873,8 @@ impl Detail {
 /// it. Build one with [`Builder`].
 #[derive(Debug, Clone)]
 pub struct Resource {
-    pub provider: Provider,
+    /// The cloud of the report kind; a scan finding names its own (see [`Resource::provider`]).
+    provider: Option<Provider>,
     pub source: ReportKind,
     pub status: Status,
     id: Str,
@@ -807,7 +959,7 @@ impl<'r> Builder<'r> {
     /// The resource, with everything the builder collected.
     pub fn finish(
         self,
-        provider: Provider,
+        provider: Option<Provider>,
         source: ReportKind,
         common: Common,
         detail: Detail,
@@ -877,6 +1029,9 @@ pub enum Field<'a> {
     Columns(&'a PackResult),
     /// A `pack_result`'s header texts as a map of field name to header.
     Headers(&'a SheetColumns),
+    /// A scan finding's framework requirements: a map of framework to a list of
+    /// requirements, read from the resource's (framework, requirement) pairs.
+    Controls(&'a Resource, &'a [(Str, Str)]),
 }
 
 impl<'a> Field<'a> {
@@ -931,6 +1086,14 @@ impl Serialize for Field<'_> {
                 }
                 map.end()
             }
+            Field::Controls(r, pairs) => {
+                let grouped = r.controls(pairs);
+                let mut map = s.serialize_map(Some(grouped.len()))?;
+                for (framework, requirements) in grouped {
+                    map.serialize_entry(framework, &requirements)?;
+                }
+                map.end()
+            }
         }
     }
 }
@@ -939,6 +1102,35 @@ impl Resource {
     /// What kind of resource this is.
     pub fn kind(&self) -> ResourceKind {
         self.detail.kind()
+    }
+
+    /// The cloud the resource is in (`huawei`, `alibaba`; for a scan finding, the one its
+    /// event names, which may be any); none when a scan finding names none.
+    pub fn provider(&self) -> Option<&str> {
+        match &self.detail {
+            Detail::ScanFinding(s) => self.text(s.provider),
+            _ => self.provider.map(Provider::as_str),
+        }
+    }
+
+    /// (framework, requirement) pairs grouped by framework, frameworks in the order they
+    /// first appear.
+    pub fn controls<'s>(&'s self, pairs: &'s [(Str, Str)]) -> Vec<(&'s str, Vec<&'s str>)> {
+        let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (framework, requirement) in pairs {
+            let framework = self.text(*framework).unwrap_or("");
+            let at = match grouped.iter().position(|(f, _)| *f == framework) {
+                Some(at) => at,
+                None => {
+                    grouped.push((framework, Vec::new()));
+                    grouped.len() - 1
+                }
+            };
+            if let Some(requirement) = self.text(*requirement) {
+                grouped[at].1.push(requirement);
+            }
+        }
+        grouped
     }
 
     /// The string `s` of this resource.
@@ -1042,7 +1234,7 @@ impl Resource {
         let count = |c: Count| F::int(c.get());
         Some(match (id, &self.detail) {
             (I::Kind, _) => F::Str(self.kind().as_str()),
-            (I::Provider, _) => F::Str(self.provider.as_str()),
+            (I::Provider, _) => self.provider().map_or(F::Unit, F::Str),
             (I::Source, _) => F::Str(self.source.id()),
             (I::Id, _) => F::Str(self.id()),
             (I::Name, _) => text(self.name),
@@ -1092,6 +1284,18 @@ impl Resource {
             (I::Row, Detail::PackResult(row)) => F::Int(i64::from(row.row)),
             (I::Columns, Detail::PackResult(row)) => F::Columns(row),
             (I::Headers, Detail::PackResult(row)) => F::Headers(&row.columns),
+            (I::CheckId, Detail::ScanFinding(f)) => text(f.check_id),
+            (I::Title, Detail::ScanFinding(f)) => text(f.title),
+            (I::Severity, Detail::ScanFinding(f)) => F::Str(f.severity.as_str()),
+            (I::Account, Detail::ScanFinding(f)) => text(f.account),
+            (I::ResourceType, Detail::ScanFinding(f)) => text(f.resource_type),
+            (I::ResourceUid, Detail::ScanFinding(f)) => text(f.resource_uid),
+            (I::Controls, Detail::ScanFinding(f)) => F::Controls(self, &f.controls),
+            (I::Remediation, Detail::ScanFinding(f)) => text(f.remediation),
+            (I::Product, Detail::ScanFinding(f)) => text(f.product),
+            (I::FindingStatus, Detail::ScanFinding(f)) => {
+                f.finding_status.map_or(F::Unit, |s| F::Str(s.as_str()))
+            }
             _ => return None,
         })
     }
@@ -1151,6 +1355,14 @@ pub enum FieldId {
     Row,
     Columns,
     Headers,
+    CheckId,
+    Account,
+    ResourceType,
+    ResourceUid,
+    Controls,
+    Remediation,
+    Product,
+    FindingStatus,
 }
 
 impl FieldId {
@@ -1207,6 +1419,14 @@ impl FieldId {
             "row" => I::Row,
             "columns" => I::Columns,
             "headers" => I::Headers,
+            "check_id" => I::CheckId,
+            "account" => I::Account,
+            "resource_type" => I::ResourceType,
+            "resource_uid" => I::ResourceUid,
+            "controls" => I::Controls,
+            "remediation" => I::Remediation,
+            "product" => I::Product,
+            "finding_status" => I::FindingStatus,
             _ => return None,
         })
     }
@@ -1259,7 +1479,7 @@ mod tests {
         );
         let origin = Origin::at(&place, 0, 3, 5);
         b.finish(
-            Provider::Huawei,
+            Some(Provider::Huawei),
             ReportKind::CocPatch,
             common,
             detail,

@@ -86,7 +86,7 @@ fn row(j: &Judged, tickets: Option<&Vec<&Record>>) -> [String; 31] {
         Subject::Resource(r) => (
             [
                 r.kind().as_str().into(),
-                r.provider.as_str().into(),
+                text(r.provider()),
                 r.source.id().into(),
                 r.id().into(),
                 text(r.name()),
@@ -104,7 +104,7 @@ fn row(j: &Judged, tickets: Option<&Vec<&Record>>) -> [String; 31] {
         Subject::Report { kind, origin } => (
             [
                 "report".into(),
-                kind.provider().as_str().into(),
+                text(kind.provider_name()),
                 kind.id().into(),
                 kind.id().into(),
                 origin.name().into(),

@@ -189,7 +189,7 @@ struct BaselineView<'a> {
 #[derive(Serialize)]
 struct ResourceView<'a> {
     kind: &'a str,
-    provider: &'a str,
+    provider: Option<&'a str>,
     source: &'a str,
     id: &'a str,
     name: Option<&'a str>,
@@ -354,7 +354,7 @@ fn finding(j: &Judged) -> FindingView<'_> {
         Subject::Resource(r) => (
             ResourceView {
                 kind: r.kind().as_str(),
-                provider: r.provider.as_str(),
+                provider: r.provider(),
                 source: r.source.id(),
                 id: r.id(),
                 name: r.name(),
@@ -372,7 +372,7 @@ fn finding(j: &Judged) -> FindingView<'_> {
         Subject::Report { kind, origin: name } => (
             ResourceView {
                 kind: "report",
-                provider: kind.provider().as_str(),
+                provider: kind.provider_name(),
                 source: kind.id(),
                 id: kind.id(),
                 name: Some(name.name()),

@@ -123,14 +123,15 @@ fn resource(subject: &Subject) -> Value {
             if let Some(group) = r.group() {
                 v.insert("group".into(), json!({ "name": group }));
             }
-            v.insert("labels".into(), json!([r.provider.as_str(), r.source.id()]));
+            let labels: Vec<&str> = r.provider().into_iter().chain([r.source.id()]).collect();
+            v.insert("labels".into(), json!(labels));
             Value::Object(v)
         }
         Subject::Report { kind, origin } => json!({
             "uid": kind.id(),
             "type": "report",
             "name": origin.name(),
-            "labels": [kind.provider().as_str(), kind.id()],
+            "labels": kind.provider_name().into_iter().chain([kind.id()]).collect::<Vec<_>>(),
         }),
     }
 }

@@ -472,7 +472,7 @@ struct WaiverProperties<'a> {
 #[derive(Serialize)]
 struct ResourceProperties<'a> {
     kind: &'a str,
-    provider: &'a str,
+    provider: Option<&'a str>,
     source: &'a str,
     id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -887,7 +887,7 @@ impl<'a> Emitter<'a> {
                 (
                     ResourceProperties {
                         kind: r.kind().as_str(),
-                        provider: r.provider.as_str(),
+                        provider: r.provider(),
                         source: r.source.id(),
                         id: r.id(),
                         name: r.name(),
@@ -899,7 +899,7 @@ impl<'a> Emitter<'a> {
                     LogicalLocation {
                         name: r.id(),
                         fully_qualified_name: [
-                            r.provider.as_str().to_string(),
+                            part(r.provider()),
                             part(r.region()),
                             part(r.group()),
                             r.id().to_string(),
@@ -913,7 +913,7 @@ impl<'a> Emitter<'a> {
             Subject::Report { kind, origin: name } => (
                 ResourceProperties {
                     kind: "report",
-                    provider: kind.provider().as_str(),
+                    provider: kind.provider_name(),
                     source: kind.id(),
                     id: kind.id(),
                     name: Some(name.name()),
@@ -924,7 +924,10 @@ impl<'a> Emitter<'a> {
                 },
                 LogicalLocation {
                     name: kind.id(),
-                    fully_qualified_name: format!("{}/{}", kind.provider().as_str(), kind.id()),
+                    fully_qualified_name: match kind.provider_name() {
+                        Some(provider) => format!("{provider}/{}", kind.id()),
+                        None => kind.id().to_string(),
+                    },
                     kind: "resource",
                 },
                 format!("{} — {}", f.message, f.subject.label()),

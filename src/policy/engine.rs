@@ -390,6 +390,20 @@ pub(super) fn field_value(field: Field<'_>) -> Dynamic {
                 .collect();
             Dynamic::from_map(map)
         }
+        Field::Controls(r, pairs) => {
+            let map: rhai::Map = r
+                .controls(pairs)
+                .into_iter()
+                .map(|(framework, requirements)| {
+                    let list = requirements
+                        .into_iter()
+                        .map(|r| Dynamic::from(r.to_string()))
+                        .collect();
+                    (framework.into(), Dynamic::from_array(list))
+                })
+                .collect();
+            Dynamic::from_map(map)
+        }
         Field::Headers(columns) => {
             let map: rhai::Map = columns
                 .names
@@ -441,7 +455,10 @@ fn report_field(r: &mut ReportRef, name: &str) -> Fallible {
     Ok(match name {
         "kind" => report.kind.id().into(),
         "resource_kind" => report.kind.resource_kind().as_str().into(),
-        "provider" => report.kind.provider().as_str().into(),
+        "provider" => report
+            .kind
+            .provider_name()
+            .map_or(Dynamic::UNIT, Dynamic::from),
         "name" => report.origin.to_string().into(),
         "count" => match report.declared {
             Some(n) => Dynamic::from_int(i64::try_from(n).unwrap_or(i64::MAX)),

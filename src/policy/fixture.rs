@@ -18,8 +18,9 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 use super::engine::{unknown_field, ReportRef, ResourceRef};
 use super::eval::{collect, Lookup};
 use crate::model::resource::{
-    Builder, Cell, Common, CompliancePack, ConfigRule, Count, Detail, Origin, PatchItem, PatchNode,
-    Place, Pointer, Provider, RawJson, Resource, ResourceKind, Severities, Status, Str,
+    Builder, Cell, Common, CompliancePack, ConfigRule, Count, Detail, FindingStatus, Origin,
+    PatchItem, PatchNode, Place, Pointer, Provider, RawJson, Resource, ResourceKind, ScanFinding,
+    ScanSeverity, Severities, Status, Str,
 };
 use crate::model::Report;
 use crate::model::Rule;
@@ -365,14 +366,18 @@ impl<'a> Spec<'a> {
 /// The report kind a built resource comes from: `source` when given, else the first report
 /// of `provider` (when given) with resources of this kind.
 fn source_of(kind: ResourceKind, spec: &Spec) -> Result<ReportKind, String> {
-    let provider = spec.text("provider", None)?;
+    // A scan finding names its own cloud; it comes from a scan whatever the cloud.
+    let provider = match kind {
+        ResourceKind::ScanFinding => None,
+        _ => spec.text("provider", None)?,
+    };
     let candidates: Vec<ReportKind> = ReportKind::ALL
         .into_iter()
         .filter(|k| k.resource_kinds().contains(&kind))
         .filter(|k| {
             provider
                 .as_deref()
-                .is_none_or(|p| k.provider().as_str() == p)
+                .is_none_or(|p| k.provider_name() == Some(p))
         })
         .collect();
     let source = match spec.text("source", None)? {
@@ -474,7 +479,7 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
         .collect();
     let spec = Spec::new(&what, map, allowed)?;
     let source = source_of(kind, &spec)?;
-    let alibaba = source.provider() == Provider::Alibaba;
+    let alibaba = source.provider() == Some(Provider::Alibaba);
     let now = Some(fx.now);
     // What a pack_result's columns say of its name, region and raw object.
     let (mut row_name, mut row_region, mut row_raw) = (None, None, None);
@@ -602,6 +607,73 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
                 "pack-1".to_string(),
                 Detail::CompliancePack(pack),
                 Status::Unknown,
+                spec.int("reported_at", now)?,
+            )
+        }
+        ResourceKind::ScanFinding => {
+            let severity = match spec.text("severity", Some("high"))? {
+                None => ScanSeverity::Unknown,
+                Some(name) => ScanSeverity::parse(&name).ok_or_else(|| {
+                    format!(
+                        "{what}: `severity` {name:?} is not one of unknown, info, low, medium, high, critical, fatal, other"
+                    )
+                })?,
+            };
+            let finding_status = match spec.text("finding_status", Some("new"))? {
+                None => None,
+                Some(name) => Some(FindingStatus::parse(&name).ok_or_else(|| {
+                    format!(
+                        "{what}: `finding_status` {name:?} is not one of unknown, new, in_progress, suppressed, resolved, archived, other"
+                    )
+                })?),
+            };
+            let controls = match spec.map.get("controls") {
+                None => Vec::new(),
+                Some(v) => {
+                    let map = v.read_lock::<Map>().map(|m| m.clone()).ok_or_else(|| {
+                        spec.wrong(
+                            "controls",
+                            "a map of framework to a list of requirement ids",
+                            v,
+                        )
+                    })?;
+                    let mut pairs = Vec::new();
+                    for (framework, list) in map {
+                        let list = list.read_lock::<rhai::Array>().map(|l| l.clone()).ok_or_else(|| {
+                            format!("{what}: `controls.{framework}` must be a list of requirement ids, not {}", list.type_name())
+                        })?;
+                        let framework_str = b.str(Some(framework.as_str()));
+                        if list.is_empty() {
+                            pairs.push((framework_str, Str::NONE));
+                        }
+                        for requirement in list {
+                            let requirement = requirement.into_string().map_err(|t| {
+                                format!("{what}: `controls.{framework}` must hold strings, not {t}")
+                            })?;
+                            pairs.push((framework_str, b.str(Some(&requirement))));
+                        }
+                    }
+                    pairs
+                }
+            };
+            let check_id = spec.text("check_id", Some("check-1"))?;
+            let finding = ScanFinding {
+                check_id: b.str(check_id.as_deref()),
+                title: spec.str(&mut b, "title", None)?,
+                severity,
+                provider: spec.str(&mut b, "provider", Some("huawei"))?,
+                account: spec.str(&mut b, "account", None)?,
+                resource_type: spec.str(&mut b, "resource_type", None)?,
+                resource_uid: spec.str(&mut b, "resource_uid", None)?,
+                controls,
+                remediation: spec.str(&mut b, "remediation", None)?,
+                product: spec.str(&mut b, "product", Some("Prowler"))?,
+                finding_status,
+            };
+            (
+                format!("finding-{}", check_id.as_deref().unwrap_or("1")),
+                Detail::ScanFinding(finding),
+                Status::NonCompliant,
                 spec.int("reported_at", now)?,
             )
         }

@@ -73,7 +73,7 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         return Err(cx.field_error(
             raw,
             "policy_assignment",
-            format!("record {} has no `policy_assignment`", cx.pointer()),
+            format!("{} has no `policy_assignment`", cx.record_name()),
         ));
     };
     let id = cx.require_id(raw, "id", assignment.id.as_deref())?;

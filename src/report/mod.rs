@@ -17,6 +17,7 @@ pub(crate) mod coc_items;
 pub(crate) mod coc_patch;
 mod config_pack;
 pub(crate) mod config_states;
+mod ocsf_findings;
 pub(crate) mod oos_patch;
 pub(crate) mod pack_sheet;
 mod scan;
@@ -36,15 +37,17 @@ use crate::model::resource::{
 };
 use crate::model::{Input, Report, ReportKind, ReportOrigin, EVIDENCE_MARKER};
 
-/// The top-level key whose presence identifies a kind's shape.
-fn marker(kind: ReportKind) -> &'static str {
-    match kind {
+/// The top-level key whose presence identifies a vendor response's shape; none for OCSF
+/// events, which are recognised by their own shape (`ocsf_findings::sniff`).
+fn marker(kind: ReportKind) -> Option<&'static str> {
+    Some(match kind {
         ReportKind::CocPatch => coc_patch::MARKER,
         ReportKind::CocItems => coc_items::MARKER,
         ReportKind::ConfigStates => config_states::MARKER,
         ReportKind::OosPatch => oos_patch::MARKER,
         ReportKind::ConfigPack => config_pack::MARKER,
-    }
+        ReportKind::OcsfFindings => return None,
+    })
 }
 
 /// Is the marker's value an array of records (rather than one record object)?
@@ -60,6 +63,7 @@ fn parse_record(kind: ReportKind, raw: &str, cx: &RecordCx) -> Result<Resource, 
         ReportKind::ConfigStates => config_states::record(raw, cx),
         ReportKind::OosPatch => oos_patch::record(raw, cx),
         ReportKind::ConfigPack => config_pack::record(raw, cx),
+        ReportKind::OcsfFindings => ocsf_findings::record(raw, cx),
     }
 }
 
@@ -188,6 +192,18 @@ fn evidence_reports(
         })?;
     let mut reports = Vec::with_capacity(evidence.reports.len());
     for entry in evidence.reports {
+        if !entry.kind.is_vendor_api() {
+            return Err(Error::ReportUnknown {
+                name: input.origin.to_string(),
+                src: error::source(input.origin.name(), &input.text),
+                at: (0, 1).into(),
+                found: format!(
+                    "evidence of {}, which is read from a scanner's files, never fetched",
+                    entry.kind
+                ),
+                hint: "fetch the evidence again, or pass the scan itself with --report".into(),
+            });
+        }
         // Reports are named after the source, not the file, so a saved evidence file and
         // the live check it recorded give the same result.
         let named = Input {
@@ -239,12 +255,81 @@ pub fn load(input: &Input, options: LoadOptions) -> Result<Report, Error> {
 }
 
 fn load_by(input: &Input, options: LoadOptions, fast: bool) -> Result<Report, Error> {
+    let events = match options.kind {
+        Some(ReportKind::OcsfFindings) => Some(events_layout(input)?),
+        Some(_) => None,
+        None => ocsf_findings::sniff(&input.text),
+    };
+    if let Some(layout) = events {
+        return load_events(input, layout, options, fast);
+    }
     if let Some(pages) = fast.then(|| walk::pages(&input.text)).flatten() {
         if let Ok(report) = load_split(input, pages, options) {
             return Ok(report);
         }
     }
     load_split(input, split_pages(input)?, options)
+}
+
+/// The layout of a document read as OCSF events because `--report-kind` says so.
+fn events_layout(input: &Input) -> Result<ocsf_findings::Layout, Error> {
+    if input
+        .text
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .is_empty()
+    {
+        return Err(Error::ReportEmptyFile {
+            name: input.origin.to_string(),
+        });
+    }
+    ocsf_findings::layout_of(&input.text).ok_or_else(|| {
+        unknown(
+            input,
+            0,
+            "neither a JSON array nor JSON Lines of event objects".into(),
+            Some("--report-kind ocsf.findings reads a JSON array of OCSF finding events, or one event object per line".into()),
+        )
+    })
+}
+
+/// A scanner's OCSF events: each event one resource. The fast route splits them with the
+/// structural scan; on any error, the careful route reads the document again and names it.
+fn load_events(
+    input: &Input,
+    layout: ocsf_findings::Layout,
+    options: LoadOptions,
+    fast: bool,
+) -> Result<Report, Error> {
+    let kind = ReportKind::OcsfFindings;
+    let read = |elements: Vec<Element<'_>>| -> Result<Vec<Arc<Resource>>, Error> {
+        let place = Place::new(input.origin.clone(), Pointer::Element(String::new()));
+        let resources = parse_records(input, kind, vec![(place, elements)])?;
+        check_duplicates(input, &resources)?;
+        Ok(resources)
+    };
+    let fast = fast
+        .then(|| ocsf_findings::split_fast(&input.text, layout))
+        .flatten()
+        .and_then(|elements| read(elements).ok());
+    let resources = match fast {
+        Some(resources) => resources,
+        None => read(ocsf_findings::split_careful(input, layout)?)?,
+    };
+    if resources.is_empty() && !options.allow_empty {
+        return Err(Error::ReportEmpty {
+            name: input.origin.to_string(),
+        });
+    }
+    let text = &input.text;
+    Ok(Report {
+        kind,
+        origin: input.origin.clone(),
+        declared: None,
+        fetched_at: None,
+        resources,
+        results: None,
+        raw: RawJson::new(text.clone(), 0, text.len()),
+    })
 }
 
 fn load_split(input: &Input, pages: Vec<Page<'_>>, options: LoadOptions) -> Result<Report, Error> {
@@ -469,7 +554,7 @@ fn detect(input: &Input, page: &Page<'_>) -> Result<ReportKind, Error> {
     let has = |key: &str| page.has(key);
     let matches: Vec<ReportKind> = ReportKind::ALL
         .into_iter()
-        .filter(|k| has(marker(*k)))
+        .filter(|k| marker(*k).is_some_and(has))
         .collect();
     if let [kind] = matches.as_slice() {
         return Ok(*kind);
@@ -483,7 +568,7 @@ fn detect(input: &Input, page: &Page<'_>) -> Result<ReportKind, Error> {
             "keys of several kinds at once: {}",
             matches
                 .iter()
-                .map(|k| marker(*k))
+                .filter_map(|k| marker(*k))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -518,7 +603,16 @@ fn vendor_error(input: &Input, page: &Page<'_>) -> Option<Error> {
 }
 
 fn require_marker(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<(), Error> {
-    if page.has(marker(kind)) {
+    let Some(marker) = marker(kind) else {
+        // OCSF events are read by `load_events`, never as pages.
+        return Err(unknown(
+            input,
+            page.offset,
+            format!("a page, which {kind} has none of"),
+            None,
+        ));
+    };
+    if page.has(marker) {
         return Ok(());
     }
     if let Some(err) = vendor_error(input, page) {
@@ -527,11 +621,10 @@ fn require_marker(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<()
     Err(unknown(
         input,
         page.offset,
-        format!("no top-level `{}`", marker(kind)),
+        format!("no top-level `{marker}`"),
         Some(format!(
-            "--report-kind {kind} expects the response of {}, which has a top-level `{}`",
+            "--report-kind {kind} expects the response of {}, which has a top-level `{marker}`",
             kind.api(),
-            marker(kind)
         )),
     ))
 }
@@ -539,11 +632,18 @@ fn require_marker(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<()
 fn unknown(input: &Input, offset: usize, found: String, hint: Option<String>) -> Error {
     let known: Vec<String> = ReportKind::ALL
         .iter()
-        .map(|k| format!("  {} — {} (top-level `{}`)", k.id(), k.api(), marker(*k)))
+        .map(|k| match marker(*k) {
+            Some(marker) => format!("  {} — {} (top-level `{marker}`)", k.id(), k.api()),
+            None => format!(
+                "  {} — {}: a JSON array or JSON Lines of event objects with `class_uid`",
+                k.id(),
+                k.api()
+            ),
+        })
         .collect();
     let hint = hint.unwrap_or_else(|| {
         format!(
-            "tollgate knows these report kinds, recognised by their top-level key:\n{}\nA report may also be a JSON array of such responses (pages). Pass --report-kind to name the kind.",
+            "tollgate knows these report kinds, recognised by their shape:\n{}\nA vendor response may also be a JSON array of such responses (pages). Pass --report-kind to name the kind.",
             known.join("\n")
         )
     });
@@ -597,7 +697,7 @@ fn page_meta(input: &Input, page: &Page<'_>, kind: ReportKind) -> Result<PageMet
                 ));
             }
         }
-        ReportKind::ConfigPack => {}
+        ReportKind::ConfigPack | ReportKind::OcsfFindings => {}
     }
     Ok(meta)
 }
@@ -608,7 +708,7 @@ fn page_records<'a>(
     page: Page<'a>,
     kind: ReportKind,
 ) -> Result<(Arc<Place>, Vec<Element<'a>>), Error> {
-    let key = marker(kind);
+    let key = marker(kind).unwrap_or_default();
     let base = format!("{}/{key}", page.pointer);
     if let Some((split_key, elements)) = page.split {
         if split_key == key {
@@ -947,9 +1047,17 @@ pub(crate) struct RecordCx<'a> {
 }
 
 impl RecordCx<'_> {
-    /// The record's JSON pointer, for messages.
-    fn pointer(&self) -> String {
-        self.origin.pointer()
+    /// The record, for messages: `record /instance_compliant/3`, or for a scanner's
+    /// events `event #4 (line 12)`.
+    fn record_name(&self) -> String {
+        match self.kind {
+            ReportKind::OcsfFindings => format!(
+                "event #{} (line {})",
+                u64::from(self.origin.index()) + 1,
+                self.origin.line
+            ),
+            _ => format!("record {}", self.origin.pointer()),
+        }
     }
 
     /// A builder for the resource of the record `raw` (a slice of the report text).
@@ -978,7 +1086,7 @@ impl RecordCx<'_> {
             field_error(
                 self.input,
                 self.offset + at,
-                format!("{}{field} in record {}", message_of(&e), self.pointer()),
+                format!("{}{field} in {}", message_of(&e), self.record_name()),
                 Some(format!(
                     "the record does not have the shape of {}",
                     self.kind.api()
@@ -1011,7 +1119,7 @@ impl RecordCx<'_> {
             name: self.input.origin.to_string(),
             src: error::source(self.input.origin.name(), &self.input.text),
             at: (self.offset + at, 1).into(),
-            reason: format!("record {}: {reason}", self.pointer()),
+            reason: format!("{}: {reason}", self.record_name()),
             api: self.kind.api(),
         }
     }
@@ -1073,8 +1181,8 @@ impl RecordCx<'_> {
                 raw,
                 field,
                 format!(
-                    "record {} has no `{field}`, which identifies the resource",
-                    self.pointer()
+                    "{} has no `{field}`, which identifies the resource",
+                    self.record_name()
                 ),
             )),
         }

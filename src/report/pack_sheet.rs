@@ -257,7 +257,7 @@ pub(crate) fn resource(
         values,
     });
     b.finish(
-        Provider::Alibaba,
+        Some(Provider::Alibaba),
         ReportKind::ConfigPack,
         common,
         detail,
@@ -894,7 +894,7 @@ mod tests {
             first.kind(),
             crate::model::resource::ResourceKind::PackResult
         );
-        assert_eq!(first.provider, Provider::Alibaba);
+        assert_eq!(first.provider(), Some("alibaba"));
         assert_eq!(first.source, ReportKind::ConfigPack);
         assert_eq!(first.name(), Some("web-1"));
         assert_eq!(rows[1].name(), None, "an empty resource name");
@@ -999,7 +999,7 @@ mod tests {
             Pointer::None,
         );
         let pack = b.finish(
-            Provider::Alibaba,
+            Some(Provider::Alibaba),
             ReportKind::ConfigPack,
             common,
             Detail::CompliancePack(CompliancePack::default()),

@@ -232,7 +232,7 @@ impl<'a> Walker<'a> {
             }
             let is_array_marker = ReportKind::ALL
                 .into_iter()
-                .any(|k| super::records_are_array(k) && super::marker(k) == key);
+                .any(|k| super::records_are_array(k) && super::marker(k) == Some(key));
             if is_array_marker && self.byte(at) == Some(b'[') {
                 let (elements, end) = self.records(at)?;
                 split = Some((key.to_string(), elements));

@@ -1,12 +1,16 @@
-//! Reports from the file system. A directory stands for the `*.json` files directly in it,
-//! in name order; a directory with none is an error, not an empty gate.
+//! Reports from the file system. A directory stands for the `*.json` files directly in it
+//! (and `*.jsonl`/`*.ndjson`, a scanner's JSON Lines), in name order; a directory with none
+//! is an error, not an empty gate.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::model::{Input, ReportOrigin};
 
-/// Read a report file, or every `*.json` file of a directory.
+/// The extensions of the report files a directory is read for.
+const EXTENSIONS: [&str; 3] = ["json", "jsonl", "ndjson"];
+
+/// Read a report file, or every report file of a directory.
 pub(super) fn read(path: &Path) -> Result<Vec<Input>, Error> {
     let read_err = |source| Error::Read {
         what: "report",
@@ -22,12 +26,16 @@ pub(super) fn read(path: &Path) -> Result<Vec<Input>, Error> {
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()
         .map_err(read_err)?;
-    files.retain(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"));
+    files.retain(|p| {
+        p.is_file()
+            && p.extension()
+                .is_some_and(|e| EXTENSIONS.iter().any(|x| e == *x))
+    });
     files.sort();
     if files.is_empty() {
         return Err(read_err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            "the directory holds no *.json report",
+            "the directory holds no *.json, *.jsonl or *.ndjson report",
         )));
     }
     files.iter().map(|f| read_one(f)).collect()
@@ -90,14 +98,21 @@ mod tests {
     #[test]
     fn a_directory_is_its_json_files_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["b.json", "a.json", "notes.md"] {
+        for name in [
+            "b.json", "a.json", "notes.md", "c.jsonl", "d.ndjson", "e.csv",
+        ] {
             std::fs::write(dir.path().join(name), "{}").unwrap();
         }
+        std::fs::create_dir(dir.path().join("compliance.json")).unwrap();
         let inputs = read(dir.path()).unwrap();
         let names: Vec<&str> = inputs.iter().map(|i| i.origin.name()).collect();
-        assert_eq!(names.len(), 2);
-        assert!(
-            names[0].ends_with("a.json") && names[1].ends_with("b.json"),
+        let ends: Vec<&str> = names
+            .iter()
+            .map(|n| n.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(
+            ends,
+            ["a.json", "b.json", "c.jsonl", "d.ndjson"],
             "{names:?}"
         );
     }

@@ -126,8 +126,15 @@ impl SourceConfig {
 
 /// Credentials from the variables the source names, else the SDKs' defaults.
 fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
+    let provider = source.kind.provider().ok_or_else(|| Error::Config {
+        reason: format!(
+            "source {}: {} is not fetched from a vendor API",
+            source.name, source.kind
+        ),
+        hint: None,
+    })?;
     auth_from_env(
-        source.kind.provider(),
+        provider,
         &source.credentials,
         &format!("source {}", source.name),
     )
@@ -275,6 +282,8 @@ pub fn fetch(
             "https://config.{}.aliyuncs.com",
             source.region.as_deref().unwrap_or("cn-shanghai")
         ),
+        // Refused by `credentials` above (and when the configuration is read).
+        ReportKind::OcsfFindings => String::new(),
     };
     let session = Session {
         api: source.connection().api(auth, &default_base, http)?,
@@ -295,6 +304,7 @@ pub fn fetch(
         ReportKind::ConfigStates => super::rms::fetch(&session)?,
         ReportKind::OosPatch => super::oos::fetch(&session)?,
         ReportKind::ConfigPack => super::pack::fetch(&session)?,
+        ReportKind::OcsfFindings => Vec::new(),
     };
     let file = EvidenceFile {
         version: 1,

@@ -342,7 +342,7 @@ expires = "2026-10-01"
             Pointer::Element("/instance_compliant".into()),
         );
         Subject::Resource(Arc::new(b.finish(
-            Provider::Huawei,
+            Some(Provider::Huawei),
             ReportKind::CocPatch,
             common,
             Detail::PatchNode(PatchNode::default()),

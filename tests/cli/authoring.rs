@@ -307,12 +307,12 @@ fn rules_verbose_lists_the_reads_left_to_run_time() {
         .code(0);
     let (stdout, stderr) = texts(shipped.get_output());
     // ... and every one of them runs compiled.
-    assert_eq!(stdout.matches("  compiled  ").count(), 11, "{stdout}");
+    assert_eq!(stdout.matches("  compiled  ").count(), 12, "{stdout}");
     assert!(
         stderr.contains("PATCH-001 policies/patch/prod-no-critical.rhai: 15 reads checked when loaded, none left to run time"),
         "{stderr}"
     );
-    assert_eq!(stderr.lines().count(), 11, "one line per rule: {stderr}");
+    assert_eq!(stderr.lines().count(), 12, "one line per rule: {stderr}");
 
     // Asked to interpret, every rule says so, and why.
     let asked = tollgate()
@@ -321,7 +321,7 @@ fn rules_verbose_lists_the_reads_left_to_run_time() {
         .assert()
         .code(0);
     let (stdout, stderr) = texts(asked.get_output());
-    assert_eq!(stdout.matches("  interpreted  ").count(), 11, "{stdout}");
+    assert_eq!(stdout.matches("  interpreted  ").count(), 12, "{stdout}");
     assert!(
         stderr.contains("PATCH-001 policies/patch/prod-no-critical.rhai: runs in the interpreter: TOLLGATE_ENGINE=interpreted"),
         "{stderr}"

@@ -47,7 +47,7 @@ fn a_control_fails_passes_or_is_not_evaluated_by_its_rules() {
     assert_eq!(cm6["status"], "not_evaluated");
     assert_eq!(
         cm6["not_evaluated"],
-        serde_json::json!(["CFG-001", "CFG-002"])
+        serde_json::json!(["CFG-001", "CFG-002", "SCAN-001"])
     );
     assert_eq!(cm6["blocking"], 0);
     // Every finding carries its rule's controls.
@@ -66,7 +66,7 @@ fn a_control_fails_passes_or_is_not_evaluated_by_its_rules() {
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains("#### Controls"), "{md}");
     assert!(
-        md.contains("| NIST-800-53-r5:CM-6 | ⚪ not evaluated (CFG-001, CFG-002) | CFG-001, CFG-002 | 0 | 0 |"),
+        md.contains("| NIST-800-53-r5:CM-6 | ⚪ not evaluated (CFG-001, CFG-002, SCAN-001) | CFG-001, CFG-002, SCAN-001 | 0 | 0 |"),
         "{md}"
     );
     let html = std::fs::read_to_string(&html).unwrap();

@@ -35,8 +35,16 @@ fn example_gate_finds_the_shipped_breaches() {
         // FLEET-001 (medium, non-blocking) and PACK-001 (no finding).
         .stdout(contains("33 of 48 nodes (68%) are non-compliant"))
         .stdout(contains("PACK-001"))
+        // SCAN-001: the Prowler scans' failed critical and high checks on the production
+        // account; the staging account's failures and the muted one do not block.
+        .stdout(contains("obs_bucket_public_access failed on acme-prod-exports (cn-north-4)"))
+        .stdout(contains("rds_public_access failed on rds-prod-orders (cn-north-4)"))
+        .stdout(contains("iam_user_mfa_enabled failed on ci-deployer (cn-north-4)"))
+        .stdout(contains("evs_volume_encryption failed on ecs-prod-mq-01-data (cn-north-4)"))
+        .stdout(contains("acme-staging-assets").not())
+        .stdout(contains("sg-prod-bastion (cn-east-3), muted in Prowler"))
         .stdout(contains(
-            "FAILED: 18 blocking findings (3 critical, 15 high) in 115 resources from 5 reports; 8 non-blocking (fail-on high) — exit 1",
+            "FAILED: 22 blocking findings (5 critical, 17 high) in 141 resources from 7 reports; 9 non-blocking (fail-on high) — exit 1",
         ));
 }
 
@@ -62,11 +70,13 @@ fn example_gate_json_is_complete() {
             "huawei.coc.patch_compliance",
             "huawei.coc.patch_items",
             "huawei.config.policy_states_summary",
+            "ocsf.findings",
+            "ocsf.findings",
         ]
     );
-    assert_eq!(json["summary"]["resources"], 115);
-    assert_eq!(json["summary"]["rules"], 11);
-    assert_eq!(json["summary"]["blocking_by_severity"]["critical"], 3);
+    assert_eq!(json["summary"]["resources"], 141);
+    assert_eq!(json["summary"]["rules"], 12);
+    assert_eq!(json["summary"]["blocking_by_severity"]["critical"], 5);
     assert_eq!(json["summary"]["by_rule"]["PACK-001"]["findings"], 0);
     assert_eq!(json["generated_at"], NOW);
 }

@@ -269,6 +269,11 @@ region_id = "cn-north-4"
 fn gate(config: &Path, mode: &str, extra: &[&str]) -> assert_cmd::Command {
     let mut cmd = live(config);
     cmd.env("TOLLGATE_COC_INTEGRATION_KEY", KEY)
+        // The Prowler example's production account, as the repository's tollgate.toml has it.
+        .env(
+            "TOLLGATE_PARAM_PROD_ACCOUNTS",
+            r#"["0d2f9a3c71b84e5fa6c1e0b7d4f38a92"]"#,
+        )
         .args(["check", "-c"])
         .arg(config)
         .args(["-r", "examples/reports", "-p", "policies", "--now", NOW])
@@ -341,6 +346,17 @@ fn one_ticket_per_rule_then_none_while_open_then_a_new_one_once_completed() {
             .find(|t| t["incident_title"].as_str().unwrap().contains("PATCH-001"))
             .unwrap();
         assert_eq!(p1["incident_level"], "level_10");
+        // The Prowler scan's failed checks open a ticket of their own, beside COC's.
+        let scan = world
+            .created
+            .iter()
+            .find(|t| t["incident_title"].as_str().unwrap().contains("SCAN-001"))
+            .expect("a ticket for the scan's findings");
+        assert_eq!(scan["incident_level"], "level_10");
+        assert!(scan["incident_description"]
+            .as_str()
+            .unwrap()
+            .contains("acme-prod-exports"));
     }
 
     // Every output records the tickets.
@@ -454,8 +470,8 @@ fn alarms_are_raised_then_cleared_when_the_breach_is_gone() {
         .unwrap();
     assert_eq!(critical["alarmLevel"], "Critical");
 
-    // With fail-on critical only PATCH-001 still blocks: every other alarm is cleared, with
-    // the id it was raised with, and PATCH-001's is raised again.
+    // With fail-on critical only PATCH-001 and SCAN-001 still block: every other alarm is
+    // cleared, with the id it was raised with, and theirs are raised again.
     gate(&cfg, "on", &["--fail-on", "critical"])
         .assert()
         .code(1);
@@ -466,20 +482,23 @@ fn alarms_are_raised_then_cleared_when_the_breach_is_gone() {
         .iter()
         .filter(|a| a["alarmStatus"] == "alarm")
         .collect();
-    assert_eq!(again.len(), 1);
-    assert_eq!(again[0]["alarmId"], critical["alarmId"]);
-    assert_eq!(cleared.len(), raised.len() - 1);
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().any(|a| a["alarmId"] == critical["alarmId"]));
+    assert!(again
+        .iter()
+        .any(|a| a["alarmName"].as_str().unwrap().contains("SCAN-001")));
+    assert_eq!(cleared.len(), raised.len() - 2);
     for c in &cleared {
         let was = raised
             .iter()
             .find(|a| a["alarmId"] == c["alarmId"])
             .unwrap();
         assert_eq!(c["alarmName"], was["alarmName"]);
-        assert_ne!(c["alarmId"], critical["alarmId"]);
+        assert!(again.iter().all(|a| a["alarmId"] != c["alarmId"]));
     }
     assert!(world.refused.is_empty(), "{:?}", world.refused);
     let state = json_of(&tmp.path().join(".tollgate/incidents.json"));
-    assert_eq!(state["alarms"].as_object().unwrap().len(), 1);
+    assert_eq!(state["alarms"].as_object().unwrap().len(), 2);
     drop(world);
 
     // A third run has nothing more to clear.
@@ -489,8 +508,8 @@ fn alarms_are_raised_then_cleared_when_the_breach_is_gone() {
         .code(1);
     assert_eq!(
         coc.world().alarms.len(),
-        before + 1,
-        "only the open alarm again"
+        before + 2,
+        "only the open alarms again"
     );
 }
 

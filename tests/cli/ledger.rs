@@ -9,7 +9,7 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::support::postgres::{self, PASSWORD};
-use crate::tollgate;
+use crate::{repo, tollgate};
 
 /// One backend's store for one test: the `--state` value.
 struct Store {
@@ -34,14 +34,6 @@ fn stores(test: &str) -> Vec<Store> {
         });
     }
     stores
-}
-
-fn repo(path: &str) -> String {
-    std::env::current_dir()
-        .unwrap()
-        .join(path)
-        .display()
-        .to_string()
 }
 
 /// A tollgate.toml with `[sla]` (critical 15 days) and the given policies.

@@ -23,6 +23,7 @@ mod ocsf;
 mod params;
 mod reliability;
 mod sarif;
+mod scans;
 mod snapshots;
 mod trust;
 mod verify;
@@ -130,6 +131,16 @@ pub fn policy(name: &str) -> String {
 }
 
 /// Standard error and output of a finished command, as text.
+/// `path` (relative to the package root) as an absolute path, for a configuration file
+/// written elsewhere.
+pub fn repo(path: &str) -> String {
+    std::env::current_dir()
+        .unwrap()
+        .join(path)
+        .display()
+        .to_string()
+}
+
 pub fn texts(output: &std::process::Output) -> (String, String) {
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),

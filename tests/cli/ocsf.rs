@@ -217,7 +217,7 @@ fn every_event_is_a_valid_compliance_finding() {
     let events = gate(dir.path(), &[]);
     assert_eq!(
         events.len(),
-        26,
+        31,
         "one event per finding of the example gate"
     );
     let mut problems = Vec::new();
@@ -337,4 +337,103 @@ fn with_a_ledger_events_carry_first_and_last_seen() {
     let mut problems = Vec::new();
     schema.check(e, &schema.class(), "ledger", &mut problems);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// tollgate's `-o ocsf` is a report tollgate reads back: every event becomes a
+/// `scan_finding` whose check, resource, severity and controls are those of the finding
+/// that wrote it, and a second gate runs on it.
+#[test]
+fn its_own_events_read_back_as_scan_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = dir.path().join("result.json");
+    let events = gate(dir.path(), &["-o", &format!("json={}", result.display())]);
+    let result: Value = read(&result);
+    let findings = result["findings"].as_array().unwrap();
+    assert_eq!(events.len(), findings.len());
+
+    let path = dir.path().join("events.ocsf.json");
+    let input = tollgate::model::Input {
+        origin: tollgate::model::ReportOrigin::File(path.display().to_string().into()),
+        text: std::fs::read_to_string(&path).unwrap().into(),
+    };
+    let report = tollgate::report::load(&input, tollgate::report::LoadOptions::default())
+        .expect("tollgate reads its own OCSF events");
+    assert_eq!(report.kind, tollgate::model::ReportKind::OcsfFindings);
+    assert_eq!(report.resources.len(), findings.len());
+    for (r, f) in report.resources.iter().zip(findings) {
+        let field = |name: &str| serde_json::to_value(r.field(name).unwrap()).unwrap();
+        let here = f["fingerprint"].as_str().unwrap();
+        assert_eq!(r.id(), here);
+        assert_eq!(r.kind().as_str(), "scan_finding");
+        assert_eq!(field("check_id"), f["rule"], "{here}");
+        assert_eq!(field("product"), "tollgate");
+        assert_eq!(field("severity"), f["severity"], "{here}");
+        // The resource: its id, name, region and group as the finding had them.
+        let resource = &f["resource"];
+        let id = if resource["kind"] == "report" {
+            resource["source"].clone()
+        } else {
+            resource["id"].clone()
+        };
+        assert_eq!(field("resource_uid"), id, "{here}");
+        let label = resource["name"]
+            .as_str()
+            .or(resource["id"].as_str())
+            .unwrap();
+        assert_eq!(r.name(), Some(label), "{here}");
+        assert_eq!(r.region(), resource["region"].as_str(), "{here}");
+        assert_eq!(r.group(), resource["group"].as_str(), "{here}");
+        // A deny fails its controls; a warn could not judge.
+        let status = if f["level"] == "deny" {
+            "non_compliant"
+        } else {
+            "unknown"
+        };
+        assert_eq!(r.status.as_str(), status, "{here}");
+        // Controls: the rule's FRAMEWORK:CONTROL list, as a map of framework to controls.
+        let mut controls: Vec<String> = Vec::new();
+        for (framework, list) in field("controls").as_object().unwrap() {
+            for c in list.as_array().unwrap() {
+                controls.push(format!("{framework}:{}", c.as_str().unwrap()));
+            }
+        }
+        let mut want: Vec<String> = f["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        controls.sort();
+        want.sort();
+        assert_eq!(controls, want, "{here}");
+    }
+
+    // And a gate runs on it: a policy over scan findings finds every deny again.
+    let policy = dir.path().join("recheck.rhai");
+    std::fs::write(
+        &policy,
+        r#"const RULE = #{ id: "RE-001", title: "Rechecked", severity: "critical", applies_to: ["scan_finding"] };
+fn check(f) {
+    if f.status == "non_compliant" && f.product == "tollgate" { deny(`${f.check_id} on ${f.name}`) }
+}
+"#,
+    )
+    .unwrap();
+    let out = tollgate()
+        .args(["check", "--now", NOW, "-o", "json", "-p"])
+        .arg(&policy)
+        .arg("-r")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let second: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(second["reports"][0]["kind"], "ocsf.findings");
+    assert_eq!(second["reports"][0]["resources"], findings.len());
+    let denies = findings.iter().filter(|f| f["level"] == "deny").count();
+    assert_eq!(second["findings"].as_array().unwrap().len(), denies);
+    assert!(second["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains(" on "));
 }

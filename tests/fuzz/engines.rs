@@ -55,6 +55,10 @@ const STR_FIELDS: &[&str] = &[
     "node_id",
     "baseline",
     "sheet",
+    "check_id",
+    "account",
+    "finding_status",
+    "resource_uid",
 ];
 
 /// The fields a generated policy reads: mostly those of the report's kinds, so that most

@@ -39,6 +39,10 @@ pub(crate) enum Ty {
     /// An RFC 3339 time.
     Time,
     OneOf(&'static [&'static str]),
+    /// One of these whole numbers (an enumerated id).
+    Code(&'static [i64]),
+    /// An array of short strings.
+    Strings,
     Obj(&'static [(&'static str, Ty)]),
     /// An array of objects.
     List(&'static [(&'static str, Ty)]),
@@ -183,6 +187,69 @@ pub(crate) const CONFIG_PACK: &[(&str, Ty)] = &[
     ("ReportCreateTimestamp", Ty::Millis),
 ];
 
+/// An OCSF finding event, as Prowler (2004) or tollgate (2003) writes it.
+pub(crate) const OCSF_EVENT: &[(&str, Ty)] = &[
+    ("class_uid", Ty::Code(&[2004, 2003])),
+    (
+        "finding_info",
+        Ty::Obj(&[("uid", Ty::Id), ("title", Ty::Text)]),
+    ),
+    ("severity_id", Ty::Code(&[0, 1, 2, 3, 4, 5, 6, 99])),
+    ("status_id", Ty::Code(&[0, 1, 2, 3, 4, 5, 99])),
+    (
+        "status_code",
+        Ty::OneOf(&["PASS", "FAIL", "MANUAL", "ERROR"]),
+    ),
+    ("time", Ty::Millis),
+    ("time_dt", Ty::Time),
+    (
+        "metadata",
+        Ty::Obj(&[
+            ("event_code", Ty::Text),
+            ("product", Ty::Obj(&[("name", Ty::Text)])),
+            ("version", Ty::OneOf(&["1.5.0", "1.4.0"])),
+        ]),
+    ),
+    (
+        "cloud",
+        Ty::Obj(&[
+            (
+                "provider",
+                Ty::OneOf(&["huaweicloud", "alibabacloud", "aws", ""]),
+            ),
+            ("region", Ty::Text),
+            ("account", Ty::Obj(&[("uid", Ty::Text)])),
+        ]),
+    ),
+    (
+        "resources",
+        Ty::List(&[
+            ("uid", Ty::Text),
+            ("name", Ty::Text),
+            ("type", Ty::Text),
+            ("region", Ty::Text),
+            ("group", Ty::Obj(&[("name", Ty::Text)])),
+        ]),
+    ),
+    (
+        "compliance",
+        Ty::Obj(&[
+            ("standards", Ty::Strings),
+            ("requirements", Ty::Strings),
+            // Pass and Fail could contradict `status_code`; a sound event never does.
+            ("status_id", Ty::Code(&[0, 2, 99])),
+        ]),
+    ),
+    ("remediation", Ty::Obj(&[("desc", Ty::Text)])),
+    (
+        "unmapped",
+        Ty::Obj(&[(
+            "compliance",
+            Ty::Obj(&[("CIS-1.0", Ty::Strings), ("PCI-4.0", Ty::Strings)]),
+        )]),
+    ),
+];
+
 pub(crate) fn schema(kind: ReportKind) -> &'static [(&'static str, Ty)] {
     match kind {
         ReportKind::CocPatch => COC_NODE,
@@ -190,6 +257,7 @@ pub(crate) fn schema(kind: ReportKind) -> &'static [(&'static str, Ty)] {
         ReportKind::ConfigStates => CONFIG_RULE,
         ReportKind::OosPatch => OOS_NODE,
         ReportKind::ConfigPack => CONFIG_PACK,
+        ReportKind::OcsfFindings => OCSF_EVENT,
     }
 }
 
@@ -200,6 +268,8 @@ pub(crate) fn marker(kind: ReportKind) -> &'static str {
         ReportKind::ConfigStates => "policy_assignments",
         ReportKind::OosPatch => "InstancePatchStates",
         ReportKind::ConfigPack => "CompliancePackReport",
+        // Events are not under a key; `build_document` writes them as the document.
+        ReportKind::OcsfFindings => "",
     }
 }
 
@@ -311,6 +381,14 @@ pub(crate) fn good(ty: Ty, weird_weight: u32) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         Ty::OneOf(values) => select(values).prop_map(Value::from).boxed(),
+        Ty::Code(values) => prop_oneof![
+            12 => select(values).prop_map(Value::from),
+            weird_weight => select(vec![-1i64, 7, 98, 100, 2005, i64::MAX]).prop_map(Value::from),
+        ]
+        .boxed(),
+        Ty::Strings => prop::collection::vec("[A-Za-z0-9 .:-]{1,8}", 0..4)
+            .prop_map(Value::from)
+            .boxed(),
         Ty::Obj(fields) => object(fields, weird_weight),
         Ty::List(fields) => prop::collection::vec(object(fields, weird_weight), 0..4)
             .prop_map(Value::from)
@@ -326,6 +404,10 @@ pub(crate) const REQUIRED: &[&str] = &[
     "id",
     "InstanceId",
     "CompliancePackId",
+    "class_uid",
+    "finding_info",
+    "uid",
+    "severity_id",
 ];
 
 /// An object with each field present (plausible or, `weird_weight` times in 20, weird) or
@@ -423,6 +505,10 @@ pub(crate) fn document(
 }
 
 pub(crate) fn build_document(kind: ReportKind, records: Vec<Value>, f: &Framing) -> Value {
+    if kind == ReportKind::OcsfFindings {
+        // A scan is its events, with no framing; `render` may write them as JSON Lines.
+        return Value::Array(records);
+    }
     let total = records.len();
     let pages = f.pages.max(1);
     let per_page = total.div_ceil(pages).max(1);
@@ -489,8 +575,16 @@ pub(crate) fn any_document(weird_weight: u32, max_records: usize) -> BoxedStrate
     .boxed()
 }
 
-/// A JSON value as text: compact or pretty, sometimes after a BOM or blank lines.
+/// A JSON value as text: compact or pretty, sometimes after a BOM or blank lines; an
+/// array of OCSF events now and then as JSON Lines.
 pub(crate) fn render(doc: &Value, style: u8) -> String {
+    let events = doc
+        .as_array()
+        .filter(|a| a.first().is_some_and(|e| e.get("class_uid").is_some()));
+    if let (Some(events), true) = (events, style % 3 == 2) {
+        let lines: Vec<String> = events.iter().map(|e| e.to_string() + "\n").collect();
+        return lines.concat();
+    }
     let body = if style.is_multiple_of(2) {
         serde_json::to_string(doc).unwrap()
     } else {
@@ -505,8 +599,13 @@ pub(crate) fn render(doc: &Value, style: u8) -> String {
 
 /// An evidence file as `tollgate fetch` writes it, with one or more reports.
 pub(crate) fn evidence(seeds: Arc<Vec<Vec<u8>>>) -> BoxedStrategy<String> {
+    // Only a vendor API's responses are fetched (and so recorded).
+    let vendor: Vec<ReportKind> = ReportKind::ALL
+        .into_iter()
+        .filter(|k| k.is_vendor_api())
+        .collect();
     let entry = (
-        select(ReportKind::ALL.to_vec()),
+        select(vendor),
         any::<bool>(),
         "[a-z/:-]{0,16}",
         any::<u8>(),
@@ -536,7 +635,7 @@ pub(crate) fn evidence(seeds: Arc<Vec<Vec<u8>>>) -> BoxedStrategy<String> {
                         one => vec![one],
                     };
                     // Now and then the recorded kind is not the kind of the pages.
-                    let kind_id = if lie { ReportKind::ALL[(kind as usize + 1) % 5].id() } else { kind.id() };
+                    let kind_id = if lie { ReportKind::ALL[(kind as usize + 1) % ReportKind::ALL.len()].id() } else { kind.id() };
                     let mut entry = json!({ "kind": kind_id, "name": format!("source:{name}"), "pages": pages });
                     if let Some((file, edits, garbage)) = sheet {
                         use base64::Engine as _;

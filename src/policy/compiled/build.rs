@@ -931,7 +931,7 @@ fn property<'a>(
         Val::Report(report) => Some(match name {
             "kind" => Val::Str(report.kind.id()),
             "resource_kind" => Val::Str(report.kind.resource_kind().as_str()),
-            "provider" => Val::Str(report.kind.provider().as_str()),
+            "provider" => report.kind.provider_name().map_or(Val::Unit, Val::Str),
             "name" => Val::Owned(report.origin.to_string().into()),
             "count" => Val::Int(match report.declared {
                 Some(n) => i64::try_from(n).unwrap_or(i64::MAX),

@@ -469,6 +469,32 @@ mod tests {
     }
 
     #[test]
+    fn scan_finding_reads_are_checked_when_the_policy_loads() {
+        let scan = lint(
+            r#""scan_finding""#,
+            "fn check(f) { [f.check_id, f.severity, f.account, f.controls[\"CIS-1.0\"], f.finding_status, f.provider] }",
+        )
+        .unwrap();
+        assert!(
+            deferred(&scan).iter().all(|d| d.contains("PlainMap")),
+            "{scan:?}"
+        );
+        let found = fails_in(r#""scan_finding""#, "fn check(f) { f.check }");
+        assert!(
+            found[0].contains(
+                "a scan_finding resource has no field `check` (did you mean `check_id`?)"
+            ),
+            "{found:?}"
+        );
+        // A patch node's field on a scan finding is caught too.
+        let found = fails_in(r#""scan_finding""#, "fn check(f) { f.missing.critical }");
+        assert!(
+            found[0].contains("a scan_finding resource has no field `missing`"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn a_field_of_no_kind_in_applies_to_is_an_error_and_of_some_is_left_to_run_time() {
         // `missing` is a patch_node field; a patch_item has none.
         let found = fails_in(r#""patch_item""#, "fn check(item) { item.missing }");
@@ -522,7 +548,7 @@ mod tests {
         // be a column there, and is an error on the others only when it runs.
         let every = lint("", "fn check(r) { r.misisng }").unwrap();
         assert!(
-            matches!(&every.deferred[0].why, Why::SomeKinds(k) if k.len() == 4),
+            matches!(&every.deferred[0].why, Why::SomeKinds(k) if k.len() == 5),
             "{every:?}"
         );
         // A fixed field that no kind has and no column could be is still caught.
