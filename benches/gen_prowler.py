@@ -29,7 +29,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    checks = sorted(generate.PROWLER_CHECKS)
+    checks = sorted(generate.HUAWEI_CHECKS)
     account = "0d2f9a3c71b84e5fa6c1e0b7d4f38a92"
     when = datetime(2026, 11, 22, 21, 15, 0)
     with open(args.out, "w", buffering=1 << 22) as out:
@@ -38,9 +38,9 @@ def main():
             check = checks[i % len(checks)]
             status = "FAIL" if rng.random() < args.fail_share else "PASS"
             event = generate.prowler_event(
-                "0190f1c2-0000-7000-8000-000000000001", account, "acme-prod", check,
-                rng.choice(REGIONS), "res-%07d" % i, status, False,
-                when + timedelta(milliseconds=i))
+                "0190f1c2-0000-7000-8000-000000000001", "huaweicloud", account, "acme-prod",
+                generate.HUAWEI_CHECKS, check, rng.choice(REGIONS), "res-%07d" % i, status,
+                False, when + timedelta(milliseconds=i))
             if i:
                 out.write(",")
             out.write(json.dumps(event, indent=4))

@@ -223,6 +223,17 @@ pub enum Error {
         again: SourceSpan,
     },
 
+    #[error("finding {id} is in two scans: {first} and {again}")]
+    #[diagnostic(
+        code(tollgate::report::duplicate),
+        help("the same scan is given twice, or an older scan of the account lies beside a newer one (Prowler names each output file by its time): keep only the latest scan of each account")
+    )]
+    ReportOverlap {
+        id: String,
+        first: String,
+        again: String,
+    },
+
     #[error("compliance-pack report {name} cannot be read: {reason}")]
     #[diagnostic(code(tollgate::report::sheet))]
     ReportSheet {

@@ -865,6 +865,7 @@ fn gate(
         }
     }
     drop(inputs);
+    report::check_scans(&reports)?;
     log.step(format_args!(
         "parsed {} reports with {} resources in {:.1?}",
         reports.len(),

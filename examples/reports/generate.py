@@ -16,7 +16,7 @@ Shapes follow the vendor API documents:
 * huawei-config-policy-states.json  Config GET /v1/resource-manager/domains/{domain_id}/policy-states/summary
 * alibaba-oos-patch-states.json     OOS  ListInstancePatchStates (two pages)
 * alibaba-config-pack-report.json   Config GetCompliancePackReport
-* prowler-huaweicloud-*.ocsf.json   Prowler json-ocsf scans (OCSF Detection Findings)
+* prowler-*.ocsf.json              Prowler json-ocsf scans (OCSF Detection Findings)
 
 Standard library only.
 """
@@ -684,7 +684,7 @@ def gen_alibaba_config():
 
 
 # --------------------------------------------------------------------------
-# Prowler json-ocsf scans of two Huawei Cloud accounts
+# Prowler json-ocsf scans: two Huawei Cloud accounts, one Alibaba Cloud account
 # --------------------------------------------------------------------------
 
 # The Prowler release whose OCSF output these files follow, and the OCSF version it
@@ -692,75 +692,126 @@ def gen_alibaba_config():
 PROWLER_VERSION = "5.40.0"
 OCSF_VERSION = "1.5.0"
 
-PROWLER_ACCOUNTS = [
-    # (file suffix, account uid, account name)
-    ("prod", "0d2f9a3c71b84e5fa6c1e0b7d4f38a92", "acme-prod"),
-    ("staging", "7b41c6e2a9d04f83b5e1c2a6f0d9e7c4", "acme-staging"),
-]
-
-# CheckID: (severity, title, service, CIS Huawei Cloud 1.0 requirement, remediation)
-PROWLER_CHECKS = {
-    "iam_account_password_policy": ("medium", "IAM account password policy is configured", "iam", "1.1",
+# CheckID: (severity, title, service, {framework: [requirements]}, resource uid template,
+# remediation). Checks, titles, severities, services, requirement ids and remediation
+# texts are Prowler's (prowler/providers/*/services, prowler/compliance/*); the uid
+# templates follow its checks' resource_arn.
+HUAWEI_CHECKS = {
+    "iam_account_password_policy": ("medium", "IAM account password policy is configured", "iam",
+        {"CIS-1.0": ["1.1"]}, "huaweicloud:iam:{region}:{account}:{name}",
         "Configure a strong password policy for the account in IAM."),
-    "iam_user_mfa_enabled": ("high", "IAM users have MFA enabled", "iam", "1.7",
+    "iam_user_mfa_enabled": ("high", "IAM users have MFA enabled", "iam",
+        {"CIS-1.0": ["1.7"]}, "huaweicloud:iam:{region}:{account}:user/{name}",
         "Enable MFA for all IAM users and enforce MFA at the account level."),
-    "iam_user_disabled": ("medium", "Unused IAM users are disabled", "iam", "1.8",
+    "iam_user_disabled": ("medium", "Unused IAM users are disabled", "iam",
+        {"CIS-1.0": ["1.8"]}, "huaweicloud:iam:{region}:{account}:user/{name}",
         "Disable IAM users that have not signed in for 90 days."),
-    "obs_bucket_public_access": ("critical", "OBS buckets are not publicly accessible", "obs", "2.1",
+    "obs_bucket_public_access": ("critical", "OBS buckets are not publicly accessible", "obs",
+        {"CIS-1.0": ["2.1"]}, "huaweicloud:obs:{region}:{account}:bucket/{name}",
         "Remove public access permissions from OBS buckets and use IAM policies for controlled access."),
-    "evs_volume_encryption": ("high", "EVS volumes are encrypted", "evs", "2.2",
+    "evs_volume_encryption": ("high", "EVS volumes are encrypted", "evs",
+        {"CIS-1.0": ["2.2"]}, "huaweicloud:evs:{region}:{account}:volume/{name}",
         "Enable encryption for all EVS volumes using a KMS key."),
-    "vpc_security_group_open_ingress": ("high", "VPC security groups do not allow open ingress on sensitive ports", "vpc", "3.2",
+    "vpc_security_group_open_ingress": ("high", "VPC security groups do not allow open ingress on sensitive ports", "vpc",
+        {"CIS-1.0": ["3.2"]}, "huaweicloud:vpc:{region}:{account}:security-group/{name}",
         "Restrict ingress rules on sensitive ports to trusted IP ranges instead of 0.0.0.0/0."),
-    "waf_enabled": ("medium", "WAF is enabled for public web applications", "waf", "3.3",
+    "waf_enabled": ("medium", "WAF is enabled for public web applications", "waf",
+        {"CIS-1.0": ["3.3"]}, "huaweicloud:waf:{region}:{account}:{name}",
         "Protect public web applications with a WAF instance."),
-    "ecs_instance_public_ip": ("medium", "ECS instances should not have public IP addresses", "ecs", "4.1",
+    "ecs_instance_public_ip": ("medium", "ECS instances should not have public IP addresses", "ecs",
+        {"CIS-1.0": ["4.1"]}, "huaweicloud:ecs:{region}:{account}:instance/{name}",
         "Remove public IP addresses from ECS instances. Use NAT Gateways or VPN connections for outbound access."),
-    "rds_public_access": ("critical", "RDS instances are not publicly accessible", "rds", "5.2",
+    "rds_public_access": ("critical", "RDS instances are not publicly accessible", "rds",
+        {"CIS-1.0": ["5.2"]}, "huaweicloud:rds:{region}:{account}:instance/{name}",
         "Remove public IP addresses from RDS instances and use VPC peering or VPN for access."),
-    "cts_enabled": ("medium", "CTS tracker is enabled", "cts", "7.1",
+    "cts_enabled": ("medium", "CTS tracker is enabled", "cts",
+        {"CIS-1.0": ["7.1"]}, "huaweicloud:cts:{region}:{account}:tracker/{name}",
         "Enable the CTS system tracker to record all API calls and operations in the Huawei Cloud account."),
-    "kms_key_rotation_enabled": ("medium", "KMS keys have rotation enabled", "kms", "8.1",
+    "kms_key_rotation_enabled": ("medium", "KMS keys have rotation enabled", "kms",
+        {"CIS-1.0": ["8.1"]}, "huaweicloud:kms:{region}:{account}:key/{name}",
         "Enable automatic key rotation for all KMS keys."),
 }
 
-# (account, check, region, resource name, status, muted)
-PROWLER_RESULTS = [
-    ("prod", "iam_account_password_policy", "cn-north-4", "acme-prod", "PASS", False),
-    ("prod", "iam_user_mfa_enabled", "cn-north-4", "ops-admin", "PASS", False),
-    ("prod", "iam_user_mfa_enabled", "cn-north-4", "ci-deployer", "FAIL", False),
-    ("prod", "iam_user_disabled", "cn-north-4", "former-contractor", "FAIL", False),
-    ("prod", "obs_bucket_public_access", "cn-north-4", "acme-prod-exports", "FAIL", False),
-    ("prod", "obs_bucket_public_access", "cn-north-4", "acme-prod-logs", "PASS", False),
-    ("prod", "obs_bucket_public_access", "cn-east-3", "acme-prod-backups", "PASS", False),
-    ("prod", "evs_volume_encryption", "cn-north-4", "ecs-prod-db-02-data", "PASS", False),
-    ("prod", "evs_volume_encryption", "cn-north-4", "ecs-prod-mq-01-data", "FAIL", False),
-    ("prod", "vpc_security_group_open_ingress", "cn-north-4", "sg-prod-web", "PASS", False),
-    ("prod", "vpc_security_group_open_ingress", "cn-east-3", "sg-prod-bastion", "FAIL", True),
-    ("prod", "waf_enabled", "cn-north-4", "acme-prod", "MANUAL", False),
-    ("prod", "ecs_instance_public_ip", "cn-north-4", "ecs-prod-web-01", "FAIL", False),
-    ("prod", "ecs_instance_public_ip", "cn-north-4", "ecs-prod-db-02", "PASS", False),
-    ("prod", "rds_public_access", "cn-north-4", "rds-prod-orders", "FAIL", False),
-    ("prod", "rds_public_access", "cn-east-3", "rds-prod-reports", "PASS", False),
-    ("prod", "cts_enabled", "cn-north-4", "system", "PASS", False),
-    ("prod", "kms_key_rotation_enabled", "cn-north-4", "prod-data-key", "FAIL", False),
-    ("staging", "iam_account_password_policy", "cn-north-4", "acme-staging", "FAIL", False),
-    ("staging", "iam_user_mfa_enabled", "cn-north-4", "qa-bot", "FAIL", False),
-    ("staging", "obs_bucket_public_access", "cn-north-4", "acme-staging-assets", "FAIL", False),
-    ("staging", "evs_volume_encryption", "cn-north-4", "ecs-staging-api-01-data", "PASS", False),
-    ("staging", "vpc_security_group_open_ingress", "cn-north-4", "sg-staging-web", "PASS", False),
-    ("staging", "ecs_instance_public_ip", "cn-north-4", "ecs-staging-web-02", "FAIL", False),
-    ("staging", "rds_public_access", "cn-north-4", "rds-staging-orders", "PASS", False),
-    ("staging", "cts_enabled", "cn-north-4", "system", "FAIL", False),
+ALIBABA_CHECKS = {
+    "oss_bucket_not_publicly_accessible": ("critical", "OSS bucket is not anonymously or publicly accessible", "oss",
+        {"CIS-2.0": ["5.1"], "ProwlerThreatScore-1.0": ["2.2.2"], "SecNumCloud-3.2": ["9.7", "12.7"]},
+        "acs:oss:*:{account}:{name}",
+        "Set the OSS bucket ACL to private and configure bucket policies to deny anonymous or public access."),
+    "ram_user_mfa_enabled_console_access": ("high", "Multi-factor authentication is enabled for all RAM users with console access", "ram",
+        {"CIS-2.0": ["1.4"], "ProwlerThreatScore-1.0": ["1.1.2"], "SecNumCloud-3.2": ["9.5", "9.6", "12.12"]},
+        "acs:ram::{account}:user/{name}",
+        "Enable MFA for all RAM users with console access to add an extra layer of authentication security."),
+    "ecs_instance_latest_os_patches_applied": ("high", "ECS instance has latest OS patches applied", "ecs",
+        {"CIS-2.0": ["4.5"], "ProwlerThreatScore-1.0": ["2.3.5"], "SecNumCloud-3.2": ["12.10", "12.11"]},
+        "acs:ecs:{region}:{account}:instance/{name}",
+        "Regularly review and apply OS patches on all ECS instances using the Alibaba Cloud Security Center vulnerability management."),
+    "rds_instance_no_public_access_whitelist": ("critical", "RDS instance does not allow public access in the IP whitelist", "rds",
+        {"CIS-2.0": ["6.2"], "ProwlerThreatScore-1.0": ["2.1.3"], "SecNumCloud-3.2": ["9.7", "13.2"]},
+        "acs:rds:{region}:{account}:dbinstance/{name}",
+        "Restrict the RDS IP whitelist to only trusted IP addresses."),
+    "ecs_securitygroup_restrict_ssh_internet": ("high", "Security group restricts SSH access from the internet", "ecs",
+        {"CIS-2.0": ["3.2", "4.3"], "ProwlerThreatScore-1.0": ["2.1.7"], "SecNumCloud-3.2": ["9.6", "9.7", "13.2"]},
+        "acs:ecs:{region}:{account}:securitygroup/{name}",
+        "Restrict SSH (port 22) access in security groups to only trusted IP addresses or CIDR blocks."),
+    "actiontrail_multi_region_enabled": ("critical", "ActionTrail is configured to export copies of all log entries across all regions", "actiontrail",
+        {"CIS-2.0": ["2.1"], "ProwlerThreatScore-1.0": ["3.1.1"], "SecNumCloud-3.2": ["12.2", "12.6", "13.1"]},
+        "acs:actiontrail:{region}:{account}:trail/{name}",
+        "Enable a multi-region trail in ActionTrail so that all API calls across all regions are recorded."),
+}
+
+# One scan per file: (file, provider, account uid, account name, checks, results); a
+# result is (check, region, resource name, status, muted).
+PROWLER_SCANS = [
+    ("prowler-huaweicloud-prod.ocsf.json", "huaweicloud", "0d2f9a3c71b84e5fa6c1e0b7d4f38a92", "acme-prod", HUAWEI_CHECKS, [
+        ("iam_account_password_policy", "cn-north-4", "acme-prod", "PASS", False),
+        ("iam_user_mfa_enabled", "cn-north-4", "ops-admin", "PASS", False),
+        ("iam_user_mfa_enabled", "cn-north-4", "ci-deployer", "FAIL", False),
+        ("iam_user_disabled", "cn-north-4", "former-contractor", "FAIL", False),
+        ("obs_bucket_public_access", "cn-north-4", "acme-prod-exports", "FAIL", False),
+        ("obs_bucket_public_access", "cn-north-4", "acme-prod-logs", "PASS", False),
+        ("obs_bucket_public_access", "cn-east-3", "acme-prod-backups", "PASS", False),
+        ("evs_volume_encryption", "cn-north-4", "ecs-prod-db-02-data", "PASS", False),
+        ("evs_volume_encryption", "cn-north-4", "ecs-prod-mq-01-data", "FAIL", False),
+        ("vpc_security_group_open_ingress", "cn-north-4", "sg-prod-web", "PASS", False),
+        ("vpc_security_group_open_ingress", "cn-east-3", "sg-prod-bastion", "FAIL", True),
+        ("waf_enabled", "cn-north-4", "acme-prod", "MANUAL", False),
+        ("ecs_instance_public_ip", "cn-north-4", "ecs-prod-web-01", "FAIL", False),
+        ("ecs_instance_public_ip", "cn-north-4", "ecs-prod-db-02", "PASS", False),
+        ("rds_public_access", "cn-north-4", "rds-prod-orders", "FAIL", False),
+        ("rds_public_access", "cn-east-3", "rds-prod-reports", "PASS", False),
+        ("cts_enabled", "cn-north-4", "system", "PASS", False),
+        ("kms_key_rotation_enabled", "cn-north-4", "prod-data-key", "FAIL", False),
+    ]),
+    ("prowler-huaweicloud-staging.ocsf.json", "huaweicloud", "7b41c6e2a9d04f83b5e1c2a6f0d9e7c4", "acme-staging", HUAWEI_CHECKS, [
+        ("iam_account_password_policy", "cn-north-4", "acme-staging", "FAIL", False),
+        ("iam_user_mfa_enabled", "cn-north-4", "qa-bot", "FAIL", False),
+        ("obs_bucket_public_access", "cn-north-4", "acme-staging-assets", "FAIL", False),
+        ("evs_volume_encryption", "cn-north-4", "ecs-staging-api-01-data", "PASS", False),
+        ("vpc_security_group_open_ingress", "cn-north-4", "sg-staging-web", "PASS", False),
+        ("ecs_instance_public_ip", "cn-north-4", "ecs-staging-web-02", "FAIL", False),
+        ("rds_public_access", "cn-north-4", "rds-staging-orders", "PASS", False),
+        ("cts_enabled", "cn-north-4", "system", "FAIL", False),
+    ]),
+    ("prowler-alibabacloud-prod.ocsf.json", "alibabacloud", "5412983476120934", "acme-prod-hz", ALIBABA_CHECKS, [
+        ("oss_bucket_not_publicly_accessible", "cn-hangzhou", "acme-prod-exports-hz", "FAIL", False),
+        ("oss_bucket_not_publicly_accessible", "cn-hangzhou", "acme-prod-logs-hz", "PASS", False),
+        ("ram_user_mfa_enabled_console_access", "cn-hangzhou", "ops-admin", "PASS", False),
+        ("ecs_instance_latest_os_patches_applied", "cn-hangzhou", "i-bp1fbbiomtopfeq27jdl", "FAIL", False),
+        ("ecs_instance_latest_os_patches_applied", "cn-hangzhou", "i-bp12pwu4p3gdapvz7aei", "PASS", False),
+        ("rds_instance_no_public_access_whitelist", "cn-hangzhou", "rm-bp1prodorders", "PASS", False),
+        ("ecs_securitygroup_restrict_ssh_internet", "cn-hangzhou", "sg-bp1prodbastion", "FAIL", False),
+        ("actiontrail_multi_region_enabled", "cn-hangzhou", "acme-prod-trail", "PASS", False),
+    ]),
 ]
 
 PROWLER_SEVERITY_IDS = {"informational": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
 
 
-def prowler_event(scan_id, account_uid, account_name, check, region, name, status, muted, when):
-    severity, title, service, requirement, remediation = PROWLER_CHECKS[check]
-    resource_uid = "huaweicloud:%s:%s:%s:%s" % (service, region, account_uid, name)
-    uid = "prowler-huaweicloud-%s-%s-%s-%s" % (check, account_uid, region, name)
+def prowler_event(scan_id, provider, account_uid, account_name, checks, check, region, name,
+                  status, muted, when):
+    severity, title, service, compliance, uid_template, remediation = checks[check]
+    resource_uid = uid_template.format(region=region, account=account_uid, name=name)
+    uid = "prowler-%s-%s-%s-%s-%s" % (provider, check, account_uid, region, name)
     extended = {
         "PASS": "%s passes the check %s." % (name, check),
         "FAIL": "%s fails the check %s." % (name, check),
@@ -779,9 +830,9 @@ def prowler_event(scan_id, account_uid, account_name, check, region, name, statu
                 "vendor_name": "Prowler",
                 "version": PROWLER_VERSION,
             },
+            "version": OCSF_VERSION,
             "profiles": ["cloud", "datetime"],
             "tenant_uid": "",
-            "version": OCSF_VERSION,
         },
         "severity_id": severity_id,
         "severity": severity.capitalize(),
@@ -796,25 +847,24 @@ def prowler_event(scan_id, account_uid, account_name, check, region, name, statu
             "related_to": [],
             "additional_urls": [],
             "notes": "",
-            "compliance": {"CIS-1.0": [requirement]},
+            "compliance": compliance,
             "scan_id": scan_id,
             "provider_uid": account_uid,
-            "provider": "huaweicloud",
+            "provider": provider,
         },
         "activity_name": "Create",
         "activity_id": 1,
         "finding_info": {
             "analytic": {
-                "category": service,
                 "name": title,
-                "type": "Rule",
-                "type_id": 1,
                 "uid": check,
+                "type_id": 1,
+                "type": "Rule",
+                "category": service,
             },
             "created_time": seconds,
             "created_time_dt": stamp,
             "desc": title,
-            "name": name,
             "title": title,
             "types": [],
             "uid": uid,
@@ -826,7 +876,7 @@ def prowler_event(scan_id, account_uid, account_name, check, region, name, statu
                 "group": {"name": service},
                 "labels": [],
                 "name": name,
-                "type": "NotDefined",
+                "type": "NotDefined" if provider == "huaweicloud" else "Other",
                 "uid": resource_uid,
             }
         ],
@@ -843,38 +893,37 @@ def prowler_event(scan_id, account_uid, account_name, check, region, name, statu
                 "labels": [],
             },
             "org": {"name": "", "uid": ""},
-            "provider": "huaweicloud",
+            "provider": provider,
             "region": region,
         },
+        "time": seconds,
+        "time_dt": stamp,
         "remediation": {
             "desc": remediation,
             "references": ["https://hub.prowler.com/check/%s" % check],
         },
         "risk_details": "",
-        "time": seconds,
-        "time_dt": stamp,
         "type_uid": 200401,
         "type_name": "Detection Finding: Create",
     }
 
 
-def gen_prowler_huaweicloud():
-    for suffix, account_uid, account_name in PROWLER_ACCOUNTS:
-        rng = random.Random("prowler-" + suffix)
+def gen_prowler():
+    for name, provider, account_uid, account_name, checks, results in PROWLER_SCANS:
+        rng = random.Random(name)
         scan_id = rand_uuid(rng)
         when = datetime(2026, 11, 22, 21, 15, 0) + timedelta(microseconds=rng.randrange(10**6))
         events = [
-            prowler_event(scan_id, account_uid, account_name, check, region, name, status, muted,
-                          when + timedelta(seconds=i))
-            for i, (acct, check, region, name, status, muted) in enumerate(
-                r for r in PROWLER_RESULTS if r[0] == suffix)
+            prowler_event(scan_id, provider, account_uid, account_name, checks, check, region,
+                          resource, status, muted, when + timedelta(seconds=i))
+            for i, (check, region, resource, status, muted) in enumerate(results)
         ]
         # Prowler writes "[", each finding indented by 4 and followed by ",", then
         # replaces the last "," with "]".
         text = "[" + ",".join(json.dumps(e, indent=4) for e in events) + "]"
-        name = "prowler-huaweicloud-%s.ocsf.json" % suffix
         with open(os.path.join(OUT_DIR, name), "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+
 
 def main():
     nodes = gen_huawei_coc()
@@ -882,7 +931,7 @@ def main():
     gen_huawei_config(nodes)
     gen_alibaba_oos()
     gen_alibaba_config()
-    gen_prowler_huaweicloud()
+    gen_prowler()
 
 
 if __name__ == "__main__":

@@ -821,8 +821,8 @@ pub struct ScanFinding {
     pub check_id: Str,
     pub title: Str,
     pub severity: ScanSeverity,
-    /// The cloud (`cloud.provider`; `huaweicloud` and `alibabacloud` read as `huawei` and
-    /// `alibaba`, the names tollgate's other reports have).
+    /// The cloud (`cloud.provider`; Prowler's `huaweicloud` and `alibabacloud` are read as
+    /// `huawei` and `alibaba`, the names tollgate's other reports have).
     pub provider: Str,
     /// The cloud account (`cloud.account.uid`).
     pub account: Str,

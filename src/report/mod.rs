@@ -244,6 +244,35 @@ fn evidence_reports(
     Ok(reports)
 }
 
+/// Scans given together hold each finding once: a finding uid in two of them means one
+/// account's scan is given twice, or an old scan lies beside a new one, and counting both
+/// would judge the findings of a scan that is no longer the account's state.
+pub fn check_scans(reports: &[Arc<Report>]) -> Result<(), Error> {
+    let scans: Vec<&Report> = reports
+        .iter()
+        .filter(|r| r.kind == ReportKind::OcsfFindings)
+        .map(|r| &**r)
+        .collect();
+    if scans.len() < 2 {
+        return Ok(());
+    }
+    let mut seen: std::collections::HashMap<&str, &Report> = std::collections::HashMap::new();
+    for scan in scans {
+        for r in &scan.resources {
+            if let Some(first) = seen.insert(r.id(), scan) {
+                if !std::ptr::eq(first, scan) {
+                    return Err(Error::ReportOverlap {
+                        id: r.id().to_string(),
+                        first: first.origin.to_string(),
+                        again: scan.origin.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Read a report: detect (or take) its kind, normalize its records, and check that the
 /// evidence is whole (declared totals, duplicates, last page, emptiness).
 ///

@@ -14,7 +14,7 @@
 //! disagree is an error naming the event; so are two events with one uid (the report
 //! stage checks that for every kind).
 
-use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -157,7 +157,11 @@ pub(super) fn split_careful(input: &Input, layout: Layout) -> Result<Vec<Element
                 Err(super::field_error(
                     input,
                     at,
-                    format!("event #{} is not a JSON object", i + 1),
+                    format!(
+                        "event #{} (line {}) is not a JSON object",
+                        i + 1,
+                        super::locate(text, std::iter::once(at))[0].0
+                    ),
                     Some(
                         "an OCSF findings file holds one event object per array element or line"
                             .into(),
@@ -185,7 +189,7 @@ struct Event<'a> {
     #[serde(borrow)]
     cloud: Option<Cloud<'a>>,
     #[serde(borrow)]
-    resources: Option<Vec<ResourceDetails<'a>>>,
+    resources: Option<First<ResourceDetails<'a>>>,
     #[serde(borrow)]
     compliance: Option<Compliance<'a>>,
     #[serde(borrow)]
@@ -273,6 +277,28 @@ struct Unmapped<'a> {
     compliance: Option<Frameworks<'a>>,
 }
 
+/// The first element of an array (OCSF lists the resources of a finding; tollgate reads
+/// the first), the others skipped without being kept.
+struct First<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for First<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Visit<T> {
+            type Value = First<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of objects")
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+                let first = seq.next_element::<T>()?;
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(First(first))
+            }
+        }
+        d.deserialize_seq(Visit(std::marker::PhantomData))
+    }
+}
+
 /// Prowler's `unmapped.compliance`: framework to its requirement ids, as
 /// (framework, requirement) pairs in the file's order.
 struct Frameworks<'a>(Vec<(JsonStr<'a>, Option<JsonStr<'a>>)>);
@@ -288,19 +314,57 @@ impl<'de: 'a, 'a> Deserialize<'de> for Frameworks<'a> {
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut pairs = Vec::new();
                 while let Some(framework) = map.next_key::<JsonStr<'a>>()? {
-                    let requirements: Vec<JsonStr<'a>> = map.next_value()?;
-                    if requirements.is_empty() {
-                        pairs.push((framework, None));
-                        continue;
-                    }
-                    for requirement in requirements {
-                        pairs.push((JsonStr(framework.0.clone()), Some(requirement)));
-                    }
+                    map.next_value_seed(Requirements {
+                        framework,
+                        pairs: &mut pairs,
+                    })?;
                 }
                 Ok(Frameworks(pairs))
             }
         }
         d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// One framework's list of requirement ids, pushed as pairs as it is read.
+struct Requirements<'p, 'a> {
+    framework: JsonStr<'a>,
+    pairs: &'p mut Vec<(JsonStr<'a>, Option<JsonStr<'a>>)>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for Requirements<'_, 'a> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for Requirements<'_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of requirement ids")
+    }
+    /// One id alone, not in a list (as Prowler's own unit test writes it).
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<(), E> {
+        let requirement = JsonStr(std::borrow::Cow::Borrowed(v));
+        self.pairs.push((self.framework, Some(requirement)));
+        Ok(())
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        let requirement = JsonStr(std::borrow::Cow::Owned(v.to_string()));
+        self.pairs.push((self.framework, Some(requirement)));
+        Ok(())
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        let before = self.pairs.len();
+        while let Some(requirement) = seq.next_element::<JsonStr<'a>>()? {
+            let framework = JsonStr(self.framework.0.clone());
+            self.pairs.push((framework, Some(requirement)));
+        }
+        if self.pairs.len() == before {
+            self.pairs.push((self.framework, None));
+        }
+        Ok(())
     }
 }
 
@@ -378,7 +442,27 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
             )
         })?),
     };
-    let code_status = event.status_code.as_deref().and_then(code_status);
+    let code = event.status_code.as_deref();
+    let code_status = code.and_then(code_status);
+    if code_status.is_none() && compliance_status.is_none() {
+        // Nothing says whether the check passed: it may have failed.
+        let why = match code {
+            Some(c) => format!(
+                "{id} has status_code {c:?}, not PASS, FAIL or MANUAL, and no compliance status"
+            ),
+            None => format!("{id} has neither a status_code nor a compliance status"),
+        };
+        let at: &[&str] = if code.is_some() {
+            &["status_code"]
+        } else {
+            &[]
+        };
+        return Err(cx.doubtful(
+            raw,
+            at,
+            format!("{why}: whether the check passed is not said"),
+        ));
+    }
     let status = match (code_status, compliance_status) {
         (Some(a), Some(b)) if a != b && a != Status::Unknown && b != Status::Unknown => {
             return Err(cx.doubtful(
@@ -399,12 +483,13 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
     let reported_at = reported_at(raw, cx, id, &event)?;
 
     let mut b = cx.builder(raw);
-    let resource = event.resources.as_ref().and_then(|r| r.first());
+    let resource = event.resources.as_ref().and_then(|r| r.0.as_ref());
     let text = |b: &mut super::Builder<'_>, s: Option<&JsonStr>| b.str(s.map(|s| &**s));
     let cloud = event.cloud.as_ref();
+    // Prowler's names for the clouds tollgate's vendor reports call huawei and alibaba; the
+    // name is a span of the record all the same (the name without its "cloud").
     let provider = cloud.and_then(|c| c.provider.as_deref()).map(|p| match p {
-        "huaweicloud" => "huawei",
-        "alibabacloud" => "alibaba",
+        "huaweicloud" | "alibabacloud" => &p[..p.len() - "cloud".len()],
         other => other,
     });
     let mut controls: Vec<(Str, Str)> = Vec::new();
@@ -752,8 +837,11 @@ mod tests {
         assert_eq!(status(compliance(1)), Status::Compliant);
         assert_eq!(status(compliance(3)), Status::NonCompliant);
         assert_eq!(status(compliance(2)), Status::Unknown, "Warning: no result");
-        assert_eq!(status(json!({ "status_code": "ERROR" })), Status::Unknown);
-        assert_eq!(status(json!({ "status_code": null })), Status::Unknown);
+        // Another code defers to the compliance status (and alone is an error).
+        assert_eq!(
+            status(json!({ "status_code": "ERROR", "compliance": { "status_id": 3 } })),
+            Status::NonCompliant
+        );
         // MANUAL defers to a compliance status that says.
         assert_eq!(
             status(json!({ "status_code": "MANUAL", "compliance": { "status_id": 3 } })),
@@ -869,7 +957,10 @@ mod tests {
             (second(json!({ "compliance": { "status_id": 4 } })), "compliance.status_id of bad is 4"),
             (second(json!({ "status_code": "PASS", "compliance": { "status_id": 3 } })), "but its compliance status says non_compliant"),
             (second(json!({ "severity_id": "high" })), "at `severity_id` in event #2 (line 52)"),
-            (second(json!({ "unmapped": { "compliance": { "CIS-1.0": "2.1" } } })), "at `CIS-1.0` in event #2"),
+            (second(json!({ "unmapped": { "compliance": { "CIS-1.0": 2 } } })), "at `CIS-1.0` in event #2"),
+            // Nothing says whether the check passed: it may have failed.
+            (second(json!({ "status_code": "FAILED" })), "not PASS, FAIL or MANUAL, and no compliance status: whether the check passed is not said"),
+            (second(json!({ "status_code": null })), "bad has neither a status_code nor a compliance status"),
         ];
         for (text, want) in cases {
             let got = err(&text);
@@ -886,13 +977,39 @@ mod tests {
         // An array element that is no object, and a line that is not JSON.
         let text = format!("[{}, 3]", event("a", json!({})));
         assert!(
-            err(&text).contains("event #2 is not a JSON object"),
+            err(&text).contains("event #2 (line 1) is not a JSON object"),
             "{}",
             err(&text)
         );
         let text = format!("{}\n{{\"class_uid\": 2004,\n", event("a", json!({})));
         let got = err(&text);
         assert!(got.starts_with("tollgate::report::syntax"), "{got}");
+    }
+
+    /// The event Prowler's own unit test expects of its json-ocsf output
+    /// (tests/fixtures/prowler/README.md), whose compliance holds one id alone, not a list.
+    #[test]
+    fn prowlers_reference_event_is_read() {
+        let text = include_str!("../../tests/fixtures/prowler/detection-finding-5.40.0.json");
+        let report = load(&input(text), LoadOptions::default()).unwrap();
+        let r = &report.resources[0];
+        assert_eq!(r.id(), "test-unique-finding");
+        assert_eq!(r.status, Status::NonCompliant);
+        assert_eq!(r.provider(), Some("aws"));
+        assert_eq!(
+            (r.name(), r.region(), r.group()),
+            (Some("resource_name"), Some("eu-west-1"), Some("service"))
+        );
+        let field = |n: &str| serde_json::to_value(r.field(n).unwrap()).unwrap();
+        assert_eq!(
+            field("controls"),
+            json!({ "test-compliance": ["test-compliance"] })
+        );
+        assert_eq!(field("severity"), "low");
+        assert_eq!(field("check_id"), "service_test_check_id");
+        assert_eq!(field("account"), "123456789012");
+        assert_eq!(field("resource_type"), "test-resource");
+        assert_eq!(field("product"), "Prowler");
     }
 
     #[test]

@@ -41,10 +41,13 @@ fn example_gate_finds_the_shipped_breaches() {
         .stdout(contains("rds_public_access failed on rds-prod-orders (cn-north-4)"))
         .stdout(contains("iam_user_mfa_enabled failed on ci-deployer (cn-north-4)"))
         .stdout(contains("evs_volume_encryption failed on ecs-prod-mq-01-data (cn-north-4)"))
+        // ...and on the Alibaba Cloud production account.
+        .stdout(contains("oss_bucket_not_publicly_accessible failed on acme-prod-exports-hz (cn-hangzhou)"))
+        .stdout(contains("ecs_instance_latest_os_patches_applied failed on i-bp1fbbiomtopfeq27jdl (cn-hangzhou)"))
         .stdout(contains("acme-staging-assets").not())
         .stdout(contains("sg-prod-bastion (cn-east-3), muted in Prowler"))
         .stdout(contains(
-            "FAILED: 22 blocking findings (5 critical, 17 high) in 141 resources from 7 reports; 9 non-blocking (fail-on high) — exit 1",
+            "FAILED: 25 blocking findings (6 critical, 19 high) in 149 resources from 8 reports; 9 non-blocking (fail-on high) — exit 1",
         ));
 }
 
@@ -72,11 +75,12 @@ fn example_gate_json_is_complete() {
             "huawei.config.policy_states_summary",
             "ocsf.findings",
             "ocsf.findings",
+            "ocsf.findings",
         ]
     );
-    assert_eq!(json["summary"]["resources"], 141);
+    assert_eq!(json["summary"]["resources"], 149);
     assert_eq!(json["summary"]["rules"], 12);
-    assert_eq!(json["summary"]["blocking_by_severity"]["critical"], 5);
+    assert_eq!(json["summary"]["blocking_by_severity"]["critical"], 6);
     assert_eq!(json["summary"]["by_rule"]["PACK-001"]["findings"], 0);
     assert_eq!(json["generated_at"], NOW);
 }

@@ -272,7 +272,7 @@ fn gate(config: &Path, mode: &str, extra: &[&str]) -> assert_cmd::Command {
         // The Prowler example's production account, as the repository's tollgate.toml has it.
         .env(
             "TOLLGATE_PARAM_PROD_ACCOUNTS",
-            r#"["0d2f9a3c71b84e5fa6c1e0b7d4f38a92"]"#,
+            r#"["0d2f9a3c71b84e5fa6c1e0b7d4f38a92", "5412983476120934"]"#,
         )
         .args(["check", "-c"])
         .arg(config)

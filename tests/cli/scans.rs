@@ -235,10 +235,40 @@ fn every_output_carries_scan_findings() {
             assert!(text.contains(needle), "-o {f} lacks {needle:?}");
         }
     }
+    // The machine-readable ones carry the finding's kind, severity and properties.
+    let json = json_of(&dir.path().join("json"));
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"]["name"] == "acme-prod-exports")
+        .unwrap();
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(f["resource"]["kind"], "scan_finding");
+    assert_eq!(f["resource"]["provider"], "huawei");
+    assert_eq!(f["properties"]["check"], "obs_bucket_public_access");
+    assert_eq!(f["properties"]["account"], PROD);
+    assert_eq!(
+        f["properties"]["controls"],
+        serde_json::json!({"CIS-1.0": ["2.1"]})
+    );
+    let junit = std::fs::read_to_string(dir.path().join("junit")).unwrap();
+    assert!(
+        junit.contains("name=\"SCAN-001: No failed scan checks"),
+        "{junit}"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("csv")).unwrap();
+    assert!(
+        csv.lines().any(
+            |l| l.contains("\"scan_finding\",\"huawei\",\"ocsf.findings\"")
+                && l.contains("acme-prod-exports")
+        ),
+        "{csv}"
+    );
     let github = std::fs::read_to_string(dir.path().join("github")).unwrap();
     assert!(
         github.contains(&format!(
-            "::error file={SCAN},line=425,col=3,title=SCAN-001"
+            "::error file={SCAN},line=421,col=3,title=SCAN-001"
         )),
         "{github}"
     );
@@ -301,7 +331,7 @@ fn a_doubtful_scan_is_exit_2_naming_the_event_and_its_place() {
         (
             text.replacen("\"class_uid\": 2004", "\"class_uid\": 3002", 3)
                 .replacen("\"class_uid\": 3002", "\"class_uid\": 2004", 2),
-            "event #3 (line 213): class_uid is 3002",
+            "event #3 (line 211): class_uid is 3002",
         ),
         (
             text.replacen("\"severity_id\": 3", "\"severity_id\": 9", 1),
@@ -313,6 +343,11 @@ fn a_doubtful_scan_is_exit_2_naming_the_event_and_its_place() {
                 "prowler-huaweicloud-obs_bucket_public_access-0d2f9a3c71b84e5fa6c1e0b7d4f38a92-cn-north-4-acme-prod-exports",
             ),
             "lists resource prowler-huaweicloud-obs_bucket_public_access-0d2f9a3c71b84e5fa6c1e0b7d4f38a92-cn-north-4-acme-prod-exports twice",
+        ),
+        // A failed check whose status_code is misspelt may have failed: not a pass.
+        (
+            text.replacen("\"status_code\": \"FAIL\"", "\"status_code\": \"FAILED\"", 1),
+            "event #3 (line 211): prowler-huaweicloud-iam_user_mfa_enabled-0d2f9a3c71b84e5fa6c1e0b7d4f38a92-cn-north-4-ci-deployer has status_code",
         ),
         ("[]".to_string(), "holds no resources"),
     ];
@@ -331,5 +366,135 @@ fn a_doubtful_scan_is_exit_2_naming_the_event_and_its_place() {
         assert!(stderr.contains(want), "want {want:?} in {stderr}");
         assert!(stderr.contains(&format!("scan-{i}.ocsf.json")), "{stderr}");
         assert!(!stdout.contains("PASSED"), "{stdout}");
+        // Detected by its shape, without --report-kind, a broken scan (but the empty one,
+        // which has no event to recognise) fails the same way.
+        let out = tollgate()
+            .args(["check", "-p", "policies/scan", "--now", NOW, "-r"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let (_, detected) = texts(&out);
+        assert_eq!(out.status.code(), Some(2), "{want}: {detected}");
+        if text != "[]" {
+            assert!(detected.contains(want), "want {want:?} in {detected}");
+        }
+    }
+}
+
+/// Two scans with a finding in common (one scan given twice, or an old one beside a newer
+/// one, as Prowler names each output by its time) are exit 2, naming both files: counting
+/// both would judge findings a newer scan may have fixed.
+#[test]
+fn a_finding_in_two_scans_is_exit_2_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("scans");
+    std::fs::create_dir(&scans).unwrap();
+    let text = std::fs::read_to_string(SCAN).unwrap();
+    std::fs::write(scans.join("prowler-output-20261121.ocsf.json"), &text).unwrap();
+    std::fs::write(scans.join("prowler-output-20261122.ocsf.json"), &text).unwrap();
+    let out = tollgate()
+        .args(["check", "-p", "policies/scan", "--now", NOW, "-r"])
+        .arg(&scans)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout} {stderr}");
+    assert!(
+        stderr.contains("finding prowler-huaweicloud-iam_account_password_policy-0d2f9a3c71b84e5fa6c1e0b7d4f38a92-cn-north-4-acme-prod is in two scans"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("prowler-output-20261121.ocsf.json and"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("keep only the latest scan of each account"),
+        "{stderr}"
+    );
+    // Scans of different accounts hold different findings: they go together (and the
+    // repository's tollgate.toml names two of them production accounts).
+    let out = tollgate()
+        .args(["check", "-p", "policies/scan", "--now", NOW])
+        .args([
+            "-r",
+            SCAN,
+            "-r",
+            "examples/reports/prowler-huaweicloud-staging.ocsf.json",
+        ])
+        .args(["-r", "examples/reports/prowler-alibabacloud-prod.ocsf.json"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stdout.contains("in 34 resources from 3 reports"),
+        "{stdout}"
+    );
+}
+
+/// Every key path in a JSON value (`/finding_info/uid`, `/resources[]/name`), without the
+/// keys that are data rather than shape: the frameworks of `unmapped.compliance` and the
+/// resource's own metadata.
+fn key_paths(v: &Value, at: &str, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            if at == "/unmapped/compliance" || at == "/resources[]/data/metadata" {
+                return;
+            }
+            for (k, x) in map {
+                let here = format!("{at}/{k}");
+                out.insert(here.clone());
+                key_paths(x, &here, out);
+            }
+        }
+        Value::Array(items) => {
+            for x in items {
+                key_paths(x, &format!("{at}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The example scans have the fields Prowler 5.40.0's own test expects of its json-ocsf
+/// output (tests/fixtures/prowler), and no others: the same event shape, bar what Prowler
+/// writes only for AWS (`cloud_partition`) and only when set (an organisational unit).
+#[test]
+fn the_example_scans_have_the_shape_prowler_writes() {
+    let paths = |path: &str| {
+        let events: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut out = std::collections::BTreeSet::new();
+        for e in &events {
+            assert_eq!(e["class_uid"], 2004, "{path}");
+            assert_eq!(e["metadata"]["version"], "1.5.0", "{path}");
+            key_paths(e, "", &mut out);
+        }
+        out
+    };
+    let prowler = paths("tests/fixtures/prowler/detection-finding-5.40.0.json");
+    let optional = [
+        "/resources[]/cloud_partition",
+        "/cloud/org/ou_uid",
+        "/cloud/org/ou_name",
+    ];
+    for example in [
+        SCAN,
+        "examples/reports/prowler-huaweicloud-staging.ocsf.json",
+    ] {
+        let ours = paths(example);
+        let extra: Vec<&String> = ours.difference(&prowler).collect();
+        assert!(
+            extra.is_empty(),
+            "{example} has fields Prowler does not write: {extra:?}"
+        );
+        let lacking: Vec<&String> = prowler
+            .difference(&ours)
+            .filter(|p| !optional.contains(&p.as_str()))
+            .collect();
+        assert!(
+            lacking.is_empty(),
+            "{example} lacks Prowler's fields: {lacking:?}"
+        );
     }
 }

@@ -196,10 +196,7 @@ pub(crate) const OCSF_EVENT: &[(&str, Ty)] = &[
     ),
     ("severity_id", Ty::Code(&[0, 1, 2, 3, 4, 5, 6, 99])),
     ("status_id", Ty::Code(&[0, 1, 2, 3, 4, 5, 99])),
-    (
-        "status_code",
-        Ty::OneOf(&["PASS", "FAIL", "MANUAL", "ERROR"]),
-    ),
+    ("status_code", Ty::OneOf(&["PASS", "FAIL", "MANUAL"])),
     ("time", Ty::Millis),
     ("time_dt", Ty::Time),
     (
@@ -408,6 +405,7 @@ pub(crate) const REQUIRED: &[&str] = &[
     "finding_info",
     "uid",
     "severity_id",
+    "status_code",
 ];
 
 /// An object with each field present (plausible or, `weird_weight` times in 20, weird) or

@@ -640,6 +640,7 @@ impl<'a> Walker<'a> {
             "tags" => Ty::Plain("tags"),
             "columns" => Ty::Plain("columns"),
             "headers" => Ty::Plain("headers"),
+            "controls" => Ty::Plain("controls"),
             _ => Ty::Unknown,
         }
     }
