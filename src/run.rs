@@ -493,11 +493,6 @@ fn verdict_options(settings: &Settings) -> verdict::Options {
 
 /// One evidence input as the decision record keeps it.
 fn evidence_of(input: &Input, reports: &[crate::model::Report]) -> decision::Evidence {
-    let source = match &input.origin {
-        crate::model::ReportOrigin::Stdin => "stdin",
-        crate::model::ReportOrigin::Live(_) => "live",
-        _ => "file",
-    };
     let mut kinds: Vec<String> = Vec::new();
     for r in reports {
         let kind = r.kind.id().to_string();
@@ -507,7 +502,7 @@ fn evidence_of(input: &Input, reports: &[crate::model::Report]) -> decision::Evi
     }
     decision::Evidence {
         name: input.origin.to_string(),
-        source: source.into(),
+        source: decision::Evidence::source_of(&input.origin).into(),
         kinds,
         sha256: decision::sha256(input.text.as_bytes()),
         bytes: input.text.len() as u64,

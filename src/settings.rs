@@ -236,20 +236,13 @@ impl Settings {
     pub(crate) fn replay(
         decision: &decision::Decision,
         config: Option<&Path>,
-        reports: Vec<(PathBuf, String)>,
+        reports: Vec<(PathBuf, crate::model::ReportOrigin)>,
         policies: Vec<PathBuf>,
         waivers: Option<PathBuf>,
         baseline: Option<PathBuf>,
     ) -> Result<Settings, Error> {
         let limits = match config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-                    what: "configuration",
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-                parse_config(path, &text)?.limits.unwrap_or_default()
-            }
+            Some(path) => read_config(Some(path))?.2.limits.unwrap_or_default(),
             None => Limits::default(),
         };
         validate_limits(&limits)?;
@@ -273,7 +266,7 @@ impl Settings {
             run_url: None,
             reports: reports
                 .into_iter()
-                .map(|(path, name)| ReportInput::Recorded { path, name })
+                .map(|(path, origin)| ReportInput::Recorded { path, origin })
                 .collect(),
             report_kind: decision.report_kind,
             policies,

@@ -106,28 +106,33 @@ pub fn verify(result: &Path, evidence: &Path) -> Result<ExitStatus, Error> {
         ));
     }
     let all = |v: Vec<Option<PathBuf>>| v.into_iter().collect::<Option<Vec<PathBuf>>>();
+    // An input the run may not have had: `Some(None)` when it had none, `None` when it had
+    // one that is missing now.
+    let optional = |recorded: Option<Option<PathBuf>>| match recorded {
+        None => Some(None),
+        Some(found) => found.map(Some),
+    };
     let replayed = match (
         all(policies),
         all(reports),
-        config.unwrap_or(Some(PathBuf::new())),
-        waivers.unwrap_or(Some(PathBuf::new())),
-        baseline.unwrap_or(Some(PathBuf::new())),
+        optional(config),
+        optional(waivers),
+        optional(baseline),
     ) {
         (Some(policies), Some(reports), Some(config), Some(waivers), Some(baseline)) => {
-            let given = |p: PathBuf| (!p.as_os_str().is_empty()).then_some(p);
             // Each read under its recorded name: a message may name its report.
             let reports = reports
                 .into_iter()
                 .zip(&decision.evidence)
-                .map(|(path, e)| (path, e.name.clone()))
+                .map(|(path, e)| (path, e.origin()))
                 .collect();
             let settings = Settings::replay(
                 &decision,
-                given(config).as_deref(),
+                config.as_deref(),
                 reports,
                 policies,
-                given(waivers),
-                given(baseline),
+                waivers,
+                baseline,
             )?;
             Some(run::replay(&settings))
         }

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{ReportKind, Severity};
+use super::{ReportKind, ReportOrigin, Severity};
 
 /// The schema id of a decision record.
 pub const DECISION_SCHEMA: &str = "tollgate.decision/v1";
@@ -74,6 +74,27 @@ pub struct Evidence {
     pub fetched_at: Option<String>,
 }
 
+impl Evidence {
+    /// How the record says where a report came from (`source`).
+    pub fn source_of(origin: &ReportOrigin) -> &'static str {
+        match origin {
+            ReportOrigin::Stdin => "stdin",
+            ReportOrigin::Live(_) => "live",
+            _ => "file",
+        }
+    }
+
+    /// Where the recorded report came from, as the run named it: the record's `source`
+    /// says which kind of place its `name` is.
+    pub fn origin(&self) -> ReportOrigin {
+        match self.source.as_str() {
+            "stdin" => ReportOrigin::Stdin,
+            "live" => ReportOrigin::recorded(&self.name),
+            _ => ReportOrigin::File(self.name.as_str().into()),
+        }
+    }
+}
+
 impl File {
     /// A file named as given, by the digest of the bytes read from it.
     pub fn of(path: &std::path::Path, bytes: &[u8]) -> File {
@@ -86,7 +107,7 @@ impl File {
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// The policy set's digest over `files` (any order).
@@ -97,11 +118,7 @@ pub fn policy_set(files: &[File]) -> String {
     for f in sorted {
         hasher.update(format!("{}  {}\n", f.sha256, f.path).as_bytes());
     }
-    hex(&hasher.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", hasher.finalize())
 }
 
 #[cfg(test)]

@@ -139,14 +139,21 @@ impl Record {
         }
     }
 
-    /// One line for people: `coc_incident IM2024… opened: TITLE (3 findings)`.
-    pub fn summary(&self) -> String {
+    /// The sink, the ticket number when there is one, and what became of it:
+    /// `coc_incident IM-7 still open`.
+    pub fn label(&self) -> String {
         let mut text = format!("{} ", self.sink.name());
         if let Some(number) = &self.incident_num {
             text.push_str(number);
             text.push(' ');
         }
         text.push_str(self.action.describe());
+        text
+    }
+
+    /// One line for people: `coc_incident IM2024… opened: TITLE (3 findings)`.
+    pub fn summary(&self) -> String {
+        let mut text = self.label();
         if let Some(status) = self
             .status
             .as_deref()

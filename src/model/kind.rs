@@ -94,7 +94,7 @@ impl ReportKind {
     /// Is this a vendor API's response, which a live source can fetch (rather than a
     /// scanner's output, read from files only)?
     pub fn is_vendor_api(self) -> bool {
-        self != ReportKind::OcsfFindings
+        self.provider().is_some()
     }
 
     /// The vendor API whose response this is, for messages.

@@ -873,8 +873,6 @@ impl Detail {
 /// it. Build one with [`Builder`].
 #[derive(Debug, Clone)]
 pub struct Resource {
-    /// The cloud of the report kind; a scan finding names its own (see [`Resource::provider`]).
-    provider: Option<Provider>,
     pub source: ReportKind,
     pub status: Status,
     id: Str,
@@ -959,7 +957,6 @@ impl<'r> Builder<'r> {
     /// The resource, with everything the builder collected.
     pub fn finish(
         self,
-        provider: Option<Provider>,
         source: ReportKind,
         common: Common,
         detail: Detail,
@@ -971,7 +968,6 @@ impl<'r> Builder<'r> {
             self.record.len()
         };
         Resource {
-            provider,
             source,
             status: common.status,
             id: common.id,
@@ -1109,7 +1105,7 @@ impl Resource {
     pub fn provider(&self) -> Option<&str> {
         match &self.detail {
             Detail::ScanFinding(s) => self.text(s.provider),
-            _ => self.provider.map(Provider::as_str),
+            _ => self.source.provider_name(),
         }
     }
 
@@ -1478,13 +1474,7 @@ mod tests {
             Pointer::Element("/instance_compliant".into()),
         );
         let origin = Origin::at(&place, 0, 3, 5);
-        b.finish(
-            Some(Provider::Huawei),
-            ReportKind::CocPatch,
-            common,
-            detail,
-            origin,
-        )
+        b.finish(ReportKind::CocPatch, common, detail, origin)
     }
 
     #[test]

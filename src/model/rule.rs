@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ResourceKind, Severity};
+use super::{ReportKind, ResourceKind, Severity};
 
 /// How a rule's findings may block the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -60,4 +60,16 @@ impl Rule {
     pub fn applies_to(&self, kind: ResourceKind) -> bool {
         self.applies_to.is_empty() || self.applies_to.contains(&kind)
     }
+
+    /// Does a report of this kind hold resources the rule looks at (so that its
+    /// `check_report` runs on it)?
+    pub fn reads(&self, kind: ReportKind) -> bool {
+        kind.resource_kinds().iter().any(|k| self.applies_to(*k))
+    }
+}
+
+/// The framework of a control as rules write it: `NIST-800-53-r5` of
+/// `NIST-800-53-r5:SI-2` (the whole id when it has no `:`).
+pub fn framework_of(control: &str) -> &str {
+    control.split_once(':').map_or(control, |(f, _)| f)
 }

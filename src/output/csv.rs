@@ -170,13 +170,7 @@ fn row(j: &Judged, tickets: Option<&Vec<&Record>>) -> [String; 31] {
 /// A ticket or alarm in a few words: `coc_incident IM-7 still open`, `coc_alarm failed:
 /// why`.
 fn ticket(r: &Record) -> String {
-    let mut text = r.sink.name().to_string();
-    if let Some(number) = &r.incident_num {
-        text.push(' ');
-        text.push_str(number);
-    }
-    text.push(' ');
-    text.push_str(r.action.describe());
+    let mut text = r.label();
     if let Some(error) = &r.error {
         text.push_str(": ");
         text.push_str(error);

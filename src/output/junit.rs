@@ -275,7 +275,7 @@ fn applicable(verdict: &Verdict, rule: &Rule) -> usize {
     verdict
         .reports
         .iter()
-        .filter(|r| r.kind.resource_kinds().iter().any(|k| rule.applies_to(*k)))
+        .filter(|r| rule.reads(r.kind))
         .map(|r| r.resources)
         .sum()
 }

@@ -303,12 +303,12 @@ pub(crate) fn day(ms: i64) -> String {
         .map_or_else(|| ms.to_string(), |t| t.format("%Y-%m-%d").to_string())
 }
 
-/// A Unix-millisecond time as RFC 3339 (seconds, UTC).
 /// Unix milliseconds as RFC 3339 with milliseconds.
 pub(crate) fn timestamp_ms(ms: i64) -> String {
     rfc3339(ms, chrono::SecondsFormat::Millis)
 }
 
+/// A Unix-millisecond time as RFC 3339 (seconds, UTC).
 pub(crate) fn timestamp(ms: i64) -> String {
     rfc3339(ms, chrono::SecondsFormat::Secs)
 }

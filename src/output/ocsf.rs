@@ -58,7 +58,7 @@ fn event(j: &Judged, time: i64, version: &str) -> Value {
     };
     let mut frameworks: Vec<&str> = Vec::new();
     for control in &f.rule.controls {
-        let framework = control.split_once(':').map_or(control.as_str(), |(f, _)| f);
+        let framework = crate::model::rule::framework_of(control);
         if !frameworks.contains(&framework) {
             frameworks.push(framework);
         }

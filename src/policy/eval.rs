@@ -124,12 +124,8 @@ pub fn evaluate(policies: &[Policy], reports: &[Arc<Report>]) -> Evaluation {
     let per_report: Vec<Batch> = reports
         .par_iter()
         .map(|report| {
-            let kinds = report.kind.resource_kinds();
             let mut batch = Batch::default();
-            for p in policies
-                .iter()
-                .filter(|p| kinds.iter().any(|k| p.rule.applies_to(*k)))
-            {
+            for p in policies.iter().filter(|p| p.rule.reads(report.kind)) {
                 let Some(engine) = p.check_report.as_ref() else {
                     continue;
                 };

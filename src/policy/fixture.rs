@@ -180,11 +180,7 @@ fn findings(rule: &Arc<Rule>, result: Dynamic) -> Result<Vec<Map>, String> {
         .into_iter()
         .map(|f| {
             let mut map = Map::new();
-            let action = match f.level {
-                Level::Deny => "deny",
-                Level::Warn => "warn",
-            };
-            map.insert("action".into(), action.into());
+            map.insert("action".into(), f.level.as_str().into());
             map.insert("severity".into(), f.severity.as_str().into());
             map.insert("message".into(), f.message.clone().into());
             if let Some(key) = &f.key {
@@ -224,10 +220,7 @@ fn expect(
     level: Level,
     text: Option<&str>,
 ) -> Result<(), String> {
-    let want = match level {
-        Level::Deny => "deny",
-        Level::Warn => "warn",
-    };
+    let want = level.as_str();
     let found = findings(rule, result)?;
     let of_level: Vec<&Map> = found
         .iter()
@@ -755,9 +748,7 @@ fn build(kind: ResourceKind, map: Map, fx: &Fixtures, line: u32) -> Result<Resou
     };
     let place = Place::new(ReportOrigin::File(Arc::clone(&fx.file)), Pointer::None);
     let origin = Origin::at(&place, 0, line, 1);
-    let resource = b
-        .with_raw(raw)
-        .finish(source.provider(), source, common, detail, origin);
+    let resource = b.with_raw(raw).finish(source, common, detail, origin);
     Ok(ResourceRef(Arc::new(resource)))
 }
 

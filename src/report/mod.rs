@@ -67,6 +67,9 @@ fn parse_record(kind: ReportKind, raw: &str, cx: &RecordCx) -> Result<Resource, 
     }
 }
 
+/// What may stand before a document's first value: a byte order mark and JSON white space.
+pub(super) const LEADING: [char; 5] = ['\u{feff}', ' ', '\t', '\r', '\n'];
+
 /// How a report may be loaded.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoadOptions {
@@ -110,8 +113,7 @@ pub fn is_evidence(text: &str) -> bool {
         end -= 1;
     }
     let head = &text[..end];
-    head.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
-        .starts_with('{')
+    head.trim_start_matches(LEADING).starts_with('{')
         && head.contains(&format!("\"{EVIDENCE_MARKER}\""))
 }
 
@@ -256,17 +258,17 @@ pub fn check_scans(reports: &[Arc<Report>]) -> Result<(), Error> {
     if scans.len() < 2 {
         return Ok(());
     }
+    // Within a scan every uid is its own already (`check_duplicates`): a uid seen before
+    // was seen in another scan.
     let mut seen: std::collections::HashMap<&str, &Report> = std::collections::HashMap::new();
     for scan in scans {
         for r in &scan.resources {
             if let Some(first) = seen.insert(r.id(), scan) {
-                if !std::ptr::eq(first, scan) {
-                    return Err(Error::ReportOverlap {
-                        id: r.id().to_string(),
-                        first: first.origin.to_string(),
-                        again: scan.origin.to_string(),
-                    });
-                }
+                return Err(Error::ReportOverlap {
+                    id: r.id().to_string(),
+                    first: first.origin.to_string(),
+                    again: scan.origin.to_string(),
+                });
             }
         }
     }
@@ -302,11 +304,7 @@ fn load_by(input: &Input, options: LoadOptions, fast: bool) -> Result<Report, Er
 
 /// The layout of a document read as OCSF events because `--report-kind` says so.
 fn events_layout(input: &Input) -> Result<ocsf_findings::Layout, Error> {
-    if input
-        .text
-        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
-        .is_empty()
-    {
+    if input.text.trim_start_matches(LEADING).is_empty() {
         return Err(Error::ReportEmptyFile {
             name: input.origin.to_string(),
         });
@@ -337,7 +335,7 @@ fn load_events(
         Ok(resources)
     };
     let fast = fast
-        .then(|| ocsf_findings::split_fast(&input.text, layout))
+        .then(|| walk::events(&input.text, layout))
         .flatten()
         .and_then(|elements| read(elements).ok());
     let resources = match fast {
@@ -485,10 +483,7 @@ impl Page<'_> {
 
 fn split_pages(input: &Input) -> Result<Vec<Page<'_>>, Error> {
     let text: &str = &input.text;
-    let first = text
-        .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
-        .chars()
-        .next();
+    let first = text.trim_start_matches(LEADING).chars().next();
     match first {
         Some('[') => {
             let elements: Vec<&RawValue> =
@@ -1096,13 +1091,7 @@ impl RecordCx<'_> {
 
     /// The resource, from what `b` collected.
     fn finish(&self, b: Builder<'_>, common: Common, detail: Detail) -> Resource {
-        b.finish(
-            self.kind.provider(),
-            self.kind,
-            common,
-            detail,
-            self.origin.clone(),
-        )
+        b.finish(self.kind, common, detail, self.origin.clone())
     }
 
     /// Deserialize the record into the vendor struct; a type error points into the file.

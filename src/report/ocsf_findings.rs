@@ -18,7 +18,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-use super::{scan, Element, JsonStr, RecordCx};
+use super::{Element, JsonStr, RecordCx, LEADING};
 use crate::error::Error;
 use crate::model::resource::{
     Common, Detail, FindingStatus, Resource, ScanFinding, ScanSeverity, Status, Str,
@@ -40,13 +40,13 @@ pub(super) enum Layout {
 /// The layout of an OCSF findings document, judged by its first event: `None` when the
 /// document does not start with an object that has a `class_uid`.
 pub(super) fn sniff(text: &str) -> Option<Layout> {
-    let start = text.len() - text.trim_start_matches(WS).len();
+    let start = text.len() - text.trim_start_matches(LEADING).len();
     let (layout, first) = match text.as_bytes().get(start)? {
         b'[' => {
             let rest = &text[start + 1..];
             (
                 Layout::Array,
-                &rest[rest.len() - rest.trim_start_matches(WS).len()..],
+                &rest[rest.len() - rest.trim_start_matches(LEADING).len()..],
             )
         }
         b'{' => (Layout::Lines, &text[start..]),
@@ -61,8 +61,6 @@ pub(super) fn sniff(text: &str) -> Option<Layout> {
     probe.class_uid.is_some().then_some(layout)
 }
 
-const WS: [char; 5] = ['\u{feff}', ' ', '\t', '\r', '\n'];
-
 #[derive(Deserialize)]
 struct Probe {
     class_uid: Option<IgnoredAny>,
@@ -70,58 +68,11 @@ struct Probe {
 
 /// The layout a document forced to this kind has: by its first character.
 pub(super) fn layout_of(text: &str) -> Option<Layout> {
-    match text.trim_start_matches(WS).as_bytes().first()? {
+    match text.trim_start_matches(LEADING).as_bytes().first()? {
         b'[' => Some(Layout::Array),
         b'{' => Some(Layout::Lines),
         _ => None,
     }
-}
-
-/// The events, split by the structural scan; `None` when the document is not exactly
-/// objects separated as `layout` separates them (the careful route then says why).
-pub(super) fn split_fast(text: &str, layout: Layout) -> Option<Vec<Element<'_>>> {
-    let objects = scan::objects(text, 1)?;
-    let bytes = text.as_bytes();
-    let ws = |mut at: usize| {
-        while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\r' | b'\n')) {
-            at += 1;
-        }
-        at
-    };
-    let mut at = ws(text
-        .strip_prefix('\u{feff}')
-        .map_or(0, |_| '\u{feff}'.len_utf8()));
-    if layout == Layout::Array {
-        if bytes.get(at) != Some(&b'[') {
-            return None;
-        }
-        at = ws(at + 1);
-    }
-    let mut events = Vec::with_capacity(objects.len());
-    for (i, object) in objects.iter().enumerate() {
-        if i > 0 && layout == Layout::Array {
-            if bytes.get(at) != Some(&b',') {
-                return None;
-            }
-            at = ws(at + 1);
-        }
-        if object.start != at {
-            return None;
-        }
-        events.push(Element {
-            text: &text[object.start..object.end],
-            line: object.line,
-            column: object.column,
-        });
-        at = ws(object.end);
-    }
-    if layout == Layout::Array {
-        if bytes.get(at) != Some(&b']') {
-            return None;
-        }
-        at = ws(at + 1);
-    }
-    (at == text.len()).then_some(events)
 }
 
 /// The events, read with serde_json: the first place the document is not what `layout`
@@ -211,11 +162,12 @@ struct Metadata<'a> {
     #[serde(borrow)]
     event_code: Option<JsonStr<'a>>,
     #[serde(borrow)]
-    product: Option<Product<'a>>,
+    product: Option<Named<'a>>,
 }
 
+/// An object read for its `name` alone (a product, a resource group).
 #[derive(Deserialize)]
-struct Product<'a> {
+struct Named<'a> {
     #[serde(borrow)]
     name: Option<JsonStr<'a>>,
 }
@@ -247,13 +199,7 @@ struct ResourceDetails<'a> {
     #[serde(borrow)]
     region: Option<JsonStr<'a>>,
     #[serde(borrow)]
-    group: Option<Group<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Group<'a> {
-    #[serde(borrow)]
-    name: Option<JsonStr<'a>>,
+    group: Option<Named<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -443,42 +389,35 @@ pub(super) fn record(raw: &str, cx: &RecordCx) -> Result<Resource, Error> {
         })?),
     };
     let code = event.status_code.as_deref();
-    let code_status = code.and_then(code_status);
-    if code_status.is_none() && compliance_status.is_none() {
-        // Nothing says whether the check passed: it may have failed.
-        let why = match code {
-            Some(c) => format!(
-                "{id} has status_code {c:?}, not PASS, FAIL or MANUAL, and no compliance status"
-            ),
-            None => format!("{id} has neither a status_code nor a compliance status"),
-        };
-        let at: &[&str] = if code.is_some() {
-            &["status_code"]
-        } else {
-            &[]
-        };
-        return Err(cx.doubtful(
-            raw,
-            at,
-            format!("{why}: whether the check passed is not said"),
-        ));
-    }
-    let status = match (code_status, compliance_status) {
+    let status = match (code.and_then(code_status), compliance_status) {
+        (None, None) => {
+            // Nothing says whether the check passed: it may have failed.
+            let (at, why): (&[&str], String) = match code {
+                Some(c) => (
+                    &["status_code"],
+                    format!("{id} has status_code {c:?}, not PASS, FAIL or MANUAL, and no compliance status"),
+                ),
+                None => (&[], format!("{id} has neither a status_code nor a compliance status")),
+            };
+            return Err(cx.doubtful(
+                raw,
+                at,
+                format!("{why}: whether the check passed is not said"),
+            ));
+        }
         (Some(a), Some(b)) if a != b && a != Status::Unknown && b != Status::Unknown => {
             return Err(cx.doubtful(
                 raw,
                 &["status_code"],
                 format!(
                     "{id} has status_code {:?} but its compliance status says {}",
-                    event.status_code.as_deref().unwrap_or_default(),
+                    code.unwrap_or_default(),
                     b.as_str()
                 ),
             ))
         }
-        (Some(Status::Unknown), Some(b)) => b,
+        (Some(Status::Unknown) | None, Some(b)) => b,
         (Some(a), _) => a,
-        (None, Some(b)) => b,
-        (None, None) => Status::Unknown,
     };
     let reported_at = reported_at(raw, cx, id, &event)?;
 
@@ -812,7 +751,7 @@ mod tests {
             );
         }
         assert!(
-            super::split_fast(PROWLER, super::Layout::Array).is_some(),
+            crate::report::walk::events(PROWLER, super::Layout::Array).is_some(),
             "the fast route takes Prowler's files"
         );
     }

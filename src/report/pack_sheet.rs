@@ -51,7 +51,7 @@ use serde::{Serialize, Serializer};
 
 use crate::error::Error;
 use crate::model::resource::{
-    Builder, Cell, Common, Detail, Origin, PackResult, Place, Pointer, Provider, Resource, Roles,
+    Builder, Cell, Common, Detail, Origin, PackResult, Place, Pointer, Resource, Roles,
     SheetColumns, Status,
 };
 use crate::model::{ReportKind, ReportOrigin};
@@ -256,13 +256,7 @@ pub(crate) fn resource(
         columns: Arc::clone(columns),
         values,
     });
-    b.finish(
-        Some(Provider::Alibaba),
-        ReportKind::ConfigPack,
-        common,
-        detail,
-        origin,
-    )
+    b.finish(ReportKind::ConfigPack, common, detail, origin)
 }
 
 /// `COMPLIANT` / `NON_COMPLIANT` in any case and with any separators, or the Chinese terms.
@@ -332,7 +326,7 @@ fn format_of(bytes: &[u8], name: &str) -> Result<Format, Error> {
         return Ok(Format::Xls);
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let body = text.trim_start_matches(super::LEADING);
     let tag = |t: &str| {
         let open = format!("<{t}>");
         let start = body.find(&open)? + open.len();
@@ -999,7 +993,6 @@ mod tests {
             Pointer::None,
         );
         let pack = b.finish(
-            Some(Provider::Alibaba),
             ReportKind::ConfigPack,
             common,
             Detail::CompliancePack(CompliancePack::default()),

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::ocsf_findings::Layout;
 use super::scan::{self, Object};
 use super::{offset_in, Element, EvidenceSheet, Page};
 use crate::model::ReportKind;
@@ -22,6 +23,8 @@ use crate::model::ReportKind;
 const RESPONSE_DEPTH: u32 = 2;
 /// The brace depth of records in an evidence file: evidence, report, page, record.
 const EVIDENCE_DEPTH: u32 = 4;
+/// The brace depth of a scanner's events.
+const EVENT_DEPTH: u32 = 1;
 
 /// The pages of a vendor response (one page) or of an array of responses.
 pub(super) fn pages(text: &str) -> Option<Vec<Page<'_>>> {
@@ -45,6 +48,31 @@ pub(super) fn pages(text: &str) -> Option<Vec<Page<'_>>> {
         _ => return None,
     };
     walker.at_end(end).then_some(pages)
+}
+
+/// A scanner's events, as the objects at depth 1: the elements of the top-level array, or
+/// objects with only white space between them (JSON Lines). A byte order mark may lead.
+pub(super) fn events(text: &str, layout: Layout) -> Option<Vec<Element<'_>>> {
+    let walker = Walker::new(text, EVENT_DEPTH)?;
+    let at = walker.ws(text
+        .strip_prefix('\u{feff}')
+        .map_or(0, |_| '\u{feff}'.len_utf8()));
+    let (events, end) = match layout {
+        Layout::Array => walker.records(at)?,
+        Layout::Lines => {
+            let mut at = at;
+            let mut events = Vec::with_capacity(walker.objects.len());
+            for object in &walker.objects {
+                if object.start != at {
+                    return None;
+                }
+                events.push(walker.element(object));
+                at = walker.ws(object.end);
+            }
+            (events, at)
+        }
+    };
+    walker.at_end(end).then_some(events)
 }
 
 /// One report recorded in an evidence file, its pages split.
@@ -212,14 +240,19 @@ impl<'a> Walker<'a> {
         let end = self.array(at, |at| {
             let object = self.objects.get(next).filter(|o| o.start == at)?;
             next += 1;
-            elements.push(Element {
-                text: &self.text[object.start..object.end],
-                line: object.line,
-                column: object.column,
-            });
+            elements.push(self.element(object));
             Some(object.end)
         })?;
         Some((elements, end))
+    }
+
+    /// A scanned object as a record.
+    fn element(&self, object: &Object) -> Element<'a> {
+        Element {
+            text: &self.text[object.start..object.end],
+            line: object.line,
+            column: object.column,
+        }
     }
 
     /// The page object at `at`: its record array split, every other member kept raw.

@@ -126,13 +126,7 @@ impl SourceConfig {
 
 /// Credentials from the variables the source names, else the SDKs' defaults.
 fn credentials(source: &SourceConfig) -> Result<Auth, Error> {
-    let provider = source.kind.provider().ok_or_else(|| Error::Config {
-        reason: format!(
-            "source {}: {} is not fetched from a vendor API",
-            source.name, source.kind
-        ),
-        hint: None,
-    })?;
+    let provider = source.kind.provider().ok_or_else(|| not_fetched(source))?;
     auth_from_env(
         provider,
         &source.credentials,
@@ -264,6 +258,18 @@ struct SourceRecord<'a> {
     tollgate: &'static str,
 }
 
+/// A source of a kind no vendor API gives (a scan): refused when the configuration is
+/// read, and here again should one get this far.
+fn not_fetched(source: &SourceConfig) -> Error {
+    Error::Config {
+        reason: format!(
+            "source {}: {} is not fetched from a vendor API",
+            source.name, source.kind
+        ),
+        hint: None,
+    }
+}
+
 /// Fetch everything a source names and return the evidence file's text.
 pub fn fetch(
     source: &SourceConfig,
@@ -282,8 +288,7 @@ pub fn fetch(
             "https://config.{}.aliyuncs.com",
             source.region.as_deref().unwrap_or("cn-shanghai")
         ),
-        // Refused by `credentials` above (and when the configuration is read).
-        ReportKind::OcsfFindings => String::new(),
+        ReportKind::OcsfFindings => return Err(not_fetched(source)),
     };
     let session = Session {
         api: source.connection().api(auth, &default_base, http)?,
@@ -304,7 +309,7 @@ pub fn fetch(
         ReportKind::ConfigStates => super::rms::fetch(&session)?,
         ReportKind::OosPatch => super::oos::fetch(&session)?,
         ReportKind::ConfigPack => super::pack::fetch(&session)?,
-        ReportKind::OcsfFindings => Vec::new(),
+        ReportKind::OcsfFindings => return Err(not_fetched(source)),
     };
     let file = EvidenceFile {
         version: 1,

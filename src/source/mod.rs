@@ -23,9 +23,9 @@ pub enum ReportInput {
     Path(PathBuf),
     /// Standard input (`-r -`).
     Stdin,
-    /// A file read under the name a decision record gave its input (`tollgate verify`):
-    /// the path as given, `<stdin>`, or `source:NAME`.
-    Recorded { path: PathBuf, name: String },
+    /// A file read as the input a decision record names (`tollgate verify`): under its
+    /// recorded origin, a path as given, `<stdin>`, or `source:NAME`.
+    Recorded { path: PathBuf, origin: ReportOrigin },
 }
 
 /// Read every report input, in the order given (a directory's files sorted by name).
@@ -35,15 +35,9 @@ pub(crate) fn read_all(inputs: &[ReportInput]) -> Result<Vec<Input>, Error> {
         match input {
             ReportInput::Stdin => out.push(stdin::read()?),
             ReportInput::Path(path) => out.extend(file::read(path)?),
-            ReportInput::Recorded { path, name } => {
+            ReportInput::Recorded { path, origin } => {
                 let mut input = file::read_one(path)?;
-                input.origin = match name.as_str() {
-                    "<stdin>" => ReportOrigin::Stdin,
-                    live if live.starts_with(crate::model::origin::LIVE_PREFIX) => {
-                        ReportOrigin::recorded(live)
-                    }
-                    file => ReportOrigin::File(file.into()),
-                };
+                input.origin = origin.clone();
                 out.push(input);
             }
         }

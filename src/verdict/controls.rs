@@ -52,24 +52,17 @@ impl Verdict {
                 .errors
                 .iter()
                 .any(|e| e.rule.as_deref() == Some(rule.id.as_str()))
-            && self.reports.iter().any(|r| {
-                r.kind
-                    .resource_kinds()
-                    .iter()
-                    .any(|kind| rule.applies_to(*kind))
-            })
+            && self.reports.iter().any(|r| rule.reads(r.kind))
     }
 
     /// Every control the run's rules name, failed first, then not evaluated, then passed;
     /// by id within each.
     pub fn controls(&self) -> Vec<Control> {
         let mut controls: Vec<Control> = Vec::new();
-        for rule in &self.rules {
+        for rule in self.rules.iter().filter(|r| !r.controls.is_empty()) {
             let evaluated = self.evaluated_rule(rule);
             let (findings, blocking) = self
-                .findings
-                .iter()
-                .filter(|j| j.finding.rule.id == rule.id)
+                .findings_of(&rule.id)
                 .fold((0, 0), |(n, b), j| (n + 1, b + usize::from(j.blocking)));
             for id in &rule.controls {
                 let at = match controls.iter().position(|c| &c.id == id) {
@@ -77,7 +70,7 @@ impl Verdict {
                     None => {
                         controls.push(Control {
                             id: id.clone(),
-                            framework: id.split_once(':').map_or(id.as_str(), |(f, _)| f).into(),
+                            framework: crate::model::rule::framework_of(id).into(),
                             status: ControlStatus::Passed,
                             rules: Vec::new(),
                             not_evaluated: Vec::new(),

@@ -294,8 +294,7 @@ fn span<T>(value: &Spanned<T>) -> SourceSpan {
 pub(crate) mod tests {
     use super::*;
     use crate::model::resource::{
-        self as model_resource, Builder, Common, Detail, Origin, PatchNode, Pointer, Provider,
-        Status,
+        self as model_resource, Builder, Common, Detail, Origin, PatchNode, Pointer, Status,
     };
     use crate::model::ReportKind;
     use crate::model::{Enforcement, Rule};
@@ -342,7 +341,6 @@ expires = "2026-10-01"
             Pointer::Element("/instance_compliant".into()),
         );
         Subject::Resource(Arc::new(b.finish(
-            Some(Provider::Huawei),
             ReportKind::CocPatch,
             common,
             Detail::PatchNode(PatchNode::default()),

@@ -16,7 +16,7 @@ pub mod huawei;
 
 use hmac::{Hmac, Mac};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::fmt;
 
 /// A request about to be sent, as the signers see it.
@@ -191,7 +191,7 @@ fn encode(s: &str, space_as_plus: bool) -> String {
 
 /// Lower-case hex SHA-256 of `data`.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(data))
+    crate::model::decision::sha256(data)
 }
 
 /// Lower-case hex HMAC-SHA256 of `data` under `key`.

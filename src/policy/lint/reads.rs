@@ -78,10 +78,9 @@ impl Ty {
     pub(super) fn report(rule: &Rule) -> Ty {
         let kinds = ReportKind::ALL
             .into_iter()
-            .map(ReportKind::resource_kinds)
-            .filter(|kinds| kinds.iter().any(|k| rule.applies_to(*k)))
-            .fold(Kinds(0), |set, kinds| {
-                set.union(Kinds::of(kinds.iter().copied()))
+            .filter(|k| rule.reads(*k))
+            .fold(Kinds(0), |set, k| {
+                set.union(Kinds::of(k.resource_kinds().iter().copied()))
             });
         Ty::Report(kinds)
     }
