@@ -19,7 +19,7 @@
   var info = $("page-info");
   var prev = $("prev");
   var next = $("next");
-  var form = $("controls");
+  var form = $("filters");
   var query = $("q");
   var fRule = $("f-rule");
   var fSev = $("f-severity");

@@ -1054,6 +1054,32 @@ mod tests {
         insta::assert_snapshot!(redacted(&page));
     }
 
+    /// Every `id` in the page names one element: the script finds its form, table and
+    /// pager by id (the controls table once took the filter form's id).
+    #[test]
+    fn every_id_names_one_element() {
+        let mut verdict = sample_verdict();
+        verdict.rules = verdict
+            .rules
+            .iter()
+            .map(|r| {
+                let mut r = (**r).clone();
+                r.controls = vec![format!("TEST-1:{}", r.id)];
+                std::sync::Arc::new(r)
+            })
+            .collect();
+        let page = render(Format::Html, &verdict);
+        let mut seen = std::collections::HashSet::new();
+        for part in page.split(" id=\"").skip(1) {
+            let id = part.split('"').next().unwrap();
+            assert!(seen.insert(id), "id {id:?} is given twice");
+        }
+        assert!(
+            seen.contains("controls") && seen.contains("rows"),
+            "{seen:?}"
+        );
+    }
+
     #[test]
     fn empty() {
         let page = render(Format::Html, &empty_verdict());

@@ -170,7 +170,7 @@ return {
   rows: document.querySelectorAll('#rows tr').length,
   firstStatus: (document.querySelector('#rows tr td:last-child .status') || {}).textContent,
   shown: document.getElementById('shown').textContent,
-  controlsVisible: !document.getElementById('controls').hidden,
+  controlsVisible: !document.getElementById('filters').hidden,
   reports: document.querySelectorAll('#reports tbody tr').length,
   policies: document.querySelectorAll('#policies tbody tr').length,
   height: document.documentElement.scrollHeight,
